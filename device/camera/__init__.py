@@ -1,0 +1,1 @@
+"""Frame sources behind one small interface (Picamera2, OpenCV webcams, files, URLs)."""

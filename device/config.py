@@ -1,0 +1,166 @@
+"""Settings: one typed model read from a TOML file and ``MOODKIOSK_*`` environment variables.
+
+Precedence, highest first: command-line flags, environment variables
+(``MOODKIOSK_INFERENCE__THREADS=2``; ``__`` separates a section from its key), the TOML file
+(``--config FILE``, else ``/etc/moodkiosk/config.toml`` when it exists), the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+from device.errors import ConfigError
+
+DEFAULT_CONFIG_PATH = Path("/etc/moodkiosk/config.toml")
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+ENV_PREFIX = "MOODKIOSK_"
+
+
+class Section(BaseModel):
+    """A table of the config file; unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class InferenceSettings(Section):
+    """Face detection and emotion classification."""
+
+    face_model: Path = Field(
+        MODELS_DIR / "face_detection_short_range.tflite",
+        description="MediaPipe BlazeFace short-range model (fetched by `moodkiosk models fetch`)",
+    )
+    emotion_model: Path = Field(MODELS_DIR / "emotion_fer_int8.tflite", description="the int8 FER model")
+    min_face_score: float = Field(0.5, ge=0.05, le=1.0, description="detector confidence below which a face is ignored")
+    min_face_size: int = Field(20, ge=8, le=4096, description="faces smaller than this many pixels are ignored")
+    crop_scale: float | None = Field(
+        None,
+        ge=1.0,
+        le=3.0,
+        description="side of the classifier crop as a multiple of the detector box; unset: the model's calibrated value",
+    )
+    threads: int = Field(1, ge=1, le=16, description="CPU threads for the emotion model")
+
+
+class Settings(BaseSettings):
+    """Everything moodkiosk can be told; each section is a TOML table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    inference: InferenceSettings = InferenceSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls)
+
+
+def default_config_path() -> Path | None:
+    """The system config file when it exists, else None (defaults and environment only)."""
+    return DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH.is_file() else None
+
+
+def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
+    """Read settings from ``path`` (TOML), the environment and ``overrides``.
+
+    ``overrides`` are nested dicts, e.g. ``inference={"threads": 2}`` (command-line flags).
+    Raises ConfigError naming each bad key and what it expects.
+    """
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(f"config file {path} does not exist", "check the --config path, or leave it out")
+        try:
+            tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as error:
+            raise ConfigError(f"config file {path} cannot be read: {error}", "check its permissions") from error
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"config file {path} is not valid TOML: {error}", "fix the syntax at that line") from error
+
+    unknown = unknown_environment_keys()
+    if unknown:
+        raise ConfigError(
+            "unknown environment variable(s): " + ", ".join(unknown),
+            f"remove them or fix the spelling; {ENV_PREFIX}SECTION__KEY sets [section] key, "
+            "`moodkiosk config keys` lists every setting",
+        )
+
+    class FileSettings(Settings):
+        model_config = SettingsConfigDict(toml_file=path)
+
+    try:
+        return FileSettings(**{key: value for key, value in overrides.items() if value is not None})
+    except ValidationError as error:
+        where = f"{path} or {ENV_PREFIX}* environment variables" if path else f"{ENV_PREFIX}* environment variables"
+        problems = "\n".join(f"  - {describe_problem(item)}" for item in error.errors())
+        raise ConfigError(
+            f"invalid settings (from {where}):\n{problems}",
+            "correct or remove the keys named above; `moodkiosk config keys` lists every setting",
+        ) from None
+
+
+def unknown_environment_keys(environ: dict[str, str] | None = None) -> list[str]:
+    """``MOODKIOSK_*`` variables that name no setting (pydantic-settings would ignore them)."""
+    environ = dict(os.environ) if environ is None else environ
+    unknown = []
+    for name in sorted(environ):
+        if not name.upper().startswith(ENV_PREFIX):
+            continue
+        *sections, key = name[len(ENV_PREFIX) :].lower().split("__")
+        model = section_model(sections)
+        if model is None or key not in model.model_fields:
+            unknown.append(name)
+    return unknown
+
+
+def describe_problem(item: Any) -> str:
+    """One line for one pydantic error: the dotted key, the problem and the value given."""
+    location = [str(part) for part in item["loc"]]
+    key = ".".join(location)
+    if item["type"] == "extra_forbidden":
+        section = section_model(location[:-1])
+        known = ", ".join(section.model_fields) if section else "?"
+        return f"{key}: unknown setting (known here: {known})"
+    if item["type"] == "model_type" or item["type"] == "dict_type":
+        return f"{key}: should be a table of settings ([{key}]), got {item['input']!r}"
+    return f"{key}: {item['msg']} (got {item['input']!r})"
+
+
+def section_model(path: list[str]) -> type[BaseModel] | None:
+    """The model class of the section at ``path`` (empty path: the top level)."""
+    model: type[BaseModel] = Settings
+    for name in path:
+        field = model.model_fields.get(name)
+        annotation = field.annotation if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return None
+        model = annotation
+    return model
+
+
+def iter_setting_docs(model: type[BaseModel] = Settings, prefix: str = "") -> list[tuple[str, str, str]]:
+    """(dotted key, default, description) for every setting, for `moodkiosk config keys`."""
+    rows = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            rows += iter_setting_docs(annotation, f"{prefix}{name}.")
+        else:
+            rows.append((f"{prefix}{name}", repr(field.default), field.description or ""))
+    return rows

@@ -1,0 +1,1 @@
+"""Face detection (MediaPipe), emotion classification (LiteRT) and the per-frame analyzer."""

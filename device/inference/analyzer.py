@@ -1,0 +1,89 @@
+"""The per-frame pipeline: RGB frame -> faces -> crops -> emotions."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+
+from device.config import InferenceSettings
+from device.inference.emotion_classifier import EmotionClassifier
+from device.inference.face_crop import face_crop
+from device.inference.face_detector import FaceDetector
+from device.inference.labels import EMOTIONS
+
+
+@dataclass(frozen=True)
+class FaceReading:
+    """One face: its box in frame pixels (clipped to the frame), detector score and emotion."""
+
+    box: tuple[int, int, int, int]
+    score: float
+    emotion: str
+    probabilities: dict[str, float]
+
+    @property
+    def confidence(self) -> float:
+        return self.probabilities[self.emotion]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "box": list(self.box),
+            "score": round(self.score, 4),
+            "emotion": self.emotion,
+            "scores": {name: round(p, 4) for name, p in self.probabilities.items()},
+        }
+
+
+@dataclass(frozen=True)
+class FrameAnalysis:
+    """The faces in one frame, largest first, and how long the analysis took."""
+
+    faces: list[FaceReading] = field(default_factory=list)
+    ms: float = 0.0
+
+
+class FrameAnalyzer:
+    """Owns a detector and a classifier; not thread-safe (use one per worker thread)."""
+
+    def __init__(self, settings: InferenceSettings) -> None:
+        self.classifier = EmotionClassifier(settings.emotion_model, settings.threads)
+        info = self.classifier.info
+        self.crop_scale = settings.crop_scale if settings.crop_scale is not None else info.crop_scale
+        self.crop_shift = info.crop_shift
+        self.detector = FaceDetector(settings.face_model, settings.min_face_score, settings.min_face_size)
+
+    def analyze(self, rgb: np.ndarray) -> FrameAnalysis:
+        """Read the faces in an HxWx3 uint8 RGB frame."""
+        started = time.perf_counter()
+        faces = self.detector.detect(rgb)
+        readings: list[FaceReading] = []
+        if faces:
+            gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+            size = self.classifier.input_size
+            crops = np.stack([face_crop(gray, f, self.crop_scale, self.crop_shift, size) for f in faces])
+            probabilities = self.classifier.predict(crops)
+            height, width = gray.shape
+            for face, probs in zip(faces, probabilities, strict=True):
+                readings.append(
+                    FaceReading(
+                        box=clipped_box(face.x, face.y, face.width, face.height, width, height),
+                        score=face.score,
+                        emotion=EMOTIONS[int(np.argmax(probs))],
+                        probabilities={name: float(p) for name, p in zip(EMOTIONS, probs, strict=True)},
+                    )
+                )
+        return FrameAnalysis(readings, (time.perf_counter() - started) * 1000)
+
+    def close(self) -> None:
+        self.detector.close()
+
+
+def clipped_box(x: float, y: float, w: float, h: float, width: int, height: int) -> tuple[int, int, int, int]:
+    """An (x, y, w, h) box rounded to pixels and clipped to a width x height frame."""
+    x0, y0 = max(0, round(x)), max(0, round(y))
+    x1, y1 = min(width, round(x + w)), min(height, round(y + h))
+    return x0, y0, max(0, x1 - x0), max(0, y1 - y0)

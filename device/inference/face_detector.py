@@ -1,0 +1,84 @@
+"""Face detection with MediaPipe Tasks' FaceDetector (BlazeFace short-range)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from device.errors import ModelError
+from device.inference.model_files import read_face_model
+from device.inference.native_logs import captured_native_stderr
+
+
+@dataclass(frozen=True)
+class DetectedFace:
+    """A face box in pixels (may reach past the frame's edges) and the detector's confidence."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    score: float
+
+    @property
+    def area(self) -> float:
+        return self.width * self.height
+
+
+class FaceDetector:
+    """Finds faces in RGB frames; one instance per thread (MediaPipe graphs are not shared)."""
+
+    def __init__(self, model_path: Path, min_score: float = 0.5, min_size: int = 20) -> None:
+        model = read_face_model(model_path)
+        with captured_native_stderr() as native_lines:
+            try:
+                import mediapipe as mp
+                from mediapipe.tasks.python import BaseOptions, vision
+
+                options = vision.FaceDetectorOptions(
+                    base_options=BaseOptions(model_asset_buffer=model),
+                    running_mode=vision.RunningMode.IMAGE,
+                    min_detection_confidence=min_score,
+                )
+                self._detector = vision.FaceDetector.create_from_options(options)
+                # The first detection logs a one-off native warning about buffer alignment.
+                self._detector.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.zeros((64, 64, 3), np.uint8)))
+            except Exception as error:  # MediaPipe raises RuntimeError/ValueError with native detail
+                failure = error
+            else:
+                failure = None
+        if failure is not None:
+            detail = "; ".join(native_lines[-3:])
+            raise ModelError(
+                f"MediaPipe could not load the face model {model_path}: {failure} {detail}".strip(), "reinstall mediapipe"
+            )
+        self._mp = mp
+        self.min_size = min_size
+
+    def detect(self, rgb: np.ndarray) -> list[DetectedFace]:
+        """Faces in an HxWx3 uint8 RGB frame, largest first."""
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        result = self._detector.detect(image)
+        faces = [
+            DetectedFace(
+                x=float(d.bounding_box.origin_x),
+                y=float(d.bounding_box.origin_y),
+                width=float(d.bounding_box.width),
+                height=float(d.bounding_box.height),
+                score=float(d.categories[0].score),
+            )
+            for d in result.detections
+        ]
+        faces = [f for f in faces if min(f.width, f.height) >= self.min_size]
+        return sorted(faces, key=lambda f: f.area, reverse=True)
+
+    def close(self) -> None:
+        detector, self._detector = getattr(self, "_detector", None), None
+        if detector is not None:
+            with captured_native_stderr():
+                detector.close()
+
+    def __del__(self) -> None:  # MediaPipe's own __del__ fails at interpreter exit
+        self.close()

@@ -1,0 +1,130 @@
+"""Model files: where they live, how they are verified, and how the face model is fetched.
+
+The MediaPipe face detector model is not in the repository and newer mediapipe wheels no longer
+ship it; the mediapipe 0.10.21 wheel on PyPI does. ``fetch_face_model`` downloads that wheel with
+pip (so pip's index and proxy settings apply), takes the one file out of it and checks its SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from device.errors import ModelError
+from device.inference.labels import EMOTIONS
+
+FACE_MODEL_SHA256 = "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8"
+FACE_MODEL_SIZE = 229_714
+FACE_MODEL_MEMBER = "mediapipe/modules/face_detection/face_detection_short_range.tflite"
+# The .tflite inside is the same in every platform's wheel; ask for one wheel explicitly so the
+# fetch works on any host (a Pi with Python 3.13 has no native 0.10.21 wheel of its own).
+FACE_MODEL_WHEEL = ("mediapipe==0.10.21", "manylinux_2_28_x86_64", "3.11")
+FETCH_HINT = "run `moodkiosk models fetch` (or `make models`) to download and verify it"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_face_model(path: Path) -> bytes:
+    """Return the face model's bytes after checking it is the expected file."""
+    if not path.is_file():
+        raise ModelError(f"face model not found at {path}", FETCH_HINT)
+    data = path.read_bytes()
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != FACE_MODEL_SHA256:
+        raise ModelError(
+            f"face model at {path} is corrupt or the wrong file "
+            f"(sha256 {actual[:16]}..., {len(data)} bytes; expected {FACE_MODEL_SHA256[:16]}..., {FACE_MODEL_SIZE} bytes)",
+            f"delete it and {FETCH_HINT}",
+        )
+    return data
+
+
+def fetch_face_model(dest: Path, wheel: Path | None = None) -> Path:
+    """Put the verified face model at ``dest``, from ``wheel`` or from a pip download."""
+    with tempfile.TemporaryDirectory(prefix="moodkiosk-fetch-") as tmp:
+        if wheel is None:
+            wheel = download_wheel(Path(tmp))
+        try:
+            with zipfile.ZipFile(wheel) as archive:
+                data = archive.read(FACE_MODEL_MEMBER)
+        except (OSError, KeyError, zipfile.BadZipFile) as error:
+            raise ModelError(
+                f"cannot take {FACE_MODEL_MEMBER} out of {wheel}: {error}", "use a mediapipe 0.10.21 wheel"
+            ) from error
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != FACE_MODEL_SHA256:
+        raise ModelError(
+            f"the face model in {wheel} has sha256 {actual}, expected {FACE_MODEL_SHA256}",
+            "use a mediapipe 0.10.21 wheel from PyPI",
+        )
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.with_suffix(".part")
+    partial.write_bytes(data)
+    partial.replace(dest)
+    return dest
+
+
+def download_wheel(into: Path) -> Path:
+    requirement, platform, python = FACE_MODEL_WHEEL
+    command = [
+        sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+        "--platform", platform, "--python-version", python, "--dest", str(into), requirement,
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    wheels = sorted(into.glob("mediapipe-*.whl"))
+    if result.returncode != 0 or not wheels:
+        detail = (result.stderr.strip().splitlines() or ["no wheel downloaded"])[-1]
+        raise ModelError(
+            f"could not download {requirement} from the package index: {detail}",
+            "check the network or pip's index settings, or download the wheel elsewhere and run "
+            "`moodkiosk models fetch --wheel FILE`",
+        )
+    return wheels[0]
+
+
+@dataclass(frozen=True)
+class EmotionModelInfo:
+    """What the emotion model expects, from the JSON file beside it (``<model>.json``)."""
+
+    labels: tuple[str, ...] = EMOTIONS
+    input_size: int = 48
+    crop_scale: float = 1.0
+    crop_shift: float = 0.0
+    flip_average: bool = False
+    sha256: str | None = None
+
+    @classmethod
+    def for_model(cls, model: Path) -> EmotionModelInfo:
+        """Read the sidecar JSON; a model without one gets the FER-2013 defaults."""
+        sidecar = model.with_suffix(".json")
+        if not sidecar.is_file():
+            return cls()
+        try:
+            raw = json.loads(sidecar.read_text(encoding="utf-8"))
+            info = cls(
+                labels=tuple(raw.get("labels", EMOTIONS)),
+                input_size=int(raw.get("input_size", 48)),
+                crop_scale=float(raw["crop"]["scale"]),
+                crop_shift=float(raw["crop"]["shift"]),
+                flip_average=bool(raw.get("flip_average", False)),
+                sha256=raw.get("sha256"),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise ModelError(f"model description {sidecar} is unreadable: {error}", "restore it from the repository") from error
+        if info.labels != EMOTIONS:
+            raise ModelError(
+                f"{sidecar} lists labels {info.labels}, expected {EMOTIONS}", "use a model trained on the FER-2013 labels"
+            )
+        return info

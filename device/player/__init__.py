@@ -1,0 +1,1 @@
+"""Playback through mpv and the music sources it plays from."""

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install the Debian / Raspberry Pi OS packages moodkiosk needs (only those missing).
+#   scripts/install-system-packages.sh          runtime: python3-venv, mpv, libmpv2
+#   scripts/install-system-packages.sh --test   also what the tests need
+set -euo pipefail
+
+packages=(python3-venv python3-pip mpv libmpv2)
+# --test: nothing more yet (the browser tests will add chromium).
+
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+# python3 -m venv may come from a Python that is not Debian's (pyenv, a container): then it works already.
+if python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    missing=("${missing[@]/python3-venv}")
+    missing=("${missing[@]/python3-pip}")
+fi
+read -r -a missing <<< "${missing[*]}"
+if ((${#missing[@]} == 0)); then
+    exit 0
+fi
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+fi
+echo "installing system packages: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,226 @@
+"""Train the moodkiosk FER model on FER-2013 (CPU, resumable).
+
+Usage (from the repository root, in the training venv; see models/MODEL_CARD.md):
+
+    python scripts/training/train_fer.py --data ../shared/data/fer2013 --workdir build/train
+
+Trains on train.npz with FER+ crowd votes blended into the targets, augments on the fly,
+keeps an exponential moving average (EMA) of the weights, and selects the best epoch (EMA or raw
+weights) by accuracy on val.npz. A checkpoint is written after every epoch; running the same
+command again resumes from it. The best weights go to <workdir>/best.pt for export_fer.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fer_net import NUM_CLASSES, build_torch_net
+
+# FER+ vote columns -> FER-2013 class index (contempt, unknown and NF are dropped).
+FERPLUS_TO_FER = {"anger": 0, "disgust": 1, "fear": 2, "happiness": 3, "sadness": 4, "surprise": 5, "neutral": 6}
+
+
+def soft_targets(labels: np.ndarray, ferplus: Path | None, alpha: float, smoothing: float) -> np.ndarray:
+    """Blend one-hot FER labels with the FER+ vote distribution (where the row has votes)."""
+    onehot = np.eye(NUM_CLASSES, dtype=np.float32)[labels]
+    votes_dist = onehot.copy()
+    if ferplus is not None and ferplus.exists():
+        data = np.load(ferplus)
+        columns = [str(c) for c in data["vote_columns"]]
+        votes = np.zeros((len(labels), NUM_CLASSES), np.float32)
+        for name, fer_index in FERPLUS_TO_FER.items():
+            votes[:, fer_index] = np.clip(data["votes"][:, columns.index(name)], 0, None)
+        total = votes.sum(axis=1, keepdims=True)
+        has_votes = total[:, 0] > 0
+        votes_dist[has_votes] = votes[has_votes] / total[has_votes]
+    targets = (1 - alpha) * onehot + alpha * votes_dist
+    return (1 - smoothing) * targets + smoothing / NUM_CLASSES
+
+
+def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Random flip, rotation, scale, shift, brightness/contrast and erasing on a [N,1,48,48] batch in [0,1]."""
+    n = x.shape[0]
+
+    def uniform(lo: float, hi: float) -> torch.Tensor:
+        return lo + (hi - lo) * torch.rand(n, generator=gen)
+
+    angle = uniform(-15, 15) * math.pi / 180
+    scale = uniform(0.8, 1.2)  # >1 zooms out (looser crop), <1 zooms in (tighter crop)
+    flip = torch.where(torch.rand(n, generator=gen) < 0.5, -1.0, 1.0)
+    cos, sin = torch.cos(angle) * scale, torch.sin(angle) * scale
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0], theta[:, 0, 1], theta[:, 0, 2] = cos * flip, -sin, uniform(-0.12, 0.12)
+    theta[:, 1, 0], theta[:, 1, 1], theta[:, 1, 2] = sin * flip, cos, uniform(-0.12, 0.12)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    x = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    contrast = uniform(0.6, 1.4)[:, None, None, None]
+    brightness = uniform(-0.15, 0.15)[:, None, None, None]
+    mean = x.mean(dim=(1, 2, 3), keepdim=True)
+    x = ((x - mean) * contrast + mean + brightness).clamp(0, 1)
+    # random erasing: one grey rectangle on a quarter of the images
+    erase = torch.rand(n, generator=gen) < 0.25
+    for i in torch.nonzero(erase).flatten().tolist():
+        h, w = torch.randint(8, 20, (2,), generator=gen).tolist()
+        top, left = torch.randint(0, 48 - h, (1,), generator=gen).item(), torch.randint(0, 48 - w, (1,), generator=gen).item()
+        x[i, :, top : top + h, left : left + w] = torch.rand(1, generator=gen).item()
+    return x
+
+
+@torch.no_grad()
+def evaluate(net: nn.Module, x: torch.Tensor, y: torch.Tensor, flip_tta: bool = False) -> tuple[float, np.ndarray]:
+    """Return (accuracy, class probabilities) on a held-out set."""
+    net.eval()
+    probs = []
+    for start in range(0, len(x), 512):
+        batch = x[start : start + 512]
+        p = F.softmax(net(batch), dim=1)
+        if flip_tta:
+            p = (p + F.softmax(net(torch.flip(batch, dims=[3])), dim=1)) / 2
+        probs.append(p)
+    all_probs = torch.cat(probs).numpy()
+    return float((all_probs.argmax(1) == y.numpy()).mean()), all_probs
+
+
+class Ema:
+    """Exponential moving average of a model's parameters and buffers."""
+
+    def __init__(self, net: nn.Module, decay: float, updates: int = 0) -> None:
+        self.model = copy.deepcopy(net).eval()
+        self.decay = decay
+        self.updates = updates
+
+    @torch.no_grad()
+    def update(self, net: nn.Module) -> None:
+        # Warm the decay up so the initial weights (and BatchNorm's initial variance of 1) fade fast.
+        self.updates += 1
+        decay = min(self.decay, (1 + self.updates) / (10 + self.updates))
+        for ema_v, v in zip(self.model.state_dict().values(), net.state_dict().values(), strict=True):
+            if ema_v.dtype.is_floating_point:
+                ema_v.mul_(decay).add_(v.detach(), alpha=1 - decay)
+            else:
+                ema_v.copy_(v)
+
+
+def to_tensor(images: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(images.astype(np.float32) / 255.0)[:, None].contiguous(memory_format=torch.channels_last)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=Path("../shared/data/fer2013"))
+    parser.add_argument("--workdir", type=Path, default=Path("build/train"))
+    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--lr", type=float, default=0.08)
+    parser.add_argument("--weight-decay", type=float, default=5e-4)
+    parser.add_argument("--ferplus-alpha", type=float, default=0.25, help="weight of FER+ votes in the targets")
+    parser.add_argument("--smoothing", type=float, default=0.05)
+    parser.add_argument("--ema", type=float, default=0.998)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=2013)
+    args = parser.parse_args()
+
+    torch.set_num_threads(args.threads)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    train, val = np.load(args.data / "train.npz"), np.load(args.data / "val.npz")
+    x_train, y_train = to_tensor(train["x"]), train["y"].astype(np.int64)
+    x_val, y_val = to_tensor(val["x"]), torch.from_numpy(val["y"].astype(np.int64))
+    targets = torch.from_numpy(soft_targets(y_train, args.data / "ferplus_train.npz", args.ferplus_alpha, args.smoothing))
+
+    torch.manual_seed(args.seed)
+    net = build_torch_net().to(memory_format=torch.channels_last)
+    ema = Ema(net, args.ema)
+    optimizer = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=0.9, nesterov=True, weight_decay=args.weight_decay)
+    steps_per_epoch = len(x_train) // args.batch
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=args.lr, epochs=args.epochs, steps_per_epoch=steps_per_epoch, pct_start=0.15
+    )
+    gen = torch.Generator().manual_seed(args.seed)
+    state = {"epoch": 0, "best_acc": 0.0, "history": []}
+
+    checkpoint = args.workdir / "last.pt"
+    if checkpoint.exists():
+        saved = torch.load(checkpoint, weights_only=False)
+        net.load_state_dict(saved["net"])
+        ema.model.load_state_dict(saved["ema"])
+        optimizer.load_state_dict(saved["optimizer"])
+        scheduler.load_state_dict(saved["scheduler"])
+        gen.set_state(saved["generator"])
+        state = saved["state"]
+        ema.updates = state["epoch"] * steps_per_epoch
+        print(f"resumed from {checkpoint} after epoch {state['epoch']}", flush=True)
+
+    for epoch in range(state["epoch"], args.epochs):
+        started = time.time()
+        net.train()
+        order = torch.randperm(len(x_train), generator=gen)
+        running = 0.0
+        for step in range(steps_per_epoch):
+            idx = order[step * args.batch : (step + 1) * args.batch]
+            batch = augment(x_train[idx], gen).contiguous(memory_format=torch.channels_last)
+            logits = net(batch)
+            loss = torch.sum(-targets[idx] * F.log_softmax(logits, dim=1), dim=1).mean()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            ema.update(net)
+            running += loss.item()
+        acc, _ = evaluate(net, x_val, y_val)
+        ema_acc, _ = evaluate(ema.model, x_val, y_val)
+        record = {
+            "epoch": epoch + 1,
+            "loss": round(running / steps_per_epoch, 4),
+            "val_acc": round(acc, 4),
+            "ema_val_acc": round(ema_acc, 4),
+            "seconds": round(time.time() - started, 1),
+        }
+        state["history"].append(record)
+        state["epoch"] = epoch + 1
+        # Early on, while the learning rate is high, the EMA weights can lag far behind: take
+        # whichever of the two is better on val.npz.
+        best_acc, best_net, source = max((ema_acc, ema.model, "ema"), (acc, net, "raw"), key=lambda c: c[0])
+        if best_acc > state["best_acc"]:
+            state["best_acc"] = best_acc
+            torch.save(
+                {"net": best_net.state_dict(), "epoch": epoch + 1, "val_acc": best_acc, "weights": source},
+                args.workdir / "best.pt",
+            )
+        torch.save(
+            {
+                "net": net.state_dict(),
+                "ema": ema.model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "generator": gen.get_state(),
+                "state": state,
+            },
+            args.workdir / "last.tmp",
+        )
+        (args.workdir / "last.tmp").replace(checkpoint)
+        print(json.dumps(record), flush=True)
+
+    best = torch.load(args.workdir / "best.pt", weights_only=False)
+    net.load_state_dict(best["net"])
+    plain, _ = evaluate(net, x_val, y_val)
+    flipped, _ = evaluate(net, x_val, y_val, flip_tta=True)
+    summary = {"best_epoch": best["epoch"], "val_acc": plain, "val_acc_flip_tta": flipped, "history": state["history"]}
+    (args.workdir / "summary.json").write_text(json.dumps(summary, indent=1))
+    print(json.dumps({k: v for k, v in summary.items() if k != "history"}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

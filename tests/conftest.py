@@ -1,0 +1,72 @@
+"""Shared fixtures: real photos from scikit-image, the shared data sets, the real analyzer."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import skimage.data
+
+from device.config import InferenceSettings
+from device.inference.analyzer import FrameAnalyzer
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("MOODKIOSK_TEST_SHARED", REPO.parent / "shared"))
+
+
+def require_shared(relative: str) -> Path:
+    """A file under ../shared; skipped on a bare clone, but a failure in CI, where it must exist."""
+    path = SHARED / relative
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing: CI runs with ../shared beside the clone")
+        pytest.skip(f"{path} not present (tests on the shared data sets run when ../shared exists)")
+    return path
+
+
+def write_rgb(path: Path, rgb: np.ndarray) -> Path:
+    assert cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    return path
+
+
+@pytest.fixture(scope="session")
+def photos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Real photos shipped with scikit-image, as files: a smiling face and a scene with none."""
+    folder = tmp_path_factory.mktemp("photos")
+    return {
+        "astronaut": write_rgb(folder / "astronaut.png", skimage.data.astronaut()),
+        "coffee": write_rgb(folder / "coffee.png", skimage.data.coffee()),
+    }
+
+
+@pytest.fixture(scope="session")
+def analyzer() -> Iterator[FrameAnalyzer]:
+    instance = FrameAnalyzer(InferenceSettings())
+    yield instance
+    instance.close()
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment without any MOODKIOSK_* settings of the developer's, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOODKIOSK_")}
+    env.update(extra)
+    return env
+
+
+def run_cli(*args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real ``moodkiosk`` command line in a child process."""
+    return subprocess.run(
+        [sys.executable, "-m", "device", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env or clean_env(),
+        cwd=cwd or REPO,
+        timeout=600,
+        check=False,
+    )

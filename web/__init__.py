@@ -1,0 +1,1 @@
+"""The household web page: aiohttp app, JSON API and live updates."""
