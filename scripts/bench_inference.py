@@ -14,7 +14,9 @@ import json
 import platform
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -28,7 +30,7 @@ from device.inference.analyzer import FrameAnalyzer  # noqa: E402
 from device.inference.litert import interpreter_class  # noqa: E402
 
 
-def timings(call, inputs, warmup: int = 20) -> dict[str, float]:  # noqa: ANN001
+def timings(call: Callable[[Any], object], inputs: list[Any], warmup: int = 20) -> dict[str, float]:
     for item in inputs[:warmup]:
         call(item)
     samples = []
