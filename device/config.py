@@ -47,6 +47,16 @@ class InferenceSettings(Section):
     threads: int = Field(1, ge=1, le=16, description="CPU threads for the emotion model")
 
 
+class MoodSettings(Section):
+    """How per-frame readings become a calm mood decision (see device/mood.py)."""
+
+    smoothing_seconds: float = Field(2.5, gt=0, le=120, description="time constant of the moving average over readings")
+    dwell_seconds: float = Field(3.0, ge=0, le=600, description="a new mood must lead this long before it is decided")
+    lead_margin: float = Field(0.12, ge=0, le=1, description="how far a new mood must lead the current one (probability)")
+    min_confidence: float = Field(0.3, ge=0, le=1, description="smoothed probability a mood needs to be decided at all")
+    idle_seconds: float = Field(300, ge=1, le=86_400, description="no face for this long: the kiosk goes idle")
+
+
 class Settings(BaseSettings):
     """Everything moodkiosk can be told; each section is a TOML table."""
 
@@ -59,6 +69,7 @@ class Settings(BaseSettings):
 
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     inference: InferenceSettings = InferenceSettings()
+    mood: MoodSettings = MoodSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +13,11 @@ import numpy as np
 from device.errors import ModelError
 from device.inference.model_files import read_face_model
 from device.inference.native_logs import captured_native_stderr
+
+# MediaPipe's detectors fail noisily when garbage-collected during interpreter shutdown, so the
+# ones still open are closed at exit, while the runtime is intact.
+_open_detectors: weakref.WeakSet[FaceDetector] = weakref.WeakSet()
+atexit.register(lambda: [detector.close() for detector in list(_open_detectors)])
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,7 @@ class FaceDetector:
             )
         self._mp = mp
         self.min_size = min_size
+        _open_detectors.add(self)
 
     def detect(self, rgb: np.ndarray) -> list[DetectedFace]:
         """Faces in an HxWx3 uint8 RGB frame, largest first."""
@@ -80,5 +89,6 @@ class FaceDetector:
             with captured_native_stderr():
                 detector.close()
 
-    def __del__(self) -> None:  # MediaPipe's own __del__ fails at interpreter exit
-        self.close()
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # nothing useful to do while being collected
+            self.close()
