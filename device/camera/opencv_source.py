@@ -1,0 +1,144 @@
+"""OpenCV sources: USB webcams, video files (played at their own rate), stream URLs, photos."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from device.camera.source import CameraError, Frame, FrameSource
+from device.inference.native_logs import captured_native_stderr
+from device.media_files import expand_paths
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
+
+
+class OpenCVSource(FrameSource):
+    """A webcam (index or /dev/videoN), a video file or a stream URL through cv2.VideoCapture.
+
+    A video file is paced at its own frame rate, like a live camera (frames are skipped, never
+    queued, when the reader falls behind), and starts over at the end when ``loop`` is set.
+    """
+
+    def __init__(
+        self,
+        target: int | str,
+        loop: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__(f"/dev/video{target}" if isinstance(target, int) else str(target))
+        self.target = target
+        self.is_file = isinstance(target, str) and Path(target).is_file()
+        self.loop = loop
+        self.finite = self.is_file and not loop
+        self._clock, self._sleep = clock, sleep
+        self._capture: cv2.VideoCapture | None = None
+        self._index = 0
+        self._fps = 0.0
+        self._started_at = 0.0
+        self._file_frame = 0
+
+    def open(self) -> None:
+        self.close()
+        with captured_native_stderr() as native:
+            capture = cv2.VideoCapture(self.target)
+        if not capture.isOpened():
+            capture.release()
+            detail = f" ({native[-1].strip()})" if native else ""
+            raise CameraError(f"cannot open camera {self.description}{detail}", self._hint())
+        self._capture = capture
+        self._fps = capture.get(cv2.CAP_PROP_FPS) if self.is_file else 0.0
+        self._fps = self._fps if 1.0 <= self._fps <= 240.0 else (25.0 if self.is_file else 0.0)
+        self._started_at = self._clock()
+        self._file_frame = 0
+
+    def _hint(self) -> str:
+        if self.is_file:
+            return "the file exists but OpenCV cannot decode it: convert it to MP4 (H.264)"
+        if isinstance(self.target, int) or str(self.target).startswith("/dev/"):
+            return "check the cable and `ls /dev/video*`; the service user needs the `video` group"
+        return "check the path or URL, or pick another camera with --camera"
+
+    def read(self) -> Frame | None:
+        if self._capture is None:
+            raise CameraError(f"camera {self.description} is not open", "open it first")
+        if self.is_file:
+            return self._read_file_frame()
+        ok, bgr = self._capture.read()
+        if not ok or bgr is None:
+            raise CameraError(f"camera {self.description} stopped giving frames (unplugged or busy?)", self._hint())
+        return self._frame(bgr)
+
+    def _read_file_frame(self) -> Frame | None:
+        """The frame that is due now at the file's own rate, skipping those already past."""
+        assert self._capture is not None
+        elapsed = self._clock() - self._started_at
+        due = int(elapsed * self._fps)  # the frame on screen now, if this were a camera
+        if due < self._file_frame:  # ahead of time: wait for the next frame's moment
+            self._sleep(self._file_frame / self._fps - elapsed)
+            due = self._file_frame
+        while True:
+            ok, bgr = self._capture.read()
+            if not ok or bgr is None:
+                if not self.loop or self._file_frame == 0:
+                    return None
+                self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                self._started_at, self._file_frame, due = self._clock(), 0, 0
+                continue
+            self._file_frame += 1
+            if self._file_frame > due:
+                return self._frame(bgr)
+
+    def _frame(self, bgr: np.ndarray) -> Frame:
+        self._index += 1
+        return Frame(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), self._index, self._clock())
+
+    def close(self) -> None:
+        if self._capture is not None:
+            self._capture.release()
+            self._capture = None
+
+
+class PictureSource(FrameSource):
+    """A photo, or a folder of photos shown in turn, each for ``seconds_each``: a still 'camera'."""
+
+    def __init__(
+        self,
+        path: Path,
+        seconds_each: float = 5.0,
+        frame_interval: float = 0.2,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__(str(path))
+        self.path = path
+        self.seconds_each = seconds_each
+        self.frame_interval = frame_interval
+        self._clock, self._sleep = clock, sleep
+        self._images: list = []
+        self._index = 0
+        self._started_at = 0.0
+
+    def open(self) -> None:
+        files = [p for p in expand_paths([self.path]) if p.suffix.lower() in IMAGE_SUFFIXES]
+        images = [image for image in (cv2.imread(str(p), cv2.IMREAD_COLOR) for p in files) if image is not None]
+        if not images:
+            raise CameraError(f"no readable photo in {self.path}", "give a .jpg or .png file, or a folder holding some")
+        self._images = [cv2.cvtColor(image, cv2.COLOR_BGR2RGB) for image in images]
+        self._started_at = self._clock()
+
+    def read(self) -> Frame | None:
+        if not self._images:
+            raise CameraError(f"{self.path} is not open", "open it first")
+        if self._index:
+            self._sleep(self.frame_interval)
+        self._index += 1
+        shown = int((self._clock() - self._started_at) / self.seconds_each) % len(self._images)
+        return Frame(self._images[shown], self._index, self._clock())
+
+    def close(self) -> None:
+        self._images = []

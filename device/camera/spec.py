@@ -1,0 +1,49 @@
+"""``--camera SPEC``: which frame source to use.
+
+``auto`` (the Pi camera if present, else the first webcam, else none), ``picamera2[:N]``,
+``/dev/videoN`` or ``usb:N``, a video or photo file, a folder of photos, a stream URL, ``none``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from device.camera.opencv_source import IMAGE_SUFFIXES, OpenCVSource, PictureSource
+from device.camera.picamera2_source import Picamera2Source, picamera2_cameras
+from device.camera.source import FrameSource
+from device.errors import ConfigError
+
+CHOOSE_HINT = "pick one with --camera (or camera.source): picamera2, /dev/video0, usb:0, a video file or a URL"
+
+
+def video_devices(dev: Path = Path("/dev")) -> list[Path]:
+    """Capture devices, lowest number first (/dev/video10 after /dev/video2)."""
+    devices = [p for p in dev.glob("video*") if re.fullmatch(r"video\d+", p.name)]
+    return sorted(devices, key=lambda p: int(p.name[5:]))
+
+
+def camera_from_spec(spec: str, loop: bool = False, dev: Path = Path("/dev")) -> FrameSource | None:
+    """The frame source ``spec`` names; None for ``none`` or when ``auto`` finds nothing."""
+    spec = spec.strip()
+    if spec == "none":
+        return None
+    if spec == "auto":
+        if picamera2_cameras():
+            return Picamera2Source(0)
+        devices = video_devices(dev)
+        return OpenCVSource(str(devices[0])) if devices else None
+    match = re.fullmatch(r"picamera2(?::(\d+))?", spec)
+    if match:
+        return Picamera2Source(int(match.group(1) or 0))
+    match = re.fullmatch(r"(?:usb:)?(\d+)", spec)
+    if match:
+        return OpenCVSource(int(match.group(1)))
+    if re.match(r"^[a-z][a-z0-9+.-]*://", spec, re.IGNORECASE):
+        return OpenCVSource(spec)
+    path = Path(spec).expanduser()
+    if path.is_dir() or (path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES):
+        return PictureSource(path)
+    if path.exists():
+        return OpenCVSource(str(path), loop=loop)
+    raise ConfigError(f"camera {spec!r}: no such device, file or URL", CHOOSE_HINT)

@@ -1,0 +1,65 @@
+"""A stand-in for Raspberry Pi OS's picamera2, shaped like the parts of its API moodkiosk uses.
+
+The real module needs libcamera and a Pi camera. This one serves a real photo (scikit-image's
+astronaut) in the layout picamera2 gives for "RGB888": B, G, R bytes per pixel. Tests put its
+folder on sys.path and steer it through the class attributes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cv2
+import numpy as np
+import skimage.data
+
+
+class Picamera2:
+    cameras: list[dict[str, Any]] = [
+        {"Model": "imx708", "Location": 2, "Rotation": 180, "Id": "/base/soc/i2c0mux/i2c@1/imx708@1a"}
+    ]
+    fail_after: int | None = None  # capture_array raises after this many frames (an unplugged cable)
+    instances: list[Picamera2] = []
+
+    @staticmethod
+    def global_camera_info() -> list[dict[str, Any]]:
+        return list(Picamera2.cameras)
+
+    def __init__(self, camera_num: int = 0) -> None:
+        if camera_num >= len(Picamera2.cameras):
+            raise IndexError("list index out of range")  # what the real one raises
+        self.camera_num = camera_num
+        self.config: dict[str, Any] | None = None
+        self.started = False
+        self.closed = False
+        self.captured = 0
+        Picamera2.instances.append(self)
+
+    def create_video_configuration(self, main: dict[str, Any] | None = None, **_: Any) -> dict[str, Any]:
+        main = {"size": (1280, 720), "format": "XBGR8888", **(main or {})}
+        return {"use_case": "video", "main": main}
+
+    def configure(self, config: dict[str, Any]) -> None:
+        self.config = config
+
+    def start(self) -> None:
+        if self.config is None:
+            raise RuntimeError("Camera must be configured before starting")
+        self.started = True
+
+    def capture_array(self, name: str = "main") -> np.ndarray:
+        if not self.started:
+            raise RuntimeError("Camera is not running")
+        if Picamera2.fail_after is not None and self.captured >= Picamera2.fail_after:
+            raise RuntimeError("Camera frontend has timed out!")
+        self.captured += 1
+        assert self.config is not None
+        width, height = self.config[name]["size"]
+        rgb = cv2.resize(skimage.data.astronaut(), (width, height), interpolation=cv2.INTER_AREA)
+        return np.ascontiguousarray(rgb[:, :, ::-1])  # RGB888 is B, G, R in memory
+
+    def stop(self) -> None:
+        self.started = False
+
+    def close(self) -> None:
+        self.closed = True
