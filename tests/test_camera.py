@@ -94,7 +94,7 @@ def test_video_file_loops_when_asked(tmp_path: Path) -> None:
 def test_unreadable_video_gives_a_clear_error(tmp_path: Path) -> None:
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"\x00" * 1000)
-    with pytest.raises(CameraError, match="cannot open camera .*broken.mp4") as caught:
+    with pytest.raises(CameraError, match=r"cannot open camera .*broken\.mp4") as caught:
         OpenCVSource(str(broken)).open()
     assert "convert it" in caught.value.hint
 

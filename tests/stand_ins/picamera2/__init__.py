@@ -7,7 +7,7 @@ folder on sys.path and steer it through the class attributes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import cv2
 import numpy as np
@@ -15,11 +15,11 @@ import skimage.data
 
 
 class Picamera2:
-    cameras: list[dict[str, Any]] = [
+    cameras: ClassVar[list[dict[str, Any]]] = [
         {"Model": "imx708", "Location": 2, "Rotation": 180, "Id": "/base/soc/i2c0mux/i2c@1/imx708@1a"}
     ]
-    fail_after: int | None = None  # capture_array raises after this many frames (an unplugged cable)
-    instances: list[Picamera2] = []
+    fail_after: ClassVar[int | None] = None  # capture_array raises after this many frames (an unplugged cable)
+    instances: ClassVar[list[Picamera2]] = []
 
     @staticmethod
     def global_camera_info() -> list[dict[str, Any]]:
