@@ -57,6 +57,51 @@ class MoodSettings(Section):
     idle_seconds: float = Field(300, ge=1, le=86_400, description="no face for this long: the kiosk goes idle")
 
 
+class CameraSettings(Section):
+    """Where frames come from and how often they are analysed."""
+
+    source: str = Field("auto", description="auto, picamera2[:N], /dev/videoN, usb:N, a file, folder or URL, or none")
+    analysis_fps: float = Field(4.0, gt=0, le=30, description="frames analysed per second (the newest frame each time)")
+    loop: bool = Field(False, description="start a video file over when it ends")
+    exit_when_source_ends: bool = Field(False, description="stop the daemon when a video file ends (--until-source-ends)")
+    stall_seconds: float = Field(10.0, ge=1, le=600, description="no frame for this long: the camera is reopened")
+    max_retry_seconds: float = Field(60.0, ge=1, le=3600, description="longest wait between attempts to reopen the camera")
+
+
+class PlayerSettings(Section):
+    """Music: where it is, which playlist fits which mood, and when to switch."""
+
+    music_dir: Path | None = Field(None, description="a folder per playlist (happy/, sad/, ...); unset: <state_dir>/music")
+    audio_output: str = Field("auto", description="mpv --ao (e.g. auto, alsa, pulse, pipewire, null)")
+    video_output: str = Field("auto", description="mpv --vo (e.g. auto, gpu, drm, null)")
+    volume: int = Field(80, ge=0, le=100, description="start volume (percent)")
+    strategy: Literal["match", "lift"] = Field("match", description="match: music like the mood; lift: music to lift it")
+    mapping: dict[str, str] = Field(default_factory=dict, description="emotion -> playlist overrides, e.g. {sad = 'calm'}")
+    fallback_playlist: str = Field("neutral", description="played when a mood's playlist is empty or missing")
+    switch_at: Literal["track-end", "immediately"] = Field("track-end", description="when a new mood changes the music")
+    strong_confidence: float = Field(0.6, ge=0, le=1, description="a mood this sure ...")
+    strong_seconds: float = Field(2.0, ge=0, le=600, description="... held this long switches at once, not at track end")
+    min_switch_seconds: float = Field(10.0, ge=0, le=3600, description="at least this long between two mood switches")
+    idle_action: Literal["fade", "playlist", "keep"] = Field("fade", description="when nobody is seen for mood.idle_seconds")
+    idle_playlist: str = Field("idle", description="the playlist for idle_action = 'playlist'")
+    fade_seconds: float = Field(5.0, ge=0, le=60, description="length of the fade-out")
+
+
+class StorageSettings(Section):
+    """Where the daemon keeps its state: derived facts only, never frames."""
+
+    state_dir: Path = Field(default_factory=lambda: default_state_dir(), description="database and secrets")
+    retention_days: float = Field(30, gt=0, le=3650, description="mood records older than this are deleted")
+    events_file: Path | None = Field(None, description="also append every event as a JSON line to this file")
+
+
+def default_state_dir() -> Path:
+    """systemd's $STATE_DIRECTORY when run as a service, else ~/.local/share/moodkiosk."""
+    if os.environ.get("STATE_DIRECTORY"):
+        return Path(os.environ["STATE_DIRECTORY"].split(":")[0])
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local/share")) / "moodkiosk"
+
+
 class Settings(BaseSettings):
     """Everything moodkiosk can be told; each section is a TOML table."""
 
@@ -70,6 +115,13 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     inference: InferenceSettings = InferenceSettings()
     mood: MoodSettings = MoodSettings()
+    camera: CameraSettings = CameraSettings()
+    player: PlayerSettings = PlayerSettings()
+    storage: StorageSettings = StorageSettings()
+
+    @property
+    def music_dir(self) -> Path:
+        return self.player.music_dir or self.storage.state_dir / "music"
 
     @classmethod
     def settings_customise_sources(
@@ -173,5 +225,5 @@ def iter_setting_docs(model: type[BaseModel] = Settings, prefix: str = "") -> li
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             rows += iter_setting_docs(annotation, f"{prefix}{name}.")
         else:
-            rows.append((f"{prefix}{name}", repr(field.default), field.description or ""))
+            rows.append((f"{prefix}{name}", repr(field.get_default(call_default_factory=True)), field.description or ""))
     return rows

@@ -1,0 +1,128 @@
+"""The music library and the DJ's choices: playlists, fallbacks, shuffle, when to switch."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from device.config import PlayerSettings
+from device.mood import Mood
+from device.player.dj import DJ, FadeOut, Pick
+from device.player.library import MusicLibrary, ShuffleQueue, Track
+
+
+def make_library(root: Path, layout: dict[str, int]) -> MusicLibrary:
+    for playlist, count in layout.items():
+        (root / playlist).mkdir(parents=True, exist_ok=True)
+        for i in range(count):
+            (root / playlist / f"{playlist}_song_{i}.ogg").write_bytes(b"OggS")
+    return MusicLibrary(root)
+
+
+def mood(emotion: str | None, confidence: float = 0.8, since: float = 0.0) -> Mood:
+    return Mood(emotion, confidence, since, 1)
+
+
+def test_library_folders_m3u_and_ignored_files(tmp_path: Path) -> None:
+    library = make_library(tmp_path, {"happy": 2, "sad": 0})
+    (tmp_path / "happy" / "cover.jpg").write_bytes(b"jpg")
+    (tmp_path / "happy" / ".hidden.ogg").write_bytes(b"x")
+    (tmp_path / "calm.m3u").write_text(
+        "#EXTM3U\n#EXTINF:123,Quiet One\nhappy/happy_song_0.ogg\nmissing.ogg\nhttp://127.0.0.1:9/stream\n"
+    )
+    assert [t.title for t in library.tracks("happy")] == ["happy song 0", "happy song 1"]
+    calm = library.tracks("calm")
+    assert [(t.title, t.source) for t in calm] == [("Quiet One", "local"), ("http://127.0.0.1:9/stream", "stream")]
+    assert calm[0].uri == str((tmp_path / "happy" / "happy_song_0.ogg").resolve())
+    assert library.names() == ["calm", "happy"]  # sad/ is empty
+    assert library.tracks("../etc") == [] and library.tracks("nope") == []
+
+
+def test_shuffle_plays_each_track_once_per_round_and_never_twice_in_a_row() -> None:
+    tracks = [Track(f"/m/{i}.ogg", str(i), "p") for i in range(5)]
+    queue = ShuffleQueue(random.Random(3))
+    played = [queue.next(tracks) for _ in range(50)]
+    for start in range(0, 50, 5):
+        assert sorted(t.uri for t in played[start : start + 5]) == sorted(t.uri for t in tracks)
+    assert all(a != b for a, b in zip(played, played[1:], strict=False))
+    assert queue.next([]) is None
+    single = [tracks[0]]
+    assert [queue.next(single) for _ in range(3)] == single * 3  # one track: it repeats
+
+
+def test_match_and_lift_strategies_and_overrides(tmp_path: Path) -> None:
+    library = make_library(tmp_path, {"happy": 1, "sad": 1, "neutral": 1, "calm": 1})
+    match = DJ(PlayerSettings(), library)
+    assert match.playlist_for("sad") == "sad"
+    lift = DJ(PlayerSettings(strategy="lift", mapping={"angry": "calm"}), library)
+    assert (lift.playlist_for("sad"), lift.playlist_for("angry"), lift.playlist_for("fear")) == ("happy", "calm", "neutral")
+    pick = lift.on_mood(0.0, mood("sad"), playing=False)
+    assert isinstance(pick, Pick) and pick.track.playlist == "happy" and pick.reason == "sad -> happy"
+
+
+def test_first_mood_plays_at_once_later_ones_wait_for_the_track_end(tmp_path: Path) -> None:
+    dj = DJ(PlayerSettings(strong_confidence=0.9), make_library(tmp_path, {"happy": 2, "sad": 2}))
+    first = dj.on_mood(0.0, mood("sad"), playing=False)
+    assert first.track.playlist == "sad"
+    assert dj.on_mood(30.0, mood("happy", 0.7, since=30.0), playing=True) is None  # not strong: waits
+    assert dj.on_update(40.0, mood("happy", 0.7, since=30.0)) is None
+    assert dj.on_track_end(45.0).track.playlist == "happy"
+    assert dj.on_track_end(200.0).track.playlist == "happy"  # and stays there
+
+
+def test_strong_and_lasting_mood_switches_at_once_but_rate_limited(tmp_path: Path) -> None:
+    dj = DJ(PlayerSettings(strong_seconds=2.0, min_switch_seconds=10.0), make_library(tmp_path, {"happy": 2, "sad": 2}))
+    dj.on_mood(0.0, mood("sad"), playing=False)
+    assert dj.on_mood(5.0, mood("happy", 0.9, since=5.0), playing=True) is None  # strong, not lasting yet
+    assert dj.on_update(7.0, mood("happy", 0.9, since=5.0)) is None  # lasting, but 7 s < 10 s since the last switch
+    pick = dj.on_update(10.0, mood("happy", 0.9, since=5.0))
+    assert pick.track.playlist == "happy"
+    assert dj.on_update(11.0, mood("happy", 0.9, since=5.0)) is None  # already done
+
+
+def test_back_to_the_playing_mood_cancels_the_pending_switch(tmp_path: Path) -> None:
+    dj = DJ(PlayerSettings(strong_confidence=0.95), make_library(tmp_path, {"happy": 2, "sad": 2}))
+    dj.on_mood(0.0, mood("sad"), playing=False)
+    dj.on_mood(20.0, mood("happy"), playing=True)
+    assert dj.on_mood(30.0, mood("sad"), playing=True) is None
+    assert dj.on_track_end(40.0).track.playlist == "sad"
+
+
+def test_switch_immediately_setting(tmp_path: Path) -> None:
+    dj = DJ(PlayerSettings(switch_at="immediately", min_switch_seconds=10), make_library(tmp_path, {"happy": 1, "sad": 1}))
+    dj.on_mood(0.0, mood("sad"), playing=False)
+    assert dj.on_mood(12.0, mood("happy", 0.5, since=12.0), playing=True).track.playlist == "happy"
+
+
+def test_missing_playlist_falls_back_with_a_note(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    dj = DJ(PlayerSettings(), make_library(tmp_path, {"neutral": 1, "happy": 1}))
+    pick = dj.on_mood(0.0, mood("fear"), playing=False)
+    assert pick.track.playlist == "neutral"
+    assert "playlist 'fear' is empty or missing" in pick.reason
+    dj = DJ(PlayerSettings(), make_library(tmp_path / "other", {"happy": 1}))
+    assert dj.on_mood(0.0, mood("fear"), playing=False).track.playlist == "happy"  # any playlist at all
+
+
+def test_no_music_at_all_says_where_to_put_it(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    dj = DJ(PlayerSettings(), MusicLibrary(tmp_path / "empty"))
+    assert dj.on_mood(0.0, mood("happy"), playing=False) is None
+    assert "add folders named after the moods" in caplog.text
+
+
+def test_idle_actions(tmp_path: Path) -> None:
+    library = make_library(tmp_path, {"happy": 1, "idle": 1})
+    fade = DJ(PlayerSettings(idle_action="fade"), library)
+    fade.on_mood(0.0, mood("happy"), playing=False)
+    assert isinstance(fade.on_mood(400.0, mood(None), playing=True), FadeOut)
+    assert fade.on_track_end(401.0) is None
+    assert fade.on_mood(500.0, mood("happy"), playing=False).track.playlist == "happy"  # somebody is back
+    keep = DJ(PlayerSettings(idle_action="keep"), library)
+    keep.on_mood(0.0, mood("happy"), playing=False)
+    assert keep.on_mood(400.0, mood(None), playing=True) is None
+    assert keep.on_track_end(500.0).track.playlist == "happy"
+    idle = DJ(PlayerSettings(idle_action="playlist"), library)
+    idle.on_mood(0.0, mood("happy"), playing=False)
+    assert idle.on_mood(400.0, mood(None), playing=True).track.playlist == "idle"
+    assert idle.on_track_end(600.0).track.playlist == "idle"
