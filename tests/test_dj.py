@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def test_shuffle_plays_each_track_once_per_round_and_never_twice_in_a_row() -> N
     played = [queue.next(tracks) for _ in range(50)]
     for start in range(0, 50, 5):
         assert sorted(t.uri for t in played[start : start + 5]) == sorted(t.uri for t in tracks)
-    assert all(a != b for a, b in zip(played, played[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(played))
     assert queue.next([]) is None
     single = [tracks[0]]
     assert [queue.next(single) for _ in range(3)] == single * 3  # one track: it repeats
