@@ -22,8 +22,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="overrides log_level")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="watch the camera and report what the kiosk sees")
-    run.add_argument("--camera", default="auto", help="auto, usb:N, /dev/videoN, a video file or a URL, or none")
+    run = commands.add_parser("run", help="run the kiosk: camera -> mood -> music (each flag is also a setting)")
+    run.add_argument("--camera", help="auto, picamera2[:N], /dev/videoN, usb:N, a video or photo file, a folder, a URL, none")
+    run.add_argument("--music-dir", type=Path, help="a folder per playlist: happy/, sad/, ... (player.music_dir)")
+    run.add_argument("--state-dir", type=Path, help="where the database lives (storage.state_dir)")
+    run.add_argument("--audio-output", help="mpv audio output, e.g. auto, alsa, pulse, null (player.audio_output)")
+    run.add_argument("--video-output", help="mpv video output, e.g. auto, drm, gpu, null (player.video_output)")
+    run.add_argument("--events", type=Path, metavar="FILE", help="append every event as a JSON line (storage.events_file)")
+    run.add_argument("--loop", action="store_true", default=None, help="start a video file over at its end (camera.loop)")
+    run.add_argument(
+        "--until-source-ends",
+        action="store_true",
+        default=None,
+        help="stop when a video file ends (camera.exit_when_source_ends)",
+    )
 
     analyze = commands.add_parser("analyze", help="faces and emotions in photos and videos")
     analyze.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="image or video files, or folders of them")
@@ -53,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = load_settings(args.config or default_config_path(), log_level=args.log_level)
+        settings = load_settings(args.config or default_config_path(), log_level=args.log_level, **run_overrides(args))
         logging.basicConfig(
             level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
         )
@@ -63,6 +75,18 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+
+
+def run_overrides(args: argparse.Namespace) -> dict[str, dict[str, object]]:
+    """Settings given as ``moodkiosk run`` flags, as nested sections (only the flags given)."""
+    if args.command != "run":
+        return {}
+    flags = {
+        "camera": {"source": args.camera, "loop": args.loop, "exit_when_source_ends": args.until_source_ends},
+        "player": {"music_dir": args.music_dir, "audio_output": args.audio_output, "video_output": args.video_output},
+        "storage": {"state_dir": args.state_dir, "events_file": args.events},
+    }
+    return {section: given for section, values in flags.items() if (given := {k: v for k, v in values.items() if v is not None})}
 
 
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -136,14 +160,11 @@ def command_config(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def command_run(args: argparse.Namespace, settings: Settings) -> int:
-    from device.inference.analyzer import FrameAnalyzer
-    from device.run_command import watch
+    import asyncio
 
-    analyzer = FrameAnalyzer(settings.inference)
-    try:
-        return watch(analyzer, args.camera)
-    finally:
-        analyzer.close()
+    from device.daemon import Kiosk
+
+    return asyncio.run(Kiosk(settings).run())
 
 
 if __name__ == "__main__":

@@ -1,0 +1,142 @@
+"""Capture and analysis off the event loop: the newest frame only, at a steady rate.
+
+Two threads: the capture thread reads frames as fast as the source gives them and keeps only
+the newest (a kiosk wants the present; nothing queues up); the analysis thread wakes
+``analysis_fps`` times a second and analyses that newest frame. Results and camera status go to
+the event loop through ``call_soon_threadsafe``. A camera that fails to open, errors or stalls
+is reported and reopened with growing pauses; the rest of the daemon never waits for it.
+Frames exist only in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from device.camera.source import CameraError, Frame, FrameSource
+from device.inference.analyzer import FrameAnalysis, FrameAnalyzer
+
+log = logging.getLogger("moodkiosk.camera")
+
+
+@dataclass(frozen=True)
+class CameraStatus:
+    """``open``, ``offline`` (with why and what to do), ``stalled`` or ``ended`` (a file ran out)."""
+
+    state: str
+    detail: str = ""
+
+
+class PerceptionWorker:
+    def __init__(
+        self,
+        source: FrameSource,
+        analyzer: FrameAnalyzer,
+        loop: asyncio.AbstractEventLoop,
+        on_analysis: Callable[[float, FrameAnalysis], None],
+        on_status: Callable[[CameraStatus], None],
+        analysis_fps: float = 4.0,
+        stall_seconds: float = 10.0,
+        max_retry_seconds: float = 60.0,
+    ) -> None:
+        self.source = source
+        self.analyzer = analyzer
+        self._loop = loop
+        self._on_analysis, self._on_status = on_analysis, on_status
+        self.period = 1.0 / analysis_fps
+        self.stall_seconds = stall_seconds
+        self.max_retry_seconds = max_retry_seconds
+        self._stop = threading.Event()
+        self._new_frame = threading.Condition()
+        self._newest: Frame | None = None
+        self._ended = False
+        self._last_frame_at = time.monotonic()
+        self.last_progress_at = time.monotonic()  # for the watchdog: the analysis loop is alive
+        self.analysed = 0
+        self._threads = [
+            threading.Thread(target=self._capture_loop, name="moodkiosk-capture", daemon=True),
+            threading.Thread(target=self._analysis_loop, name="moodkiosk-analysis", daemon=True),
+        ]
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self, timeout: float = 3.0) -> None:
+        self._stop.set()
+        with self._new_frame:
+            self._new_frame.notify_all()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _status(self, status: CameraStatus) -> None:
+        self._loop.call_soon_threadsafe(self._on_status, status)
+
+    def _capture_loop(self) -> None:
+        failures = 0
+        while not self._stop.is_set():
+            try:
+                self.source.open()
+            except CameraError as error:
+                failures += 1
+                self._status(CameraStatus("offline", error.describe()))
+                self._stop.wait(self._retry_delay(failures))
+                continue
+            self._status(CameraStatus("open"))
+            try:
+                while not self._stop.is_set():
+                    frame = self.source.read()
+                    if frame is None:
+                        self._finish()
+                        return
+                    failures = 0
+                    with self._new_frame:
+                        self._newest = frame
+                        self._last_frame_at = time.monotonic()
+                        self._new_frame.notify_all()
+            except CameraError as error:
+                failures += 1
+                self._status(CameraStatus("offline", error.describe()))
+                self._stop.wait(self._retry_delay(failures))
+            finally:
+                self.source.close()
+
+    def _finish(self) -> None:
+        with self._new_frame:
+            self._ended = True
+            self._new_frame.notify_all()
+
+    def _retry_delay(self, failures: int) -> float:
+        return min(self.max_retry_seconds, 2.0 ** min(failures - 1, 10))
+
+    def _analysis_loop(self) -> None:
+        analysed_index = -1
+        stalled = False
+        next_at = time.monotonic()
+        while not self._stop.is_set():
+            self.last_progress_at = time.monotonic()
+            with self._new_frame:
+                frame = self._newest
+                ended = self._ended
+                if frame is None or frame.index == analysed_index:
+                    if ended:
+                        self._status(CameraStatus("ended", f"{self.source} has no more frames"))
+                        return
+                    self._new_frame.wait(timeout=min(1.0, self.stall_seconds))
+                    if time.monotonic() - self._last_frame_at > self.stall_seconds and not stalled and frame is not None:
+                        stalled = True
+                        self._status(CameraStatus("stalled", f"no frame for {self.stall_seconds:.0f} s"))
+                    continue
+            if stalled:
+                stalled = False
+                self._status(CameraStatus("open", "frames again"))
+            analysed_index = frame.index
+            analysis = self.analyzer.analyze(frame.rgb)
+            self.analysed += 1
+            self._loop.call_soon_threadsafe(self._on_analysis, frame.timestamp, analysis)
+            next_at = max(next_at + self.period, time.monotonic() - self.period)
+            self._stop.wait(max(0.0, next_at - time.monotonic()))

@@ -1,0 +1,167 @@
+"""Playback through libmpv (python-mpv); mpv's events are handed to the asyncio loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from device.errors import MoodkioskError
+from device.player.library import Track
+
+log = logging.getLogger("moodkiosk.player")
+
+
+class PlayerError(MoodkioskError):
+    """libmpv is missing or mpv refused a command."""
+
+
+@dataclass(frozen=True)
+class PlayerEvent:
+    """``started``: a track began; ``ended``: it played to its end; ``failed``: it could not be played."""
+
+    kind: Literal["started", "ended", "failed"]
+    track: Track
+    detail: str = ""
+
+
+class MpvPlayer:
+    """One mpv instance playing one track at a time (the DJ chooses the next).
+
+    Calls are made from the event loop; mpv reports from its own thread and every report is
+    passed to ``on_event`` on the loop with ``call_soon_threadsafe``.
+    """
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        on_event: Callable[[PlayerEvent], None],
+        audio_output: str = "auto",
+        video_output: str = "auto",
+        volume: int = 80,
+    ) -> None:
+        try:
+            import mpv
+        except (ImportError, OSError) as error:
+            raise PlayerError(f"libmpv cannot be loaded: {error}", "sudo apt install mpv libmpv2") from error
+        self._loop = loop
+        self._on_event = on_event
+        self._lock = threading.Lock()
+        self._track: Track | None = None
+        self._entry: int | None = None
+        self._fading = False
+        self._volume_before_fade = float(volume)
+        self.history: list[Track] = []
+        try:
+            self._mpv = mpv.MPV(
+                ao=audio_output,
+                vo=video_output,
+                volume=volume,
+                audio_display="no",  # no cover-art window for audio files
+                idle="yes",
+                keep_open="no",
+                ytdl=True,
+                input_default_bindings=False,
+                osd_level=1,
+            )
+        except Exception as error:  # mpv.ShutdownError, AttributeError for bad option values
+            raise PlayerError(f"mpv did not start: {error}", "check player.audio_output / player.video_output") from error
+        self._mpv.register_event_callback(self._mpv_event)
+
+    @property
+    def track(self) -> Track | None:
+        return self._track
+
+    @property
+    def playing(self) -> bool:
+        return self._track is not None
+
+    def play(self, track: Track) -> None:
+        with self._lock:
+            self._track, self._entry = track, None
+        self.history.append(track)
+        del self.history[:-50]
+        if self._fading:  # a fade-out was under way: back to the volume before it
+            self._fading = False
+            self._mpv.volume = self._volume_before_fade
+        self._mpv.pause = False
+        self._mpv.loadfile(track.uri, "replace")
+
+    def stop(self) -> None:
+        with self._lock:
+            self._track, self._entry = None, None
+        self._mpv.command("stop")
+
+    def pause(self) -> None:
+        self._mpv.pause = True
+
+    def resume(self) -> None:
+        self._mpv.pause = False
+
+    @property
+    def paused(self) -> bool:
+        return bool(self._mpv.pause)
+
+    @property
+    def volume(self) -> int:
+        return round(self._mpv.volume or 0)
+
+    @volume.setter
+    def volume(self, value: int) -> None:
+        self._mpv.volume = max(0, min(100, int(value)))
+
+    async def fade_out(self, seconds: float) -> None:
+        """Lower the volume to nothing over ``seconds``, stop, and restore the volume for later."""
+        self._volume_before_fade, self._fading = float(self._mpv.volume), True
+        steps = max(1, int(seconds * 10))
+        for step in range(steps):
+            if not self._fading:
+                return  # a new track started meanwhile
+            self._mpv.volume = self._volume_before_fade * (1 - (step + 1) / steps)
+            await asyncio.sleep(seconds / steps)
+        if self._fading:
+            self.stop()
+            self._mpv.volume = self._volume_before_fade
+            self._fading = False
+
+    def show_note(self, text: str, seconds: float = 6.0) -> None:
+        """An on-screen note on the kiosk's display (mpv OSD); nothing happens without a display."""
+        self._mpv.command("show-text", text, int(seconds * 1000))
+
+    @property
+    def media_title(self) -> str | None:
+        title = self._mpv.media_title
+        return str(title) if title else None
+
+    def close(self) -> None:
+        self._mpv.terminate()
+
+    def _mpv_event(self, event: Any) -> None:
+        """On mpv's thread: turn start/end of file into PlayerEvents for the loop."""
+        data = event.as_dict()
+        name = data.get("event", b"").decode()
+        with self._lock:
+            track = self._track
+            if name == "start-file" and track is not None and self._entry is None:
+                self._entry = data.get("playlist_entry_id")
+                return
+            entry = data.get("playlist_entry_id", self._entry)  # file-loaded carries no id: the current file
+            if track is None or entry != self._entry:
+                return  # an older file's events, or a stop we asked for
+            if name == "file-loaded":
+                report = PlayerEvent("started", track)
+            elif name == "end-file":
+                reason = data.get("reason", b"").decode()
+                if reason == "eof":
+                    report = PlayerEvent("ended", track)
+                elif reason == "error":
+                    report = PlayerEvent("failed", track, data.get("file_error", b"").decode() or "unknown error")
+                else:
+                    return
+                self._track = None
+            else:
+                return
+        self._loop.call_soon_threadsafe(self._on_event, report)

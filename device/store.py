@@ -1,0 +1,87 @@
+"""The kiosk's SQLite database: derived facts only (no frames), versioned schema, retention."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from pathlib import Path
+
+import aiosqlite
+
+log = logging.getLogger("moodkiosk.store")
+
+# Each entry upgrades the schema by one version; PRAGMA user_version records where a file is.
+MIGRATIONS: list[list[str]] = [
+    [
+        "CREATE TABLE moods (id INTEGER PRIMARY KEY, at REAL NOT NULL, emotion TEXT, confidence REAL NOT NULL,"
+        " faces INTEGER NOT NULL)",
+        "CREATE INDEX moods_at ON moods (at)",
+    ],
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class Store:
+    """``<state_dir>/moodkiosk.db`` in WAL mode. Write failures are logged once and survived."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: aiosqlite.Connection | None = None
+        self._write_failing = False
+
+    async def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = await aiosqlite.connect(self.path)
+        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute("PRAGMA synchronous=NORMAL")
+        await self._migrate()
+
+    async def _migrate(self) -> None:
+        assert self._db is not None
+        async with self._db.execute("PRAGMA user_version") as cursor:
+            (version,) = await cursor.fetchone()
+        if version > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(f"{self.path} was written by a newer moodkiosk (schema {version} > {SCHEMA_VERSION})")
+        for number in range(version, SCHEMA_VERSION):
+            for statement in MIGRATIONS[number]:
+                await self._db.execute(statement)
+            await self._db.execute(f"PRAGMA user_version = {number + 1}")
+            await self._db.commit()
+            log.info("database %s upgraded to schema %d", self.path, number + 1)
+
+    async def add_mood(self, emotion: str | None, confidence: float, faces: int, at: float | None = None) -> None:
+        await self._write(
+            "INSERT INTO moods (at, emotion, confidence, faces) VALUES (?, ?, ?, ?)",
+            (time.time() if at is None else at, emotion, confidence, faces),
+        )
+
+    async def purge(self, retention_days: float, now: float | None = None) -> None:
+        cutoff = (time.time() if now is None else now) - retention_days * 86_400
+        await self._write("DELETE FROM moods WHERE at < ?", (cutoff,))
+
+    async def moods(self, since: float = 0.0) -> list[tuple[float, str | None, float, int]]:
+        assert self._db is not None
+        query = "SELECT at, emotion, confidence, faces FROM moods WHERE at >= ? ORDER BY at"
+        async with self._db.execute(query, (since,)) as cursor:
+            return [(row[0], row[1], row[2], row[3]) for row in await cursor.fetchall()]
+
+    async def _write(self, sql: str, parameters: tuple) -> None:
+        if self._db is None:
+            return
+        try:
+            await self._db.execute(sql, parameters)
+            await self._db.commit()
+        except sqlite3.Error as error:
+            if not self._write_failing:
+                log.error("cannot write to %s: %s (disk full or read-only?); the kiosk keeps running", self.path, error)
+            self._write_failing = True
+            return
+        if self._write_failing:
+            log.info("writing to %s works again", self.path)
+            self._write_failing = False
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
