@@ -51,7 +51,8 @@ class MoodSettings(Section):
     """How per-frame readings become a calm mood decision (see device/mood.py)."""
 
     smoothing_seconds: float = Field(2.5, gt=0, le=120, description="time constant of the moving average over readings")
-    dwell_seconds: float = Field(3.0, ge=0, le=600, description="a new mood must lead this long before it is decided")
+    dwell_seconds: float = Field(3.0, ge=0, le=600, description="a new mood must lead this long before it replaces the old")
+    first_dwell_seconds: float = Field(1.5, ge=0, le=600, description="the same for the first mood (nobody was there)")
     lead_margin: float = Field(0.12, ge=0, le=1, description="how far a new mood must lead the current one (probability)")
     min_confidence: float = Field(0.3, ge=0, le=1, description="smoothed probability a mood needs to be decided at all")
     idle_seconds: float = Field(300, ge=1, le=86_400, description="no face for this long: the kiosk goes idle")

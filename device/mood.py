@@ -11,6 +11,8 @@ The rule, step by step, for each analysed frame:
 3. **Hysteresis and dwell**: the mood with the highest smoothed probability (the leader)
    replaces the current mood only when its probability is at least ``min_confidence``, it leads
    the current mood by at least ``lead_margin``, and both have held for ``dwell_seconds``.
+   The first mood (nobody was there, or the kiosk was idle) needs only ``first_dwell_seconds``:
+   someone walking up gets music quickly, while an established mood changes calmly.
 4. **No face**: the decided mood stays; after ``idle_seconds`` without a face the tracker
    reports idle (``emotion=None``), and the next face starts a fresh decision.
 """
@@ -95,7 +97,8 @@ class MoodTracker:
             return None
         if self._challenger != leader:
             self._challenger, self._challenger_since = leader, now
-        if now - self._challenger_since < self.settings.dwell_seconds:
+        dwell = self.settings.dwell_seconds if self.emotion is not None else self.settings.first_dwell_seconds
+        if now - self._challenger_since < dwell:
             return None
         self._challenger = None
         self.current = Mood(leader, confidence, now, face_count)

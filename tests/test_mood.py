@@ -36,14 +36,16 @@ def feed(tracker: MoodTracker, start: float, seconds: float, faces: list[Face], 
     return changes
 
 
-SETTINGS = MoodSettings(smoothing_seconds=2.0, dwell_seconds=3.0, lead_margin=0.12, min_confidence=0.3, idle_seconds=60)
+SETTINGS = MoodSettings(
+    smoothing_seconds=2.0, dwell_seconds=3.0, first_dwell_seconds=1.0, lead_margin=0.12, min_confidence=0.3, idle_seconds=60
+)
 
 
 def test_first_mood_waits_for_the_dwell_time() -> None:
     tracker = MoodTracker(SETTINGS)
     changes = feed(tracker, 0.0, 10, [face("happy")])
-    assert changes == [(3.0, "happy")]
-    assert tracker.current.since == 3.0 and tracker.current.confidence > 0.7
+    assert changes == [(1.0, "happy")]  # first_dwell_seconds
+    assert tracker.current.since == 1.0 and tracker.current.confidence > 0.7
 
 
 def test_change_needs_dwell_and_the_old_mood_is_kept_meanwhile() -> None:
@@ -112,7 +114,7 @@ def test_no_face_keeps_the_mood_then_goes_idle_then_starts_fresh() -> None:
     assert feed(tracker, 69.0, 2, []) == [(69.8, None)]  # 60 s after the last face, seen at 9.8 s
     assert feed(tracker, 71.0, 5, []) == []  # idle is reported once
     changes = feed(tracker, 100.0, 5, [face("happy")])
-    assert changes == [(103.0, "happy")]  # no trace of the old sad average
+    assert changes == [(101.0, "happy")]  # a fresh first mood: no trace of the old sad average
 
 
 def test_analysis_rate_does_not_change_the_outcome() -> None:
