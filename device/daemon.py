@@ -23,7 +23,7 @@ from device.mood import Mood, MoodTracker
 from device.perception import CameraStatus, PerceptionWorker
 from device.player.dj import DJ, FadeOut, Pick
 from device.player.library import MusicLibrary
-from device.player.mpv_player import MpvPlayer, PlayerEvent
+from device.player.mpv_player import MpvPlayer, PlayerError, PlayerEvent
 from device.store import Store
 
 log = logging.getLogger("moodkiosk")
@@ -59,13 +59,7 @@ class Kiosk:
             self.bus.subscribe(events_file)
         await self.store.open()
         try:
-            self.player = MpvPlayer(
-                loop,
-                self._on_player_event,
-                self.settings.player.audio_output,
-                self.settings.player.video_output,
-                self.settings.player.volume,
-            )
+            self.player = self._start_player(loop)
             self._check_library()
             self.worker = self._start_perception(loop)
             purge = loop.create_task(self._purge_periodically())
@@ -85,6 +79,23 @@ class Kiosk:
 
     def stop(self) -> None:
         self._stop.set()
+
+    # Controls for the web page (and tests): all run on the event loop.
+    def next_track(self) -> None:
+        """Skip to another track for the current mood."""
+        self._apply(self.dj.on_track_end(time.monotonic()), self.tracker.current)
+
+    def previous_track(self) -> None:
+        if self.player:
+            self.player.previous()
+
+    def _start_player(self, loop: asyncio.AbstractEventLoop) -> MpvPlayer | None:
+        player = self.settings.player
+        try:
+            return MpvPlayer(loop, self._on_player_event, player.audio_output, player.video_output, player.volume)
+        except PlayerError as error:
+            self.bus.publish("note", text=f"music is off: {error.describe()}")
+            return None
 
     def _check_library(self) -> None:
         names = self.library.names()
@@ -179,10 +190,7 @@ class Kiosk:
         delay = 0.0 if self._failures < 3 else min(60.0, 2.0 ** (self._failures - 3))
         if self._retry:
             self._retry.cancel()
-        self._retry = asyncio.get_running_loop().call_later(delay, self._next_track)
-
-    def _next_track(self) -> None:
-        self._apply(self.dj.on_track_end(time.monotonic()), self.tracker.current)
+        self._retry = asyncio.get_running_loop().call_later(delay, self.next_track)
 
     async def _settle(self, timeout: float = 3.0) -> None:
         """Before stopping, give a track that was just asked for the moment to start."""

@@ -66,6 +66,8 @@ class MpvPlayer:
                 ytdl=True,
                 input_default_bindings=False,
                 osd_level=1,
+                log_handler=mpv_log,
+                loglevel="warn",
             )
         except Exception as error:  # mpv.ShutdownError, AttributeError for bad option values
             raise PlayerError(f"mpv did not start: {error}", "check player.audio_output / player.video_output") from error
@@ -89,6 +91,15 @@ class MpvPlayer:
             self._mpv.volume = self._volume_before_fade
         self._mpv.pause = False
         self._mpv.loadfile(track.uri, "replace")
+
+    def previous(self) -> Track | None:
+        """Play the track before the current one again (None when there is none)."""
+        if len(self.history) < 2:
+            return None
+        track = self.history[-2]
+        del self.history[-2:]
+        self.play(track)
+        return track
 
     def stop(self) -> None:
         with self._lock:
@@ -158,10 +169,24 @@ class MpvPlayer:
                 if reason == "eof":
                     report = PlayerEvent("ended", track)
                 elif reason == "error":
-                    report = PlayerEvent("failed", track, data.get("file_error", b"").decode() or "unknown error")
+                    report = PlayerEvent("failed", track, explain_error(data.get("file_error", b"").decode()))
                 else:
                     return
                 self._track = None
             else:
                 return
         self._loop.call_soon_threadsafe(self._on_event, report)
+
+
+def explain_error(error: str) -> str:
+    """mpv's end-file error, with what to do where that is known."""
+    if "audio output" in error:
+        return f"{error}: check player.audio_output (--audio-output); `mpv --ao=help` lists the outputs"
+    if "video output" in error:
+        return f"{error}: check player.video_output (--video-output); `mpv --vo=help` lists the outputs"
+    return error or "unknown error"
+
+
+def mpv_log(level: str, component: str, message: str) -> None:
+    """mpv's own warnings and errors, into our log (and so into journald)."""
+    log.log(logging.ERROR if level in {"fatal", "error"} else logging.WARNING, "mpv %s: %s", component, message.strip())
