@@ -158,3 +158,26 @@ def test_auto_camera_without_a_camera_says_how_to_pick_one(tmp_path: Path) -> No
     _, stderr = process.communicate(timeout=15)
     assert process.returncode == 0
     assert "no Pi camera or webcam found; pick one with --camera" in stderr
+
+
+def test_missing_camera_device_is_retried(tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    config = tmp_path / "config.toml"
+    config.write_text("[camera]\nmax_retry_seconds = 1\n")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "device", "--config", str(config), "run", "--camera", "/dev/video57",
+         "--audio-output", "null", "--video-output", "null", "--events", str(events),
+         "--state-dir", str(tmp_path / "state"), "--music-dir", str(tmp_path)],
+        cwd=REPO, env=clean_env(), stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    offline: list[dict] = []
+    while time.monotonic() < deadline and len(offline) < 3:
+        time.sleep(0.3)
+        if events.exists():
+            offline = [e for e in map(json.loads, events.read_text().splitlines()) if e.get("state") == "offline"]
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=15)
+    assert process.returncode == 0
+    assert len(offline) >= 3  # tried again and again, the daemon still up
+    assert "cannot open camera /dev/video57" in offline[0]["detail"] and "video` group" in offline[0]["detail"]

@@ -45,7 +45,11 @@ class OpenCVSource(FrameSource):
     def open(self) -> None:
         self.close()
         with captured_native_stderr() as native:
-            capture = cv2.VideoCapture(self.target)
+            if isinstance(self.target, str) and "://" in self.target:  # a stream: do not hang on a dead server
+                timeouts = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 10_000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 10_000]
+                capture = cv2.VideoCapture(self.target, cv2.CAP_FFMPEG, timeouts)
+            else:
+                capture = cv2.VideoCapture(self.target)
         if not capture.isOpened():
             capture.release()
             detail = f" ({native[-1].strip()})" if native else ""

@@ -39,8 +39,8 @@ def camera_from_spec(spec: str, loop: bool = False, dev: Path = Path("/dev")) ->
     match = re.fullmatch(r"(?:usb:)?(\d+)", spec)
     if match:
         return OpenCVSource(int(match.group(1)))
-    if re.match(r"^[a-z][a-z0-9+.-]*://", spec, re.IGNORECASE):
-        return OpenCVSource(spec)
+    if re.match(r"^[a-z][a-z0-9+.-]*://", spec, re.IGNORECASE) or re.fullmatch(r"/dev/video\d+", spec):
+        return OpenCVSource(spec)  # a device or stream that is not there yet is retried, not refused
     path = Path(spec).expanduser()
     if path.is_dir() or (path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES):
         return PictureSource(path)

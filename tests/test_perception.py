@@ -1,0 +1,77 @@
+"""The capture and analysis threads: newest frame only, steady rate, failures reported and retried."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import skimage.data
+
+from device.camera.opencv_source import OpenCVSource
+from device.camera.source import CameraError, Frame
+from device.inference.analyzer import FrameAnalysis, FrameAnalyzer
+from device.perception import CameraStatus, PerceptionWorker
+from tests.test_daemon import photo_video
+
+
+class FlakyCamera(OpenCVSource):
+    """A real video file source with injected faults: it fails to open twice, and breaks once mid-way."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(str(path))
+        self.opens = 0
+        self.reads = 0
+
+    def open(self) -> None:
+        self.opens += 1
+        if self.opens <= 2:
+            raise CameraError("cannot open camera flaky (unplugged)", "plug it in")
+        super().open()
+
+    def read(self) -> Frame | None:
+        self.reads += 1
+        if self.reads == 10:
+            raise CameraError("camera flaky stopped giving frames", "check the cable")
+        return super().read()
+
+
+def run_worker(source: OpenCVSource, analyzer: FrameAnalyzer, fps: float) -> tuple[list[str], list[FrameAnalysis]]:
+    statuses: list[str] = []
+    analyses: list[FrameAnalysis] = []
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        ended = asyncio.Event()
+
+        def on_status(status: CameraStatus) -> None:
+            statuses.append(status.state)
+            if status.state == "ended":
+                ended.set()
+
+        worker = PerceptionWorker(
+            source, analyzer, loop, lambda at, a: analyses.append(a), on_status, analysis_fps=fps, max_retry_seconds=0.2
+        )
+        worker.start()
+        await asyncio.wait_for(ended.wait(), 60)
+        worker.stop()
+
+    asyncio.run(scenario())
+    return statuses, analyses
+
+
+def test_failures_are_reported_and_retried(tmp_path: Path, analyzer: FrameAnalyzer) -> None:
+    video = photo_video(tmp_path / "v.mp4", [(skimage.data.astronaut(), 3)], fps=10)
+    source = FlakyCamera(video)
+    statuses, analyses = run_worker(source, analyzer, fps=5)
+    assert statuses[:3] == ["offline", "offline", "open"]
+    assert "offline" in statuses[3:] and statuses[-2:] == ["open", "ended"]
+    assert source.opens == 4
+    assert analyses and all([f.emotion for f in a.faces] == ["happy"] for a in analyses)
+
+
+def test_analysis_rate_takes_the_newest_frame_only(tmp_path: Path, analyzer: FrameAnalyzer) -> None:
+    """A 25 fps video for 4 s analysed at 2 per second: about 8 analyses, not 100 queued frames."""
+    video = photo_video(tmp_path / "v.mp4", [(skimage.data.astronaut(), 4)], fps=25)
+    statuses, analyses = run_worker(OpenCVSource(str(video)), analyzer, fps=2)
+    assert statuses == ["open", "ended"]
+    assert 6 <= len(analyses) <= 10
