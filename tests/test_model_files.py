@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from device.config import InferenceSettings
 from device.errors import ModelError
 from device.inference.analyzer import FrameAnalyzer
+from device.inference.labels import EMOTIONS
 from device.inference.model_files import FACE_MODEL_MEMBER, fetch_face_model, read_face_model, sha256_of
 from tests.conftest import clean_env, run_cli
 
@@ -84,8 +86,12 @@ def test_models_verify_and_fetch_when_present() -> None:
 
 
 def test_emotion_model_matches_its_description() -> None:
-    import json
-
     description = json.loads(EMOTION_MODEL.with_suffix(".json").read_text())
     assert description["sha256"] == sha256_of(EMOTION_MODEL)
     assert EMOTION_MODEL.stat().st_size <= 1_000_000
+
+
+def test_labels_file_matches_the_model_description() -> None:
+    labels = (EMOTION_MODEL.parent / "labels.txt").read_text().split()
+    assert tuple(labels) == EMOTIONS
+    assert tuple(json.loads(EMOTION_MODEL.with_suffix(".json").read_text())["labels"]) == EMOTIONS
