@@ -74,3 +74,18 @@ def read_video(path: Path, every: int) -> Iterator[MediaFrame]:
             ok, frame = capture.read()
     finally:
         capture.release()
+
+
+def write_slideshow(
+    path: Path, scenes: list[tuple[np.ndarray, float]], fps: int = 10, size: tuple[int, int] = (512, 512)
+) -> Path:
+    """An .mp4 of still RGB pictures, each shown for its number of seconds (demos, tests, benchmarks)."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+    try:
+        for rgb, seconds in scenes:
+            frame = cv2.cvtColor(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2BGR)
+            for _ in range(round(seconds * fps)):
+                writer.write(frame)
+    finally:
+        writer.release()
+    return path

@@ -31,7 +31,9 @@ SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
 
 from device.inference.labels import EMOTIONS  # noqa: E402
+from device.media_files import write_slideshow  # noqa: E402
 
+VGA = {"fps": 25, "size": (640, 480)}
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -42,16 +44,6 @@ def make_music(root: Path) -> Path:
             out.setnchannels(1), out.setsampwidth(2), out.setframerate(8000)
             out.writeframes((np.sin(np.arange(8000 * 60) / 8) * 3000).astype(np.int16).tobytes())
     return root
-
-
-def photo_video(path: Path, scenes: list[tuple[np.ndarray, float]], fps: int = 25) -> Path:
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (640, 480))
-    for rgb, seconds in scenes:
-        frame = cv2.cvtColor(cv2.resize(rgb, (640, 480)), cv2.COLOR_RGB2BGR)
-        for _ in range(int(seconds * fps)):
-            writer.write(frame)
-    writer.release()
-    return path
 
 
 def fer_face(emotion: str) -> np.ndarray | None:
@@ -125,15 +117,21 @@ def main() -> int:
     report: dict = {"machine": f"{os.uname().machine}, {os.cpu_count()} cores"}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        video = args.video if args.video.exists() else photo_video(work / "astronaut.mp4", [(skimage.data.astronaut(), 30)])
+        video = (
+            args.video
+            if args.video.exists()
+            else write_slideshow(work / "astronaut.mp4", [(skimage.data.astronaut(), 30)], **VGA)
+        )
         result = run(video, work)
         opened = next(e["t"] for e in result["events"] if e["type"] == "camera")
         report["cost"] = {"video": video.name, **steady_state(result["samples"], opened + 1.0)}
-        arrival = photo_video(work / "arrival.mp4", [(skimage.data.coffee(), 5), (skimage.data.astronaut(), 10)])
+        arrival = write_slideshow(
+            work / "arrival.mp4", [(skimage.data.coffee(), 5), (skimage.data.astronaut(), 10)], fps=25, size=(640, 480)
+        )
         report["reaction_seconds"] = {"arrival (no face -> smiling face)": reaction(run(arrival, work), 5.0)}
         neutral, happy = fer_face("neutral"), fer_face("happy")
         if neutral is not None and happy is not None:
-            change = photo_video(work / "change.mp4", [(neutral, 10), (happy, 15)])
+            change = write_slideshow(work / "change.mp4", [(neutral, 10), (happy, 15)], **VGA)
             report["reaction_seconds"]["change (neutral face -> happy face)"] = reaction(run(change, work), 10.0, "happy")
     if args.json:
         print(json.dumps(report, indent=2))

@@ -11,11 +11,11 @@ import time
 import wave
 from pathlib import Path
 
-import cv2
 import numpy as np
 import skimage.data
 
 from device.inference.labels import EMOTIONS
+from device.media_files import write_slideshow
 from tests.conftest import REPO, clean_env, require_shared, run_cli
 
 NEGATIVE = {"sad", "fear", "angry"}
@@ -60,13 +60,7 @@ def of_type(events: list[dict], kind: str) -> list[dict]:
 
 def photo_video(path: Path, scenes: list[tuple[np.ndarray, float]], fps: int = 10) -> Path:
     """A video of still photos, each shown for its number of seconds."""
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (512, 512))
-    for rgb, seconds in scenes:
-        frame = cv2.cvtColor(cv2.resize(rgb, (512, 512)), cv2.COLOR_RGB2BGR)
-        for _ in range(int(seconds * fps)):
-            writer.write(frame)
-    writer.release()
-    return path
+    return write_slideshow(path, scenes, fps)
 
 
 def test_face_arrives_then_leaves_on_a_made_video(tmp_path: Path) -> None:
