@@ -146,7 +146,11 @@ class Kiosk:
         mood = self.tracker.update(at, analysis.faces)
         if mood is not None:
             self._publish_mood(mood)
-            self._apply(self.dj.on_mood(at, mood, self.player is not None and self.player.playing), mood)
+            action = self.dj.on_mood(at, mood, self.player is not None and self.player.playing)
+            self._apply(action, mood)
+            if action is None and self.dj.pending and self.player:
+                playlist = self.dj.playlist_for(self.dj.pending)
+                self.player.show_note(f"I see {mood.emotion} ({mood.confidence:.0%}) - {playlist} music after this track")
         else:
             self._apply(self.dj.on_update(at, self.tracker.current), self.tracker.current)
 
