@@ -69,6 +69,7 @@ class Kiosk:
         finally:
             if self.worker:
                 self.worker.stop()
+                self.worker.analyzer.close()
             if self.player:
                 self.player.close()
             await self.store.close()
