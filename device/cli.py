@@ -55,6 +55,19 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--force", action="store_true", help="fetch even when a verified copy is present")
     models_commands.add_parser("verify", help="check that both models are present and load")
 
+    user = commands.add_parser("user", help="manage the web page's accounts")
+    user_commands = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    add = user_commands.add_parser("add", help="create an account (the password is asked twice)")
+    add.add_argument("name")
+    add.add_argument("--admin", action="store_true", help="may manage accounts and settings")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
+    passwd = user_commands.add_parser("passwd", help="set a new password (an admin reset)")
+    passwd.add_argument("name")
+    passwd.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
+    delete = user_commands.add_parser("del", help="delete an account")
+    delete.add_argument("name")
+    user_commands.add_parser("list", help="list the accounts")
+
     config = commands.add_parser("config", help="inspect settings")
     config_commands = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
     config_commands.add_parser("keys", help="list every setting with its default")
@@ -98,6 +111,12 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return command_models(args, settings)
     if args.command == "config":
         return command_config(args, settings)
+    if args.command == "user":
+        import asyncio
+
+        from device.user_command import run_user_command
+
+        return asyncio.run(run_user_command(args, settings))
     return command_run(args, settings)
 
 

@@ -18,6 +18,11 @@ MIGRATIONS: list[list[str]] = [
         " faces INTEGER NOT NULL)",
         "CREATE INDEX moods_at ON moods (at)",
     ],
+    [
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+        " password_hash TEXT NOT NULL, is_admin INTEGER NOT NULL DEFAULT 0,"
+        " language TEXT NOT NULL DEFAULT 'any', created REAL NOT NULL)",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -65,6 +70,18 @@ class Store:
         query = "SELECT at, emotion, confidence, faces FROM moods WHERE at >= ? ORDER BY at"
         async with self._db.execute(query, (since,)) as cursor:
             return [(row[0], row[1], row[2], row[3]) for row in await cursor.fetchall()]
+
+    async def fetch(self, sql: str, parameters: tuple = ()) -> list[tuple]:
+        assert self._db is not None
+        async with self._db.execute(sql, parameters) as cursor:
+            return [tuple(row) for row in await cursor.fetchall()]
+
+    async def execute(self, sql: str, parameters: tuple = ()) -> int:
+        """Run one statement and commit; returns the number of rows changed. Errors propagate."""
+        assert self._db is not None
+        cursor = await self._db.execute(sql, parameters)
+        await self._db.commit()
+        return cursor.rowcount
 
     async def _write(self, sql: str, parameters: tuple) -> None:
         if self._db is None:
