@@ -103,6 +103,14 @@ def default_state_dir() -> Path:
     return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local/share")) / "moodkiosk"
 
 
+class WebSettings(Section):
+    """The household web page."""
+
+    enabled: bool = Field(True, description="serve the web page and its API")
+    host: str = Field("0.0.0.0", description="address to listen on (0.0.0.0: every interface; 127.0.0.1: this machine)")
+    port: int = Field(8080, ge=0, le=65535, description="TCP port of the web page (0: any free port)")
+
+
 class Settings(BaseSettings):
     """Everything moodkiosk can be told; each section is a TOML table."""
 
@@ -119,6 +127,7 @@ class Settings(BaseSettings):
     camera: CameraSettings = CameraSettings()
     player: PlayerSettings = PlayerSettings()
     storage: StorageSettings = StorageSettings()
+    web: WebSettings = WebSettings()
 
     @property
     def music_dir(self) -> Path:

@@ -14,6 +14,8 @@ import time
 from collections.abc import Coroutine
 from typing import Any
 
+from aiohttp import web
+
 from device.camera.spec import camera_from_spec
 from device.config import Settings
 from device.errors import MoodkioskError
@@ -24,13 +26,17 @@ from device.perception import CameraStatus, PerceptionWorker
 from device.player.dj import DJ, FadeOut, Pick
 from device.player.library import MusicLibrary
 from device.player.mpv_player import MpvPlayer, PlayerError, PlayerEvent
+from device.state import KioskState
 from device.store import Store
+from web.accounts import Accounts
+from web.app import create_app
+from web.security import load_or_create_secret
 
 log = logging.getLogger("moodkiosk")
 PURGE_EVERY_SECONDS = 3600
 NO_CAMERA = "no Pi camera or webcam found; pick one with --camera /dev/video0, usb:0, picamera2 or a video file"
 WARNING_EVENTS = {"track-error"}
-WARNING_CAMERA_STATES = {"offline", "stalled", "none"}
+WARNING_CAMERA_STATES = {"offline", "stalled"}
 
 
 class Kiosk:
@@ -48,6 +54,9 @@ class Kiosk:
         self._failures = 0
         self._retry: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task] = set()
+        self.view = KioskState()
+        self.bus.subscribe(self.view)
+        self._web: web.AppRunner | None = None
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
@@ -62,11 +71,14 @@ class Kiosk:
             self.player = self._start_player(loop)
             self._check_library()
             self.worker = self._start_perception(loop)
+            await self._start_web()
             purge = loop.create_task(self._purge_periodically())
             await self._stop.wait()
             purge.cancel()
             await self._settle()
         finally:
+            if self._web:
+                await self._web.cleanup()
             if self.worker:
                 self.worker.stop()
                 self.worker.analyzer.close()
@@ -81,7 +93,26 @@ class Kiosk:
     def stop(self) -> None:
         self._stop.set()
 
-    # Controls for the web page (and tests): all run on the event loop.
+    # Controls for the web page (web.app.KioskControls): all run on the event loop.
+    def state(self) -> dict[str, Any]:
+        player = self.player
+        playback = {"available": player is not None}
+        if player is not None:
+            playback |= {"playing": player.playing, "paused": player.paused, "volume": player.volume}
+        return {**self.view.snapshot(), "player": playback}
+
+    def pause(self) -> None:
+        if self.player:
+            self.player.pause()
+
+    def resume(self) -> None:
+        if self.player:
+            self.player.resume()
+
+    def set_volume(self, volume: int) -> None:
+        if self.player:
+            self.player.volume = volume
+
     def next_track(self) -> None:
         """Skip to another track for the current mood."""
         self._apply(self.dj.on_track_end(time.monotonic()), self.tracker.current)
@@ -89,6 +120,27 @@ class Kiosk:
     def previous_track(self) -> None:
         if self.player:
             self.player.previous()
+
+    async def _start_web(self) -> None:
+        settings = self.settings.web
+        if not settings.enabled:
+            return
+        secret = load_or_create_secret(self.settings.storage.state_dir / "session.key")
+        runner = web.AppRunner(create_app(self, Accounts(self.store), secret), access_log=None)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, settings.host, settings.port).start()
+        except OSError as error:
+            await runner.cleanup()
+            self.bus.publish(
+                "note",
+                text=f"the web page is off: cannot listen on {settings.host}:{settings.port} ({error.strerror}); "
+                "set web.port to a free port",
+            )
+            return
+        self._web = runner
+        for address in runner.addresses:
+            log.info("web page on http://%s:%d/", *address[:2])
 
     def _start_player(self, loop: asyncio.AbstractEventLoop) -> MpvPlayer | None:
         player = self.settings.player
@@ -222,4 +274,5 @@ class Kiosk:
         line = describe(event)
         if line:
             warn = event["type"] in WARNING_EVENTS or event.get("state") in WARNING_CAMERA_STATES
+            warn = warn or (event.get("state") == "none" and bool(event.get("detail")))
             log.log(logging.WARNING if warn else logging.INFO, "%s", line)

@@ -25,6 +25,10 @@ class EventBus:
     def subscribe(self, callback: Callable[[Event], None]) -> None:
         self._subscribers.append(callback)
 
+    def unsubscribe(self, callback: Callable[[Event], None]) -> None:
+        if callback in self._subscribers:
+            self._subscribers.remove(callback)
+
     def publish(self, kind: str, **fields: Any) -> Event:
         """Send ``{"t": seconds since start, "type": kind, **fields}`` to every subscriber."""
         event: Event = {"t": round(self._clock() - self.started_at, 3), "type": kind, **fields}
@@ -74,6 +78,8 @@ def describe(event: Event) -> str | None:
         return f"playing '{event['title']}' from {event['playlist']} for {event['emotion'] or 'idle'} ({event['uri']})"
     if kind == "track-error":
         return f"cannot play {event['uri']}: {event['error']}; moving on"
+    if kind == "camera" and event["state"] == "none" and not event.get("detail"):
+        return "camera: off (--camera none); music and the web page still run"
     if kind == "camera":
         return f"camera {event['camera']}: {event['state']}" + (f" ({event['detail']})" if event.get("detail") else "")
     if kind == "note":

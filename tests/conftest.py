@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -52,17 +53,26 @@ def analyzer() -> Iterator[FrameAnalyzer]:
     instance.close()
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment without any MOODKIOSK_* settings of the developer's, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOODKIOSK_")}
-    env.update(extra)
+    env |= {"MOODKIOSK_WEB__HOST": "127.0.0.1", "MOODKIOSK_WEB__PORT": str(free_port())} | extra
     return env
 
 
-def run_cli(*args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the real ``moodkiosk`` command line in a child process."""
     return subprocess.run(
         [sys.executable, "-m", "device", *map(str, args)],
+        input=stdin,
         capture_output=True,
         text=True,
         env=env or clean_env(),

@@ -82,8 +82,11 @@ def test_face_arrives_then_leaves_on_a_made_video(tmp_path: Path) -> None:
         rows = db.execute("SELECT emotion, faces FROM moods ORDER BY at").fetchall()
         tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert rows == [("happy", 1), (None, 0)]
-    assert tables == {"moods"}
-    assert sorted(p.name for p in (tmp_path / "state").iterdir()) == ["moodkiosk.db", "moodkiosk.db-shm", "moodkiosk.db-wal"]
+    assert tables == {"moods", "users"}
+    assert sorted(p.name for p in (tmp_path / "state").iterdir()) == [
+        "moodkiosk.db", "moodkiosk.db-shm", "moodkiosk.db-wal", "session.key"
+    ]  # fmt: skip
+    assert (tmp_path / "state" / "session.key").stat().st_mode & 0o777 == 0o600
 
 
 def test_sad_then_laughing_video_changes_the_music(tmp_path: Path) -> None:

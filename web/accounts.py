@@ -89,6 +89,10 @@ class Accounts:
         if not await self.store.execute("UPDATE users SET password_hash = ? WHERE name = ?", (digest, name)):
             raise AccountError(f"no user {name!r}", "`moodkiosk user list` shows the accounts")
 
+    async def set_language(self, name: str, language: str) -> None:
+        if not await self.store.execute("UPDATE users SET language = ? WHERE name = ?", (language, name)):
+            raise AccountError(f"no user {name!r}", "`moodkiosk user list` shows the accounts")
+
     async def delete(self, name: str) -> None:
         if not await self.store.execute("DELETE FROM users WHERE name = ?", (name,)):
             raise AccountError(f"no user {name!r}", "`moodkiosk user list` shows the accounts")

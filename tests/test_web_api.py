@@ -1,0 +1,159 @@
+"""The JSON API on the real daemon (camera none, real mpv with null outputs, real SQLite)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.conftest import REPO, clean_env, run_cli
+from tests.test_daemon import tone
+
+PASSWORD = "a long enough password"
+
+
+def client_session() -> aiohttp.ClientSession:
+    """A client that keeps cookies from 127.0.0.1 (aiohttp's default jar ignores cookies from IP addresses)."""
+    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+
+class Daemon:
+    def __init__(self, tmp_path: Path) -> None:
+        self.env = clean_env(MOODKIOSK_STORAGE__STATE_DIR=str(tmp_path / "state"))
+        self.base = f"http://127.0.0.1:{self.env['MOODKIOSK_WEB__PORT']}"
+        music = tmp_path / "music" / "neutral"
+        music.mkdir(parents=True)
+        tone(music / "calm.wav", seconds=120)
+        for name, admin in (("asha", True), ("ravi", False)):
+            created = run_cli(
+                "user", "add", name, *(["--admin"] if admin else []), "--password-stdin", env=self.env, stdin=PASSWORD
+            )
+            assert created.returncode == 0, created.stderr
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "device", "run", "--camera", "none", "--audio-output", "null", "--video-output", "null",
+             "--music-dir", str(tmp_path / "music")],
+            cwd=REPO, env=self.env, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                asyncio.run(self.get_status("/api/state"))
+                return
+            except aiohttp.ClientConnectionError:
+                time.sleep(0.3)
+        raise AssertionError("the web page did not come up")
+
+    async def get_status(self, path: str) -> int:
+        async with (
+            aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client,
+            client.get(self.base + path) as response,
+        ):
+            return response.status
+
+    def stop(self) -> str:
+        self.process.send_signal(signal.SIGTERM)
+        _, stderr = self.process.communicate(timeout=20)
+        assert self.process.returncode == 0, stderr
+        return stderr
+
+
+@pytest.fixture
+def daemon(tmp_path: Path) -> Iterator[Daemon]:
+    instance = Daemon(tmp_path)
+    yield instance
+    instance.stop()
+
+
+async def login(client: aiohttp.ClientSession, base: str, name: str = "asha", password: str = PASSWORD) -> aiohttp.ClientResponse:
+    return await client.post(base + "/api/login", json={"username": name, "password": password})
+
+
+def test_login_state_controls_logout(daemon: Daemon) -> None:
+    async def scenario() -> None:
+        async with client_session() as client:
+            assert (await client.get(daemon.base + "/api/state")).status == 401
+            response = await login(client, daemon.base)
+            assert response.status == 200
+            body = await response.json()
+            assert body["user"] == {"name": "asha", "admin": True, "language": "any"}
+            cookie = response.headers["Set-Cookie"]
+            assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+            csrf = {"X-CSRF-Token": body["csrf"]}
+
+            state = await (await client.get(daemon.base + "/api/state")).json()
+            assert state["camera"]["state"] == "none" and state["player"]["available"] is True
+            assert state["mood"] is None and state["csrf"] == body["csrf"]
+
+            assert (await client.post(daemon.base + "/api/player/pause")).status == 403  # no CSRF token
+            assert (await client.post(daemon.base + "/api/player/pause", headers={"X-CSRF-Token": "forged"})).status == 403
+            assert (await client.post(daemon.base + "/api/player/pause", headers=csrf)).status == 200
+            assert (await (await client.get(daemon.base + "/api/state")).json())["player"]["paused"] is True
+            assert (await client.post(daemon.base + "/api/player/resume", headers=csrf)).status == 200
+            assert (await client.post(daemon.base + "/api/player/dance", headers=csrf)).status == 404
+
+            assert (await client.put(daemon.base + "/api/player/volume", json={"volume": 150}, headers=csrf)).status == 422
+            assert (await client.put(daemon.base + "/api/player/volume", json={"volume": "40"}, headers=csrf)).status == 422
+            assert (await client.put(daemon.base + "/api/player/volume", json={"volume": 40}, headers=csrf)).status == 200
+            assert (await (await client.get(daemon.base + "/api/state")).json())["player"]["volume"] == 40
+
+            assert (await client.put(daemon.base + "/api/me/language", json={"language": "Hindi"}, headers=csrf)).status == 200
+            assert (await (await client.get(daemon.base + "/api/state")).json())["user"]["language"] == "hindi"
+            bad = await client.put(daemon.base + "/api/me/language", json={"language": "<script>"}, headers=csrf)
+            assert bad.status == 422
+
+            assert (await client.post(daemon.base + "/api/logout", headers=csrf)).status == 200
+            assert (await client.get(daemon.base + "/api/state")).status == 401
+
+    asyncio.run(scenario())
+
+
+def test_login_input_errors(daemon: Daemon) -> None:
+    async def scenario() -> None:
+        async with client_session() as client:
+            url = daemon.base + "/api/login"
+            assert (await client.post(url, data="username=asha")).status == 415
+            not_json = await client.post(url, data="{nope", headers={"Content-Type": "application/json"})
+            assert not_json.status == 400
+            assert (await client.post(url, json={"username": "asha"})).status == 422
+            assert (await client.post(url, json=["asha", PASSWORD])).status == 422
+            wrong = await login(client, daemon.base, password="not the password")
+            assert wrong.status == 401
+            unknown = await login(client, daemon.base, name="nobody", password="not the password")
+            assert (await wrong.json()) == (await unknown.json())  # no hint whether the name exists
+            assert "X-Frame-Options" in wrong.headers and "Content-Security-Policy" in wrong.headers
+
+    asyncio.run(scenario())
+
+
+def test_failed_logins_are_slowed_per_account(daemon: Daemon) -> None:
+    async def scenario() -> None:
+        async with client_session() as client:
+            for _ in range(5):
+                assert (await login(client, daemon.base, name="ravi", password="guess guess")).status == 401
+            blocked = await login(client, daemon.base, name="ravi", password=PASSWORD)
+            assert blocked.status == 429 and int(blocked.headers["Retry-After"]) > 0
+            assert (await login(client, daemon.base, name="asha")).status == 200  # others are not locked out
+
+    asyncio.run(scenario())
+
+
+def test_live_events_start_with_the_state(daemon: Daemon) -> None:
+    async def scenario() -> None:
+        async with client_session() as client:
+            assert (await client.get(daemon.base + "/api/events")).status == 401
+            await login(client, daemon.base)
+            async with client.get(daemon.base + "/api/events") as stream:
+                assert stream.headers["Content-Type"].startswith("text/event-stream")
+                assert (await stream.content.readline()).decode().strip() == "event: state"
+                data = json.loads((await stream.content.readline()).decode().removeprefix("data: "))
+                assert data["camera"]["state"] == "none"
+
+    asyncio.run(scenario())

@@ -1,0 +1,199 @@
+"""The household web page's server: JSON API, live events, sessions (pages come next)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from aiohttp import web
+from aiohttp_session import get_session, new_session
+from aiohttp_session import setup as setup_sessions
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
+
+from device.events import Event, EventBus
+from web.accounts import Accounts, User
+from web.security import CSRF_HEADER, UNSAFE_METHODS, LoginLimiter, csrf_ok, new_csrf_token, security_headers
+
+log = logging.getLogger("moodkiosk.web")
+MAX_BODY = 10 * 2**20
+LANGUAGE_PATTERN = r"[a-z][a-z-]{0,31}"
+
+
+class KioskControls(Protocol):
+    """What the web page may ask of the kiosk (device.daemon.Kiosk implements it)."""
+
+    bus: EventBus
+
+    def state(self) -> dict[str, Any]: ...
+    def pause(self) -> None: ...
+    def resume(self) -> None: ...
+    def next_track(self) -> None: ...
+    def previous_track(self) -> None: ...
+    def set_volume(self, volume: int) -> None: ...
+
+
+KIOSK = web.AppKey("kiosk", KioskControls)
+ACCOUNTS = web.AppKey("accounts", Accounts)
+LIMITER = web.AppKey("limiter", LoginLimiter)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def json_error(status: type[web.HTTPException], message: str, **extra: Any) -> web.HTTPException:
+    return status(text=json.dumps({"error": message, **extra}), content_type="application/json")
+
+
+@web.middleware
+async def csrf_protection(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every state-changing API call must carry the session's CSRF token in X-CSRF-Token."""
+    if request.method in UNSAFE_METHODS and request.path.startswith("/api/") and request.path != "/api/login":
+        session = await get_session(request)
+        if not csrf_ok(session.get("csrf"), request.headers.get(CSRF_HEADER)):
+            raise json_error(web.HTTPForbidden, f"missing or wrong {CSRF_HEADER} header (reload the page)")
+    return await handler(request)
+
+
+async def current_user(request: web.Request) -> User:
+    session = await get_session(request)
+    name = session.get("user")
+    user = await request.app[ACCOUNTS].get(name) if isinstance(name, str) else None
+    if user is None:
+        raise json_error(web.HTTPUnauthorized, "log in first")
+    return user
+
+
+async def read_json(request: web.Request) -> dict[str, Any]:
+    if request.content_type != "application/json":
+        raise json_error(web.HTTPUnsupportedMediaType, "send JSON (Content-Type: application/json)")
+    try:
+        body = await request.json()
+    except (ValueError, UnicodeDecodeError):
+        raise json_error(web.HTTPBadRequest, "the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise json_error(web.HTTPUnprocessableEntity, "send a JSON object")
+    return body
+
+
+def field(body: dict[str, Any], name: str, kind: type) -> Any:
+    value = body.get(name)
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise json_error(web.HTTPUnprocessableEntity, f"'{name}' must be a {kind.__name__}", field=name)
+    return value
+
+
+def user_json(user: User) -> dict[str, Any]:
+    return {"name": user.name, "admin": user.is_admin, "language": user.language}
+
+
+async def login(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    name, password = field(body, "username", str), field(body, "password", str)
+    ip = request.remote or "?"
+    limiter = request.app[LIMITER]
+    wait = limiter.retry_after(ip, name)
+    if wait > 0:
+        raise web.HTTPTooManyRequests(
+            text=json.dumps({"error": f"too many failed logins; try again in {wait:.0f} s"}),
+            content_type="application/json",
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )
+    user = await request.app[ACCOUNTS].verify(name, password)
+    if user is None:
+        limiter.failed(ip, name)
+        raise json_error(web.HTTPUnauthorized, "wrong user name or password")
+    limiter.succeeded(name)
+    session = await new_session(request)  # a fresh session id on every login
+    session["user"], session["csrf"] = user.name, new_csrf_token()
+    return web.json_response({"user": user_json(user), "csrf": session["csrf"]})
+
+
+async def logout(request: web.Request) -> web.Response:
+    session = await get_session(request)
+    session.invalidate()
+    return web.json_response({"ok": True})
+
+
+async def state(request: web.Request) -> web.Response:
+    user = await current_user(request)
+    session = await get_session(request)
+    return web.json_response({**request.app[KIOSK].state(), "user": user_json(user), "csrf": session.get("csrf")})
+
+
+async def set_language(request: web.Request) -> web.Response:
+    user = await current_user(request)
+    language = field(await read_json(request), "language", str).strip().lower()
+    if not re.fullmatch(LANGUAGE_PATTERN, language):
+        raise json_error(web.HTTPUnprocessableEntity, "'language' must be a language name such as english, hindi or any")
+    await request.app[ACCOUNTS].set_language(user.name, language)
+    return web.json_response({"language": language})
+
+
+async def player_action(request: web.Request) -> web.Response:
+    await current_user(request)
+    kiosk = request.app[KIOSK]
+    actions = {"pause": kiosk.pause, "resume": kiosk.resume, "next": kiosk.next_track, "previous": kiosk.previous_track}
+    action = actions.get(request.match_info["action"])
+    if action is None:
+        raise json_error(web.HTTPNotFound, "unknown player action (pause, resume, next, previous)")
+    action()
+    return web.json_response({"ok": True})
+
+
+async def set_volume(request: web.Request) -> web.Response:
+    await current_user(request)
+    volume = field(await read_json(request), "volume", int)
+    if not 0 <= volume <= 100:
+        raise json_error(web.HTTPUnprocessableEntity, "'volume' must be 0 to 100", field="volume")
+    request.app[KIOSK].set_volume(volume)
+    return web.json_response({"volume": volume})
+
+
+async def events(request: web.Request) -> web.StreamResponse:
+    """Server-sent events: the current state first, then every kiosk event as it happens."""
+    await current_user(request)
+    kiosk = request.app[KIOSK]
+    queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=100)
+
+    def forward(event: Event) -> None:
+        if queue.full():  # a slow client loses old events, never blocks the kiosk
+            queue.get_nowait()
+        queue.put_nowait(event)
+
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+    await response.prepare(request)
+    kiosk.bus.subscribe(forward)
+    try:
+        await response.write(f"event: state\ndata: {json.dumps(kiosk.state())}\n\n".encode())
+        while True:
+            try:
+                event = await asyncio.wait_for(queue.get(), timeout=15)
+            except TimeoutError:
+                await response.write(b": keep-alive\n\n")
+                continue
+            await response.write(f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode())
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    finally:
+        kiosk.bus.unsubscribe(forward)
+    return response
+
+
+def create_app(kiosk: KioskControls, accounts: Accounts, secret: bytes, limiter: LoginLimiter | None = None) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[security_headers])
+    setup_sessions(
+        app,
+        EncryptedCookieStorage(secret, cookie_name="moodkiosk_session", httponly=True, samesite="Strict", max_age=30 * 86400),
+    )
+    app.middlewares.append(csrf_protection)
+    app[KIOSK], app[ACCOUNTS], app[LIMITER] = kiosk, accounts, limiter or LoginLimiter()
+    app.router.add_post("/api/login", login)
+    app.router.add_post("/api/logout", logout)
+    app.router.add_get("/api/state", state)
+    app.router.add_get("/api/events", events)
+    app.router.add_put("/api/me/language", set_language)
+    app.router.add_post("/api/player/{action}", player_action)
+    app.router.add_put("/api/player/volume", set_volume)
+    return app
