@@ -114,7 +114,10 @@ class Kiosk:
             self.player.volume = volume
 
     def next_track(self) -> None:
-        """Skip to another track for the current mood."""
+        """Skip to another track for the current mood (neutral music when there is none)."""
+        self._apply(self.dj.skip(time.monotonic()), self.tracker.current)
+
+    def _track_ended(self) -> None:
         self._apply(self.dj.on_track_end(time.monotonic()), self.tracker.current)
 
     def previous_track(self) -> None:
@@ -126,7 +129,7 @@ class Kiosk:
         if not settings.enabled:
             return
         secret = load_or_create_secret(self.settings.storage.state_dir / "session.key")
-        runner = web.AppRunner(create_app(self, Accounts(self.store), secret), access_log=None)
+        runner = web.AppRunner(create_app(self, Accounts(self.store), secret), access_log=None, shutdown_timeout=2.0)
         await runner.setup()
         try:
             await web.TCPSite(runner, settings.host, settings.port).start()
@@ -247,7 +250,7 @@ class Kiosk:
         delay = 0.0 if self._failures < 3 else min(60.0, 2.0 ** (self._failures - 3))
         if self._retry:
             self._retry.cancel()
-        self._retry = asyncio.get_running_loop().call_later(delay, self.next_track)
+        self._retry = asyncio.get_running_loop().call_later(delay, self._track_ended)
 
     async def _settle(self, timeout: float = 3.0) -> None:
         """Before stopping, give a track that was just asked for the moment to start."""

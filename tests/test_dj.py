@@ -127,3 +127,11 @@ def test_idle_actions(tmp_path: Path) -> None:
     idle.on_mood(0.0, mood("happy"), playing=False)
     assert idle.on_mood(400.0, mood(None), playing=True).track.playlist == "idle"
     assert idle.on_track_end(600.0).track.playlist == "idle"
+
+
+def test_skip_plays_the_pending_or_current_mood_or_neutral(tmp_path: Path) -> None:
+    dj = DJ(PlayerSettings(strong_confidence=0.95), make_library(tmp_path, {"happy": 2, "sad": 2, "neutral": 1}))
+    assert dj.skip(0.0).track.playlist == "neutral"  # nobody seen yet
+    dj.on_mood(1.0, mood("sad"), playing=True)
+    assert dj.skip(2.0).track.playlist == "sad"  # the waiting mood, at once
+    assert dj.skip(3.0).track.playlist == "sad"

@@ -69,7 +69,8 @@ class Daemon:
 def daemon(tmp_path: Path) -> Iterator[Daemon]:
     instance = Daemon(tmp_path)
     yield instance
-    instance.stop()
+    if instance.process.poll() is None:
+        instance.stop()
 
 
 async def login(client: aiohttp.ClientSession, base: str, name: str = "asha", password: str = PASSWORD) -> aiohttp.ClientResponse:
@@ -155,5 +156,13 @@ def test_live_events_start_with_the_state(daemon: Daemon) -> None:
                 assert (await stream.content.readline()).decode().strip() == "event: state"
                 data = json.loads((await stream.content.readline()).decode().removeprefix("data: "))
                 assert data["camera"]["state"] == "none"
+                csrf = {"X-CSRF-Token": (await (await client.get(daemon.base + "/api/state")).json())["csrf"]}
+                await client.post(daemon.base + "/api/player/next", headers=csrf)  # plays a track: a live event
+                lines = [(await stream.content.readline()).decode().strip() for _ in range(3)]
+                assert lines[0] == "" and lines[1] == "event: track"
+                assert json.loads(lines[2].removeprefix("data: "))["title"] == "calm"
+                started = time.monotonic()
+                daemon.stop()  # with the stream still open
+                assert time.monotonic() - started < 10
 
     asyncio.run(scenario())

@@ -39,6 +39,7 @@ class KioskControls(Protocol):
 KIOSK = web.AppKey("kiosk", KioskControls)
 ACCOUNTS = web.AppKey("accounts", Accounts)
 LIMITER = web.AppKey("limiter", LoginLimiter)
+CLOSING = web.AppKey("closing", asyncio.Event)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -155,6 +156,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     """Server-sent events: the current state first, then every kiosk event as it happens."""
     await current_user(request)
     kiosk = request.app[KIOSK]
+    closing = request.app[CLOSING]
     queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=100)
 
     def forward(event: Event) -> None:
@@ -167,18 +169,27 @@ async def events(request: web.Request) -> web.StreamResponse:
     kiosk.bus.subscribe(forward)
     try:
         await response.write(f"event: state\ndata: {json.dumps(kiosk.state())}\n\n".encode())
-        while True:
-            try:
-                event = await asyncio.wait_for(queue.get(), timeout=15)
-            except TimeoutError:
+        while not closing.is_set():
+            getter = asyncio.ensure_future(queue.get())
+            stopper = asyncio.ensure_future(closing.wait())
+            done, pending = await asyncio.wait({getter, stopper}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()
+            if getter in done:
+                event = getter.result()
+                await response.write(f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode())
+            elif not done:
                 await response.write(b": keep-alive\n\n")
-                continue
-            await response.write(f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode())
-    except (ConnectionResetError, asyncio.CancelledError):
-        pass
+    except ConnectionResetError:
+        pass  # the browser went away
     finally:
         kiosk.bus.unsubscribe(forward)
     return response
+
+
+async def close_streams(app: web.Application) -> None:
+    """On shutdown, end the live-event streams so the daemon stops at once."""
+    app[CLOSING].set()
 
 
 def create_app(kiosk: KioskControls, accounts: Accounts, secret: bytes, limiter: LoginLimiter | None = None) -> web.Application:
@@ -189,6 +200,8 @@ def create_app(kiosk: KioskControls, accounts: Accounts, secret: bytes, limiter:
     )
     app.middlewares.append(csrf_protection)
     app[KIOSK], app[ACCOUNTS], app[LIMITER] = kiosk, accounts, limiter or LoginLimiter()
+    app[CLOSING] = asyncio.Event()
+    app.on_shutdown.append(close_streams)
     app.router.add_post("/api/login", login)
     app.router.add_post("/api/logout", logout)
     app.router.add_get("/api/state", state)

@@ -127,6 +127,11 @@ class DJ:
             return self.pick(None)
         return None if self.playing_for is None else self.pick(self.playing_for)
 
+    def skip(self, now: float) -> Pick | None:
+        """Someone asked for the next track: the pending mood's, the current mood's, or neutral music."""
+        self.idle = False
+        return self._switch(now, self.pending or self.playing_for or "neutral")
+
     def _on_idle(self, now: float, playing: bool) -> Pick | FadeOut | None:
         self.idle, self.pending = True, None
         if self.settings.idle_action == "keep":
