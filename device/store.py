@@ -9,6 +9,8 @@ from pathlib import Path
 
 import aiosqlite
 
+from device.errors import MoodkioskError
+
 log = logging.getLogger("moodkiosk.store")
 
 # Each entry upgrades the schema by one version; PRAGMA user_version records where a file is.
@@ -27,6 +29,10 @@ MIGRATIONS: list[list[str]] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+class StoreError(MoodkioskError):
+    """The database cannot be opened (permissions, a full disk, a file from a newer version)."""
+
+
 class Store:
     """``<state_dir>/moodkiosk.db`` in WAL mode. Write failures are logged once and survived."""
 
@@ -36,11 +42,18 @@ class Store:
         self._write_failing = False
 
     async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = await aiosqlite.connect(self.path)
-        await self._db.execute("PRAGMA journal_mode=WAL")
-        await self._db.execute("PRAGMA synchronous=NORMAL")
-        await self._migrate()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = await aiosqlite.connect(self.path)
+            await self._db.execute("PRAGMA journal_mode=WAL")
+            await self._db.execute("PRAGMA synchronous=NORMAL")
+            await self._migrate()
+        except (OSError, sqlite3.Error) as error:
+            await self.close()
+            raise StoreError(
+                f"cannot open the database {self.path}: {error}",
+                "check that storage.state_dir (--state-dir) exists and is writable by this user, and that the disk is not full",
+            ) from error
 
     async def _migrate(self) -> None:
         assert self._db is not None

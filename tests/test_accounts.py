@@ -13,7 +13,7 @@ from typing import TypeVar
 import pytest
 from argon2 import PasswordHasher
 
-from device.store import MIGRATIONS, SCHEMA_VERSION, Store
+from device.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
 from tests.conftest import REPO, clean_env, run_cli
 from web.accounts import AccountError, Accounts
 
@@ -126,5 +126,13 @@ def test_newer_database_is_refused(tmp_path: Path) -> None:
     async def scenario() -> None:
         await Store(path).open()
 
-    with pytest.raises(sqlite3.DatabaseError, match="written by a newer moodkiosk"):
+    with pytest.raises(StoreError, match="written by a newer moodkiosk"):
         asyncio.run(scenario())
+
+
+def test_unwritable_state_dir_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the state dir should be")
+    result = run_cli("user", "list", env=clean_env(MOODKIOSK_STORAGE__STATE_DIR=str(blocker / "state")))
+    assert result.returncode == 2
+    assert "cannot open the database" in result.stderr and "storage.state_dir" in result.stderr
