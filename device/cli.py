@@ -163,7 +163,9 @@ def command_models(args: argparse.Namespace, settings: Settings) -> int:
         print(f"face model fetched and verified: {face_model}")
         return 0
     from device.inference.analyzer import FrameAnalyzer
+    from device.inference.model_files import verify_emotion_model
 
+    verify_emotion_model(settings.inference.emotion_model)
     FrameAnalyzer(settings.inference).close()
     print(f"face model ok: {face_model}\nemotion model ok: {settings.inference.emotion_model}")
     return 0

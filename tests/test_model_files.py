@@ -95,3 +95,15 @@ def test_labels_file_matches_the_model_description() -> None:
     labels = (EMOTION_MODEL.parent / "labels.txt").read_text().split()
     assert tuple(labels) == EMOTIONS
     assert tuple(json.loads(EMOTION_MODEL.with_suffix(".json").read_text())["labels"]) == EMOTIONS
+
+
+def test_models_verify_notices_a_replaced_emotion_model(tmp_path: Path) -> None:
+    model = tmp_path / "emotion.tflite"
+    model.write_bytes(EMOTION_MODEL.read_bytes())
+    description = json.loads(EMOTION_MODEL.with_suffix(".json").read_text())
+    model.with_suffix(".json").write_text(json.dumps(description))
+    env = clean_env(MOODKIOSK_INFERENCE__EMOTION_MODEL=str(model))
+    assert run_cli("models", "verify", env=env).returncode == 0
+    model.with_suffix(".json").write_text(json.dumps({**description, "sha256": "0" * 64}))
+    result = run_cli("models", "verify", env=env)
+    assert result.returncode == 2 and "SHA-256 differs" in result.stderr

@@ -128,3 +128,13 @@ class EmotionModelInfo:
                 f"{sidecar} lists labels {info.labels}, expected {EMOTIONS}", "use a model trained on the FER-2013 labels"
             )
         return info
+
+
+def verify_emotion_model(model: Path) -> None:
+    """Check the emotion model against the SHA-256 recorded in its JSON (when there is one)."""
+    info = EmotionModelInfo.for_model(model)
+    if info.sha256 and model.is_file() and sha256_of(model) != info.sha256:
+        raise ModelError(
+            f"{model} does not match {model.with_suffix('.json').name} (SHA-256 differs): the file was changed or replaced",
+            "restore both from the repository (git checkout models/), or re-run scripts/calibrate_crop.py for a new model",
+        )
