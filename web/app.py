@@ -43,8 +43,10 @@ CLOSING = web.AppKey("closing", asyncio.Event)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def json_error(status: type[web.HTTPException], message: str, **extra: Any) -> web.HTTPException:
-    return status(text=json.dumps({"error": message, **extra}), content_type="application/json")
+def json_error(
+    status: type[web.HTTPException], message: str, headers: dict[str, str] | None = None, **extra: Any
+) -> web.HTTPException:
+    return status(text=json.dumps({"error": message, **extra}), content_type="application/json", headers=headers)
 
 
 @web.middleware
@@ -96,11 +98,8 @@ async def login(request: web.Request) -> web.Response:
     limiter = request.app[LIMITER]
     wait = limiter.retry_after(ip, name)
     if wait > 0:
-        raise web.HTTPTooManyRequests(
-            text=json.dumps({"error": f"too many failed logins; try again in {wait:.0f} s"}),
-            content_type="application/json",
-            headers={"Retry-After": str(max(1, round(wait)))},
-        )
+        message = f"too many failed logins; try again in {wait:.0f} s"
+        raise json_error(web.HTTPTooManyRequests, message, headers={"Retry-After": str(max(1, round(wait)))})
     user = await request.app[ACCOUNTS].verify(name, password)
     if user is None:
         limiter.failed(ip, name)
