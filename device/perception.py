@@ -32,6 +32,13 @@ class CameraStatus:
 
 
 class PerceptionWorker:
+    """Runs a camera and the analyzer in threads.
+
+    A source whose read() hangs cannot be interrupted, so after ``stall_seconds`` without a frame
+    it is abandoned (its thread closes it if the read ever returns) and ``source.fresh()``, a new
+    object for the same camera, is opened instead.
+    """
+
     def __init__(
         self,
         source: FrameSource,
@@ -51,20 +58,20 @@ class PerceptionWorker:
         self.stall_seconds = stall_seconds
         self.max_retry_seconds = max_retry_seconds
         self._stop = threading.Event()
-        self._new_frame = threading.Condition()
+        self._new_frame = threading.Condition()  # guards the fields below
         self._newest: Frame | None = None
+        self._sequence = 0  # frames stored so far, across sources
         self._ended = False
+        self._reading = False  # a capture thread is open and waiting for frames
         self._last_frame_at = time.monotonic()
+        self._generation = 0  # capture threads of older generations were abandoned
         self.last_progress_at = time.monotonic()  # for the watchdog: the analysis loop is alive
         self.analysed = 0
-        self._threads = [
-            threading.Thread(target=self._capture_loop, name="moodkiosk-capture", daemon=True),
-            threading.Thread(target=self._analysis_loop, name="moodkiosk-analysis", daemon=True),
-        ]
+        self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        for thread in self._threads:
-            thread.start()
+        self._start_capture()
+        self._spawn(self._analysis_loop, "moodkiosk-analysis")
 
     def stop(self, timeout: float = 3.0) -> None:
         self._stop.set()
@@ -73,37 +80,54 @@ class PerceptionWorker:
         for thread in self._threads:
             thread.join(timeout)
 
+    def _spawn(self, target: Callable[..., None], name: str, *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
+
+    def _start_capture(self) -> None:
+        self._spawn(self._capture_loop, "moodkiosk-capture", self.source, self._generation)
+
     def _status(self, status: CameraStatus) -> None:
         self._loop.call_soon_threadsafe(self._on_status, status)
 
-    def _capture_loop(self) -> None:
+    def _current(self, generation: int) -> bool:
+        return generation == self._generation and not self._stop.is_set()
+
+    def _capture_loop(self, source: FrameSource, generation: int) -> None:
         failures = 0
-        while not self._stop.is_set():
+        while self._current(generation):
             try:
-                self.source.open()
+                source.open()
             except CameraError as error:
                 failures += 1
                 self._status(CameraStatus("offline", error.describe()))
                 self._stop.wait(self._retry_delay(failures))
                 continue
             self._status(CameraStatus("open"))
+            with self._new_frame:
+                self._reading, self._last_frame_at = True, time.monotonic()
             try:
-                while not self._stop.is_set():
-                    frame = self.source.read()
+                while self._current(generation):
+                    frame = source.read()
+                    if not self._current(generation):
+                        return  # abandoned while waiting for this frame
                     if frame is None:
                         self._finish()
                         return
                     failures = 0
                     with self._new_frame:
-                        self._newest = frame
+                        self._newest, self._sequence = frame, self._sequence + 1
                         self._last_frame_at = time.monotonic()
                         self._new_frame.notify_all()
             except CameraError as error:
                 failures += 1
                 self._status(CameraStatus("offline", error.describe()))
+                with self._new_frame:
+                    self._reading = False
                 self._stop.wait(self._retry_delay(failures))
             finally:
-                self.source.close()
+                source.close()
 
     def _finish(self) -> None:
         with self._new_frame:
@@ -113,28 +137,30 @@ class PerceptionWorker:
     def _retry_delay(self, failures: int) -> float:
         return min(self.max_retry_seconds, 2.0 ** min(failures - 1, 10))
 
+    def _reopen_stalled(self) -> None:
+        """Called with the lock held: give up on a source that stopped answering and open a new one."""
+        self._status(CameraStatus("stalled", f"no frame for {self.stall_seconds:.0f} s; reopening the camera"))
+        self._generation += 1
+        self._reading = False
+        self.source = self.source.fresh()
+        self._start_capture()
+
     def _analysis_loop(self) -> None:
-        analysed_index = -1
-        stalled = False
+        analysed = 0
         next_at = time.monotonic()
         while not self._stop.is_set():
             self.last_progress_at = time.monotonic()
             with self._new_frame:
-                frame = self._newest
-                ended = self._ended
-                if frame is None or frame.index == analysed_index:
-                    if ended:
+                frame, sequence = self._newest, self._sequence
+                if frame is None or sequence == analysed:
+                    if self._ended:
                         self._status(CameraStatus("ended", f"{self.source} has no more frames"))
                         return
                     self._new_frame.wait(timeout=min(1.0, self.stall_seconds))
-                    if time.monotonic() - self._last_frame_at > self.stall_seconds and not stalled and frame is not None:
-                        stalled = True
-                        self._status(CameraStatus("stalled", f"no frame for {self.stall_seconds:.0f} s"))
+                    if self._reading and time.monotonic() - self._last_frame_at > self.stall_seconds:
+                        self._reopen_stalled()
                     continue
-            if stalled:
-                stalled = False
-                self._status(CameraStatus("open", "frames again"))
-            analysed_index = frame.index
+            analysed = sequence
             analysis = self.analyzer.analyze(frame.rgb)
             self.analysed += 1
             self._loop.call_soon_threadsafe(self._on_analysis, frame.timestamp, analysis)

@@ -180,3 +180,11 @@ def test_video_devices_sort_numerically(tmp_path: Path) -> None:
     for name in ("video10", "video2", "video0", "videoX", "media0"):
         (tmp_path / name).touch()
     assert [p.name for p in video_devices(tmp_path)] == ["video0", "video2", "video10"]
+
+
+def test_fresh_sources_are_new_unopened_objects_for_the_same_camera(tmp_path: Path, picamera2_stand_in: type) -> None:
+    photo = write_rgb(tmp_path / "p.png", skimage.data.astronaut())
+    for source in (OpenCVSource(3, loop=True), PictureSource(photo, seconds_each=2.0), Picamera2Source(0, size=(320, 240))):
+        fresh = source.fresh()
+        assert fresh is not source and type(fresh) is type(source) and str(fresh) == str(source)
+    assert OpenCVSource(str(photo), loop=True).fresh().loop

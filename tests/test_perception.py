@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 import skimage.data
@@ -35,7 +36,27 @@ class FlakyCamera(OpenCVSource):
         return super().read()
 
 
-def run_worker(source: OpenCVSource, analyzer: FrameAnalyzer, fps: float) -> tuple[list[str], list[FrameAnalysis]]:
+class HangingCamera(OpenCVSource):
+    """A real video source whose read() hangs for good after 5 frames, like a wedged driver."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(str(path))
+        self.reads = 0
+        self.released = threading.Event()
+
+    def read(self) -> Frame | None:
+        self.reads += 1
+        if self.reads > 5:
+            self.released.wait()  # until the test ends
+        return super().read()
+
+    def fresh(self) -> OpenCVSource:
+        return OpenCVSource(str(self.target))  # the same camera, working again
+
+
+def run_worker(
+    source: OpenCVSource, analyzer: FrameAnalyzer, fps: float, stall_seconds: float = 10.0
+) -> tuple[list[str], list[FrameAnalysis]]:
     statuses: list[str] = []
     analyses: list[FrameAnalysis] = []
 
@@ -49,7 +70,7 @@ def run_worker(source: OpenCVSource, analyzer: FrameAnalyzer, fps: float) -> tup
                 ended.set()
 
         worker = PerceptionWorker(
-            source, analyzer, loop, lambda at, a: analyses.append(a), on_status, analysis_fps=fps, max_retry_seconds=0.2
+            source, analyzer, loop, lambda at, a: analyses.append(a), on_status, fps, stall_seconds, max_retry_seconds=0.2
         )
         worker.start()
         await asyncio.wait_for(ended.wait(), 60)
@@ -75,3 +96,14 @@ def test_analysis_rate_takes_the_newest_frame_only(tmp_path: Path, analyzer: Fra
     statuses, analyses = run_worker(OpenCVSource(str(video)), analyzer, fps=2)
     assert statuses == ["open", "ended"]
     assert 6 <= len(analyses) <= 10
+
+
+def test_a_hanging_camera_is_abandoned_and_reopened(tmp_path: Path, analyzer: FrameAnalyzer) -> None:
+    video = photo_video(tmp_path / "v.mp4", [(skimage.data.astronaut(), 3)], fps=10)
+    source = HangingCamera(video)
+    try:
+        statuses, analyses = run_worker(source, analyzer, fps=5, stall_seconds=1.0)
+    finally:
+        source.released.set()
+    assert statuses == ["open", "stalled", "open", "ended"]
+    assert len(analyses) > 5  # frames came again from the fresh source

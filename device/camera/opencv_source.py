@@ -60,6 +60,9 @@ class OpenCVSource(FrameSource):
         self._started_at = self._clock()
         self._file_frame = 0
 
+    def fresh(self) -> OpenCVSource:
+        return OpenCVSource(self.target, self.loop, self._clock, self._sleep)
+
     def _hint(self) -> str:
         if self.is_file:
             return "the file exists but OpenCV cannot decode it: convert it to MP4 (H.264)"
@@ -134,6 +137,9 @@ class PictureSource(FrameSource):
             raise CameraError(f"no readable photo in {self.path}", "give a .jpg or .png file, or a folder holding some")
         self._images = [cv2.cvtColor(image, cv2.COLOR_BGR2RGB) for image in images]
         self._started_at = self._clock()
+
+    def fresh(self) -> PictureSource:
+        return PictureSource(self.path, self.seconds_each, self.frame_interval, self._clock, self._sleep)
 
     def read(self) -> Frame | None:
         if not self._images:

@@ -67,6 +67,9 @@ class Picamera2Source(FrameSource):
             raise CameraError(f"the Pi camera {self.number} did not start: {error}", "is another program using it?") from error
         self._camera = camera
 
+    def fresh(self) -> Picamera2Source:
+        return Picamera2Source(self.number, self.size, self._clock)
+
     def read(self) -> Frame | None:
         if self._camera is None:
             raise CameraError(f"{self.description} is not open", "open it first")

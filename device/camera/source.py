@@ -41,6 +41,10 @@ class FrameSource(ABC):
         """The next frame (waits for it); None when a finite source has ended; CameraError on failure."""
 
     @abstractmethod
+    def fresh(self) -> FrameSource:
+        """A new, unopened source for the same camera (to replace one that hangs)."""
+
+    @abstractmethod
     def close(self) -> None:
         """Release the device or file; safe to call twice."""
 
