@@ -5,7 +5,9 @@
 set -euo pipefail
 
 packages=(python3-venv python3-pip mpv libmpv2)
-# --test: nothing more yet (the browser tests will add chromium).
+if [[ "${1:-}" == "--test" ]]; then
+    packages+=(chromium)  # the browser tests drive Debian's Chromium with Playwright
+fi
 
 missing=()
 for package in "${packages[@]}"; do

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,43 +27,40 @@ def client_session() -> aiohttp.ClientSession:
 
 
 class Daemon:
-    def __init__(self, tmp_path: Path) -> None:
+    """`moodkiosk run` in a child process with two accounts (asha, an admin, and ravi) and some music."""
+
+    def __init__(self, tmp_path: Path, camera: str = "none", extra: tuple[str, ...] = ()) -> None:
         self.env = clean_env(MOODKIOSK_STORAGE__STATE_DIR=str(tmp_path / "state"))
         self.base = f"http://127.0.0.1:{self.env['MOODKIOSK_WEB__PORT']}"
-        music = tmp_path / "music" / "neutral"
-        music.mkdir(parents=True)
-        tone(music / "calm.wav", seconds=120)
+        self.log = tmp_path / "daemon.log"
+        for playlist, title in (("neutral", "calm"), ("happy", "sunny")):
+            (tmp_path / "music" / playlist).mkdir(parents=True)
+            tone(tmp_path / "music" / playlist / f"{title}.wav", seconds=120)
         for name, admin in (("asha", True), ("ravi", False)):
             created = run_cli(
                 "user", "add", name, *(["--admin"] if admin else []), "--password-stdin", env=self.env, stdin=PASSWORD
             )
             assert created.returncode == 0, created.stderr
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "device", "run", "--camera", "none", "--audio-output", "null", "--video-output", "null",
-             "--music-dir", str(tmp_path / "music")],
-            cwd=REPO, env=self.env, stderr=subprocess.PIPE, text=True,
+            [sys.executable, "-m", "device", "run", "--camera", camera, "--audio-output", "null", "--video-output", "null",
+             "--music-dir", str(tmp_path / "music"), *extra],
+            cwd=REPO, env=self.env, stderr=self.log.open("w"),  # a file: a pipe nobody reads could fill and block it
         )  # fmt: skip
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                asyncio.run(self.get_status("/api/state"))
+                urllib.request.urlopen(self.base + "/login", timeout=5).close()  # plain urllib: no event loop needed
                 return
-            except aiohttp.ClientConnectionError:
+            except OSError:
                 time.sleep(0.3)
-        raise AssertionError("the web page did not come up")
-
-    async def get_status(self, path: str) -> int:
-        async with (
-            aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client,
-            client.get(self.base + path) as response,
-        ):
-            return response.status
+        raise AssertionError(f"the web page did not come up: {self.log.read_text()}")
 
     def stop(self) -> str:
         self.process.send_signal(signal.SIGTERM)
-        _, stderr = self.process.communicate(timeout=20)
-        assert self.process.returncode == 0, stderr
-        return stderr
+        self.process.wait(timeout=20)
+        log = self.log.read_text()
+        assert self.process.returncode == 0, log
+        return log
 
 
 @pytest.fixture

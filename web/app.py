@@ -7,8 +7,11 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, Protocol
 
+import aiohttp_jinja2
+import jinja2
 from aiohttp import web
 from aiohttp_session import get_session, new_session
 from aiohttp_session import setup as setup_sessions
@@ -16,9 +19,11 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from device.events import Event, EventBus
 from web.accounts import Accounts, User
+from web.i18n import CATALOGS, UI_LANGUAGES, pick_language, translator
 from web.security import CSRF_HEADER, UNSAFE_METHODS, LoginLimiter, csrf_ok, new_csrf_token, security_headers
 
 log = logging.getLogger("moodkiosk.web")
+HERE = Path(__file__).resolve().parent
 MAX_BODY = 10 * 2**20
 LANGUAGE_PATTERN = r"[a-z][a-z-]{0,31}"
 
@@ -191,6 +196,39 @@ async def close_streams(app: web.Application) -> None:
     app[CLOSING].set()
 
 
+async def session_user(request: web.Request) -> User | None:
+    try:
+        return await current_user(request)
+    except web.HTTPUnauthorized:
+        return None
+
+
+def render_page(request: web.Request, template: str, **context: Any) -> web.Response:
+    """A page in the visitor's UI language; ``?ui=hi`` switches it and remembers the choice."""
+    chosen = request.query.get("ui")
+    if chosen in UI_LANGUAGES:
+        response = web.HTTPFound(request.path)
+        response.set_cookie("ui_lang", chosen, max_age=365 * 86400, httponly=True, samesite="Strict")
+        raise response
+    lang = pick_language(request.cookies.get("ui_lang"), request.headers.get("Accept-Language"))
+    catalog = CATALOGS[lang]
+    page = {"lang": lang, "languages": UI_LANGUAGES, "_": translator(lang), "catalog": catalog, **context}
+    return aiohttp_jinja2.render_template(template, request, page)
+
+
+async def index_page(request: web.Request) -> web.Response:
+    user = await session_user(request)
+    if user is None:
+        raise web.HTTPFound("/login")
+    return render_page(request, "index.html", user=user)
+
+
+async def login_page(request: web.Request) -> web.Response:
+    if await session_user(request) is not None:
+        raise web.HTTPFound("/")
+    return render_page(request, "login.html")
+
+
 def create_app(kiosk: KioskControls, accounts: Accounts, secret: bytes, limiter: LoginLimiter | None = None) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY, middlewares=[security_headers])
     setup_sessions(
@@ -201,6 +239,10 @@ def create_app(kiosk: KioskControls, accounts: Accounts, secret: bytes, limiter:
     app[KIOSK], app[ACCOUNTS], app[LIMITER] = kiosk, accounts, limiter or LoginLimiter()
     app[CLOSING] = asyncio.Event()
     app.on_shutdown.append(close_streams)
+    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
+    app.router.add_get("/", index_page)
+    app.router.add_get("/login", login_page)
+    app.router.add_static("/static", HERE / "static")
     app.router.add_post("/api/login", login)
     app.router.add_post("/api/logout", logout)
     app.router.add_get("/api/state", state)

@@ -1,0 +1,87 @@
+// moodkiosk page script: talks to the JSON API, follows live events. No framework, no CDN.
+"use strict";
+
+const words = JSON.parse(document.getElementById("i18n").textContent);
+const t = (text) => words[text] || text;
+let csrf = null;
+
+async function api(method, path, body) {
+  const headers = { "Content-Type": "application/json" };
+  if (csrf) headers["X-CSRF-Token"] = csrf;
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (response.status === 401 && !location.pathname.startsWith("/login")) location.assign("/login");
+  return response;
+}
+
+function setupLogin(form) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const response = await api("POST", "/api/login", { username: data.get("username"), password: data.get("password") });
+    if (response.ok) {
+      location.assign("/");
+      return;
+    }
+    const error = document.getElementById("login-error");
+    error.textContent = response.status === 429 ? (await response.json()).error : t("Wrong user name or password");
+    error.hidden = false;
+  });
+}
+
+function render(state) {
+  csrf = state.csrf || csrf;
+  const mood = state.mood;
+  document.getElementById("mood").textContent = !mood ? t("Nothing yet") : mood.emotion ? t(mood.emotion) : t("Nobody here");
+  document.getElementById("mood-detail").textContent =
+    mood && mood.emotion ? `${Math.round(mood.confidence * 100)}% · ${t("faces")}: ${mood.faces} · ${t("since")} ${new Date(mood.since * 1000).toLocaleTimeString()}` : "";
+  const track = state.track;
+  document.getElementById("track-title").textContent = track ? track.title : "-";
+  document.getElementById("track-playlist").textContent = track ? `(${track.playlist})` : "";
+  document.getElementById("track-reason").textContent = track && track.reason ? `${t("because")}: ${track.reason}` : "";
+  const camera = document.getElementById("camera");
+  const cameraState = state.camera.state;
+  camera.textContent = cameraState === "open" ? t("watching") : cameraState === "none" ? t("off") : cameraState === "offline" || cameraState === "stalled" ? t("offline") : cameraState;
+  camera.className = "pill" + (cameraState === "open" ? " on" : cameraState === "offline" || cameraState === "stalled" ? " bad" : "");
+  camera.title = state.camera.detail || "";
+  const player = state.player || {};
+  const pause = document.getElementById("pause-resume");
+  pause.dataset.action = player.paused ? "resume" : "pause";
+  pause.textContent = player.paused ? t("Resume") : t("Pause");
+  const volume = document.getElementById("volume");
+  if (document.activeElement !== volume && player.volume !== undefined) volume.value = player.volume;
+  const language = document.getElementById("music-language");
+  if (state.user && document.activeElement !== language) language.value = state.user.language;
+}
+
+async function refresh() {
+  const response = await api("GET", "/api/state");
+  if (response.ok) render(await response.json());
+}
+
+function setupKiosk() {
+  document.querySelectorAll("button[data-action]").forEach((button) =>
+    button.addEventListener("click", async () => {
+      await api("POST", `/api/player/${button.dataset.action}`);
+      refresh();
+    }),
+  );
+  document.getElementById("volume").addEventListener("change", (event) =>
+    api("PUT", "/api/player/volume", { volume: Number(event.target.value) }),
+  );
+  document.getElementById("music-language").addEventListener("change", async (event) => {
+    await api("PUT", "/api/me/language", { language: event.target.value });
+    refresh();
+  });
+  document.getElementById("logout").addEventListener("click", async () => {
+    await api("POST", "/api/logout");
+    location.assign("/login");
+  });
+  refresh();
+  const events = new EventSource("/api/events");
+  events.onmessage = refresh;
+  ["state", "mood", "idle", "track", "camera", "note", "track-error"].forEach((kind) => events.addEventListener(kind, refresh));
+}
+
+const loginForm = document.getElementById("login");
+if (loginForm) setupLogin(loginForm);
+if (document.getElementById("now")) setupKiosk();
