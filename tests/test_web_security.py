@@ -1,0 +1,63 @@
+"""Pure parts of the web page's safety: login limits over time, the session key, the UI language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from web.i18n import pick_language, translator
+from web.security import LoginLimiter, load_or_create_secret
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_failures_expire_so_the_rightful_user_gets_back_in() -> None:
+    clock = Clock()
+    limiter = LoginLimiter(per_account=3, per_ip=10, window_seconds=60, clock=clock)
+    for _ in range(3):
+        assert limiter.retry_after("10.0.0.5", "Asha") == 0
+        limiter.failed("10.0.0.5", "Asha")
+    assert 59 <= limiter.retry_after("10.0.0.9", "asha") <= 60  # per account, whatever the address or case
+    clock.now += 61
+    assert limiter.retry_after("10.0.0.5", "asha") == 0
+
+
+def test_one_address_trying_many_names_is_slowed() -> None:
+    clock = Clock()
+    limiter = LoginLimiter(per_account=3, per_ip=5, window_seconds=60, clock=clock)
+    for number in range(5):
+        limiter.failed("10.0.0.5", f"user{number}")
+    assert limiter.retry_after("10.0.0.5", "someone-new") > 0
+    assert limiter.retry_after("10.0.0.6", "someone-new") == 0
+
+
+def test_success_clears_the_account_count() -> None:
+    limiter = LoginLimiter(per_account=2, per_ip=100, window_seconds=60, clock=Clock())
+    limiter.failed("ip", "asha")
+    limiter.succeeded("asha")
+    limiter.failed("ip", "asha")
+    assert limiter.retry_after("ip", "asha") == 0
+
+
+def test_session_key_is_made_once_and_kept_private(tmp_path: Path) -> None:
+    path = tmp_path / "state" / "session.key"
+    key = load_or_create_secret(path)
+    assert len(key) == 32 and path.stat().st_mode & 0o777 == 0o600
+    assert load_or_create_secret(path) == key  # sessions survive a restart
+    path.write_bytes(b"short")
+    assert len(load_or_create_secret(path)) == 32  # a damaged key is replaced
+
+
+def test_ui_language_choice() -> None:
+    assert pick_language("hi", "en-GB,en") == "hi"
+    assert pick_language(None, "hi-IN,hi;q=0.9,en;q=0.8") == "hi"
+    assert pick_language(None, "de-DE") == "en"
+    assert pick_language("xx", None) == "en"
+    assert translator("hi")("Now playing") == "अभी चल रहा है"
+    assert translator("hi")("an untranslated phrase") == "an untranslated phrase"
+    assert translator("en")("happy") == "happy"
