@@ -1,4 +1,4 @@
-"""The household web page's server: JSON API, live events, sessions (pages come next)."""
+"""The household web page's server: pages, JSON API, live events, sessions."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -20,7 +19,15 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from device.events import Event, EventBus
 from web.accounts import Accounts, User
 from web.i18n import CATALOGS, UI_LANGUAGES, pick_language, translator
-from web.security import CSRF_HEADER, UNSAFE_METHODS, LoginLimiter, csrf_ok, new_csrf_token, security_headers
+from web.security import (
+    CSRF_HEADER,
+    UNSAFE_METHODS,
+    Handler,
+    LoginLimiter,
+    csrf_ok,
+    new_csrf_token,
+    security_headers,
+)
 
 log = logging.getLogger("moodkiosk.web")
 HERE = Path(__file__).resolve().parent
@@ -45,7 +52,6 @@ KIOSK = web.AppKey("kiosk", KioskControls)
 ACCOUNTS = web.AppKey("accounts", Accounts)
 LIMITER = web.AppKey("limiter", LoginLimiter)
 CLOSING = web.AppKey("closing", asyncio.Event)
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def json_error(
