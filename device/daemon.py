@@ -24,7 +24,7 @@ from device.inference.analyzer import FrameAnalysis, FrameAnalyzer
 from device.mood import Mood, MoodTracker
 from device.perception import CameraStatus, PerceptionWorker
 from device.player.dj import DJ, FadeOut, Pick
-from device.player.library import MusicLibrary
+from device.player.library import MusicLibrary, Track
 from device.player.mpv_player import MpvPlayer, PlayerError, PlayerEvent
 from device.state import KioskState
 from device.store import Store
@@ -116,6 +116,14 @@ class Kiosk:
     def next_track(self) -> None:
         """Skip to another track for the current mood (neutral music when there is none)."""
         self._apply(self.dj.skip(time.monotonic()), self.tracker.current)
+
+    def play_tracks(self, tracks: list[Track], reason: str) -> None:
+        """Play these tracks now, in order (favorites), then the mood's music again."""
+        self._apply(self.dj.play_now(tracks, reason), self.tracker.current)
+
+    @property
+    def current_track(self) -> Track | None:
+        return self.player.track if self.player else None
 
     def _track_ended(self) -> None:
         self._apply(self.dj.on_track_end(time.monotonic()), self.tracker.current)

@@ -25,6 +25,11 @@ MIGRATIONS: list[list[str]] = [
         " password_hash TEXT NOT NULL, is_admin INTEGER NOT NULL DEFAULT 0,"
         " language TEXT NOT NULL DEFAULT 'any', created REAL NOT NULL)",
     ],
+    [
+        "CREATE TABLE favorites (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+        " uri TEXT NOT NULL, title TEXT NOT NULL, playlist TEXT NOT NULL, source TEXT NOT NULL, thumbnail TEXT,"
+        " added REAL NOT NULL, UNIQUE (user_id, uri))",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -47,6 +52,7 @@ class Store:
             self._db = await aiosqlite.connect(self.path)
             await self._db.execute("PRAGMA journal_mode=WAL")
             await self._db.execute("PRAGMA synchronous=NORMAL")
+            await self._db.execute("PRAGMA foreign_keys=ON")
             await self._migrate()
         except (OSError, sqlite3.Error) as error:
             await self.close()

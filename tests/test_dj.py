@@ -135,3 +135,16 @@ def test_skip_plays_the_pending_or_current_mood_or_neutral(tmp_path: Path) -> No
     dj.on_mood(1.0, mood("sad"), playing=True)
     assert dj.skip(2.0).track.playlist == "sad"  # the waiting mood, at once
     assert dj.skip(3.0).track.playlist == "sad"
+
+
+def test_requested_tracks_play_first_and_hold_mood_switches(tmp_path: Path) -> None:
+    dj = DJ(PlayerSettings(strong_seconds=0, min_switch_seconds=0), make_library(tmp_path, {"happy": 2, "sad": 2}))
+    dj.on_mood(0.0, mood("sad"), playing=False)
+    liked = [Track("/m/a.ogg", "a", "happy"), Track("/m/b.ogg", "b", "happy")]
+    first = dj.play_now(liked, "favorites of asha")
+    assert first.track == liked[0] and first.reason == "favorites of asha"
+    assert dj.on_mood(5.0, mood("happy", 0.99, since=5.0), playing=True) is None  # strong, but asked-for music plays on
+    assert dj.on_update(9.0, mood("happy", 0.99, since=5.0)) is None
+    assert dj.on_track_end(10.0).track == liked[1]
+    assert dj.on_track_end(20.0).track.playlist == "happy"  # the list is done: the waiting mood's music
+    assert not dj.manual

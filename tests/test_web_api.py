@@ -164,3 +164,36 @@ def test_live_events_start_with_the_state(daemon: Daemon) -> None:
                 assert time.monotonic() - started < 10
 
     asyncio.run(scenario())
+
+
+def test_favorites(daemon: Daemon) -> None:
+    async def scenario() -> None:
+        async with client_session() as client, client_session() as other:
+            csrf = {"X-CSRF-Token": (await (await login(client, daemon.base)).json())["csrf"]}
+            other_csrf = {"X-CSRF-Token": (await (await login(other, daemon.base, name="ravi")).json())["csrf"]}
+            url = daemon.base + "/api/favorites"
+            assert (await client.get(url)).status == 200
+            assert (await client.post(url, headers=csrf)).status == 409  # nothing playing yet
+            assert (await client.post(url + "/play", headers=csrf)).status == 409  # no favorites yet
+            await client.post(daemon.base + "/api/player/next", headers=csrf)  # neutral music: "calm"
+            for _ in range(50):
+                if (await (await client.get(daemon.base + "/api/state")).json())["player"]["playing"]:
+                    break
+                await asyncio.sleep(0.1)
+            liked = await client.post(url, headers=csrf)
+            assert liked.status == 201
+            favorite = await liked.json()
+            assert (favorite["title"], favorite["playlist"], favorite["source"]) == ("calm", "neutral", "local")
+            assert (await client.post(url, headers=csrf)).status == 201  # liking twice keeps one
+            assert [f["id"] for f in (await (await client.get(url)).json())["favorites"]] == [favorite["id"]]
+            assert (await (await other.get(url)).json())["favorites"] == []  # favorites are per person
+            assert (await other.delete(f"{url}/{favorite['id']}", headers=other_csrf)).status == 404
+            assert (await client.post(f"{url}/{favorite['id']}/play", headers=csrf)).status == 200
+            assert (await client.post(f"{url}/999/play", headers=csrf)).status == 404
+            assert (await client.post(url + "/play", headers=csrf)).status == 200
+            assert (await client.delete(f"{url}/{favorite['id']}")).status == 403  # CSRF
+            assert (await client.delete(f"{url}/{favorite['id']}", headers=csrf)).status == 200
+            assert (await client.delete(f"{url}/{favorite['id']}", headers=csrf)).status == 404
+            assert (await client.delete(f"{url}/abc", headers=csrf)).status == 404
+
+    asyncio.run(scenario())

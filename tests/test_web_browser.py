@@ -59,6 +59,14 @@ def test_sign_in_follow_the_mood_control_and_sign_out(browser: Browser, smiling_
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "now-playing-desktop.png", full_page=True)
 
+    expect(page.locator("#no-favorites")).to_be_visible()
+    page.get_by_role("button", name="Like").click()
+    expect(page.locator("#favorite-list li")).to_have_count(1)
+    expect(page.locator("#favorite-list li .title")).to_have_text("sunny (happy)")
+    page.locator("#favorite-list li").get_by_role("button", name="Remove").click()
+    expect(page.locator("#favorite-list li")).to_have_count(0)
+    expect(page.locator("#no-favorites")).to_be_visible()
+
     page.locator("#music-language").select_option("hindi")
     page.wait_for_timeout(500)
     page.reload()

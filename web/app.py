@@ -17,7 +17,9 @@ from aiohttp_session import setup as setup_sessions
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from device.events import Event, EventBus
+from device.player.library import Track
 from web.accounts import Accounts, User
+from web.favorites import Favorites
 from web.i18n import CATALOGS, UI_LANGUAGES, pick_language, translator
 from web.security import (
     CSRF_HEADER,
@@ -46,12 +48,16 @@ class KioskControls(Protocol):
     def next_track(self) -> None: ...
     def previous_track(self) -> None: ...
     def set_volume(self, volume: int) -> None: ...
+    def play_tracks(self, tracks: list[Track], reason: str) -> None: ...
+    @property
+    def current_track(self) -> Track | None: ...
 
 
 KIOSK = web.AppKey("kiosk", KioskControls)
 ACCOUNTS = web.AppKey("accounts", Accounts)
 LIMITER = web.AppKey("limiter", LoginLimiter)
 CLOSING = web.AppKey("closing", asyncio.Event)
+FAVORITES = web.AppKey("favorites", Favorites)
 
 
 def json_error(
@@ -162,6 +168,52 @@ async def set_volume(request: web.Request) -> web.Response:
     return web.json_response({"volume": volume})
 
 
+def favorite_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["id"])
+    except ValueError:
+        raise json_error(web.HTTPNotFound, "no such favorite") from None
+
+
+async def list_favorites(request: web.Request) -> web.Response:
+    user = await current_user(request)
+    return web.json_response({"favorites": [f.to_json() for f in await request.app[FAVORITES].all(user)]})
+
+
+async def like_playing(request: web.Request) -> web.Response:
+    user = await current_user(request)
+    track = request.app[KIOSK].current_track
+    if track is None:
+        raise json_error(web.HTTPConflict, "nothing is playing right now")
+    favorite = await request.app[FAVORITES].add(user, track)
+    return web.json_response(favorite.to_json(), status=201)
+
+
+async def remove_favorite(request: web.Request) -> web.Response:
+    user = await current_user(request)
+    if not await request.app[FAVORITES].remove(user, favorite_id(request)):
+        raise json_error(web.HTTPNotFound, "no such favorite")
+    return web.json_response({"ok": True})
+
+
+async def play_favorite(request: web.Request) -> web.Response:
+    user = await current_user(request)
+    favorite = await request.app[FAVORITES].get(user, favorite_id(request))
+    if favorite is None:
+        raise json_error(web.HTTPNotFound, "no such favorite")
+    request.app[KIOSK].play_tracks([favorite.track()], f"a favorite of {user.name}")
+    return web.json_response({"ok": True})
+
+
+async def play_all_favorites(request: web.Request) -> web.Response:
+    user = await current_user(request)
+    favorites = await request.app[FAVORITES].all(user)
+    if not favorites:
+        raise json_error(web.HTTPConflict, "no favorites yet: like a track first")
+    request.app[KIOSK].play_tracks([f.track() for f in favorites], f"favorites of {user.name}")
+    return web.json_response({"ok": True, "tracks": len(favorites)})
+
+
 async def events(request: web.Request) -> web.StreamResponse:
     """Server-sent events: the current state first, then every kiosk event as it happens."""
     await current_user(request)
@@ -244,6 +296,7 @@ def create_app(kiosk: KioskControls, accounts: Accounts, secret: bytes, limiter:
     app.middlewares.append(csrf_protection)
     app[KIOSK], app[ACCOUNTS], app[LIMITER] = kiosk, accounts, limiter or LoginLimiter()
     app[CLOSING] = asyncio.Event()
+    app[FAVORITES] = Favorites(accounts.store)
     app.on_shutdown.append(close_streams)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
     app.router.add_get("/", index_page)
@@ -256,4 +309,9 @@ def create_app(kiosk: KioskControls, accounts: Accounts, secret: bytes, limiter:
     app.router.add_put("/api/me/language", set_language)
     app.router.add_post("/api/player/{action}", player_action)
     app.router.add_put("/api/player/volume", set_volume)
+    app.router.add_get("/api/favorites", list_favorites)
+    app.router.add_post("/api/favorites", like_playing)
+    app.router.add_post("/api/favorites/play", play_all_favorites)
+    app.router.add_delete("/api/favorites/{id}", remove_favorite)
+    app.router.add_post("/api/favorites/{id}/play", play_favorite)
     return app

@@ -64,6 +64,9 @@ class DJ:
         self.pending: str | None = None  # a mood waiting for the end of the track
         self.last_switch_at: float | None = None
         self.idle = False
+        self.requested: list[Track] = []  # tracks someone asked for (favorites): played before mood music
+        self.manual = False  # a requested track is playing: mood switches wait for the end of the list
+        self._requested_reason = ""
 
     def playlist_for(self, emotion: str | None) -> str:
         if emotion is None:
@@ -103,13 +106,25 @@ class DJ:
             self.playing_for, self.pending = mood.emotion, None
             return None
         self.pending = mood.emotion
-        if self.settings.switch_at == "immediately" and self._may_switch(now):
+        if self.settings.switch_at == "immediately" and self._may_switch(now) and not self.manual:
             return self._switch(now, mood.emotion)
         return self.on_update(now, mood)
 
+    def play_now(self, tracks: list[Track], reason: str) -> Pick | None:
+        """Someone asked for these tracks: play them in order, then go back to the mood's music."""
+        self.requested, self._requested_reason = list(tracks), reason
+        return self._next_requested()
+
+    def _next_requested(self) -> Pick | None:
+        if not self.requested:
+            self.manual = False
+            return None
+        self.manual = True
+        return Pick(self.requested.pop(0), self.playing_for, self._requested_reason)
+
     def on_update(self, now: float, mood: Mood | None) -> Pick | None:
         """Called for every analysed frame: a pending strong and lasting mood switches at once."""
-        if self.pending is None or mood is None or mood.emotion != self.pending:
+        if self.manual or self.pending is None or mood is None or mood.emotion != self.pending:
             return None
         strong = mood.confidence >= self.settings.strong_confidence
         lasting = now - mood.since >= self.settings.strong_seconds
@@ -118,7 +133,10 @@ class DJ:
         return None
 
     def on_track_end(self, now: float) -> Pick | None:
-        """The track ended (or failed): the next one, for the pending mood if there is one."""
+        """The track ended (or failed): the next requested one, else the pending or current mood's."""
+        if self.requested:
+            return self._next_requested()
+        self.manual = False
         if self.pending is not None:
             return self._switch(now, self.pending)
         if self.idle and self.settings.idle_action == "fade":
@@ -128,8 +146,11 @@ class DJ:
         return None if self.playing_for is None else self.pick(self.playing_for)
 
     def skip(self, now: float) -> Pick | None:
-        """Someone asked for the next track: the pending mood's, the current mood's, or neutral music."""
+        """Someone asked for the next track: the next requested one, the pending or current mood's, or neutral."""
         self.idle = False
+        if self.requested:
+            return self._next_requested()
+        self.manual = False
         return self._switch(now, self.pending or self.playing_for or "neutral")
 
     def _on_idle(self, now: float, playing: bool) -> Pick | FadeOut | None:

@@ -38,6 +38,7 @@ function render(state) {
   document.getElementById("track-title").textContent = track ? track.title : "-";
   document.getElementById("track-playlist").textContent = track ? `(${track.playlist})` : "";
   document.getElementById("track-reason").textContent = track && track.reason ? `${t("because")}: ${track.reason}` : "";
+  document.getElementById("like").hidden = !(state.player && state.player.playing);
   const camera = document.getElementById("camera");
   const cameraState = state.camera.state;
   camera.textContent = cameraState === "open" ? t("watching") : cameraState === "none" ? t("off") : cameraState === "offline" || cameraState === "stalled" ? t("offline") : cameraState;
@@ -51,6 +52,36 @@ function render(state) {
   if (document.activeElement !== volume && player.volume !== undefined) volume.value = player.volume;
   const language = document.getElementById("music-language");
   if (state.user && document.activeElement !== language) language.value = state.user.language;
+}
+
+async function refreshFavorites() {
+  const response = await api("GET", "/api/favorites");
+  if (!response.ok) return;
+  const { favorites } = await response.json();
+  const list = document.getElementById("favorite-list");
+  list.replaceChildren(
+    ...favorites.map((favorite) => {
+      const item = document.createElement("li");
+      const title = document.createElement("span");
+      title.className = "title";
+      title.textContent = `${favorite.title} (${favorite.playlist})`;
+      const play = document.createElement("button");
+      play.className = "secondary";
+      play.textContent = t("Play");
+      play.addEventListener("click", () => api("POST", `/api/favorites/${favorite.id}/play`));
+      const remove = document.createElement("button");
+      remove.className = "secondary";
+      remove.textContent = t("Remove");
+      remove.addEventListener("click", async () => {
+        await api("DELETE", `/api/favorites/${favorite.id}`);
+        refreshFavorites();
+      });
+      item.append(title, play, remove);
+      return item;
+    }),
+  );
+  document.getElementById("no-favorites").hidden = favorites.length > 0;
+  document.getElementById("play-all").hidden = favorites.length === 0;
 }
 
 async function refresh() {
@@ -72,11 +103,16 @@ function setupKiosk() {
     await api("PUT", "/api/me/language", { language: event.target.value });
     refresh();
   });
+  document.getElementById("like").addEventListener("click", async () => {
+    await api("POST", "/api/favorites");
+    refreshFavorites();
+  });
+  document.getElementById("play-all").addEventListener("click", () => api("POST", "/api/favorites/play"));
   document.getElementById("logout").addEventListener("click", async () => {
     await api("POST", "/api/logout");
     location.assign("/login");
   });
-  refresh();
+  refresh().then(refreshFavorites);
   const events = new EventSource("/api/events");
   events.onmessage = refresh;
   ["state", "mood", "idle", "track", "camera", "note", "track-error"].forEach((kind) => events.addEventListener(kind, refresh));

@@ -1,0 +1,56 @@
+"""Each household member's liked tracks."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from device.player.library import Track
+from device.store import Store
+from web.accounts import User
+
+
+@dataclass(frozen=True)
+class Favorite:
+    id: int
+    uri: str
+    title: str
+    playlist: str
+    source: str
+    thumbnail: str | None
+    added: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def track(self) -> Track:
+        return Track(self.uri, self.title, self.playlist, self.source)
+
+
+class Favorites:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def add(self, user: User, track: Track, thumbnail: str | None = None) -> Favorite:
+        """Like a track (liking it again keeps the first one)."""
+        await self.store.execute(
+            "INSERT OR IGNORE INTO favorites (user_id, uri, title, playlist, source, thumbnail, added)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (user.id, track.uri, track.title, track.playlist, track.source, thumbnail, time.time()),
+        )
+        rows = await self.store.fetch(f"{SELECT} WHERE user_id = ? AND uri = ?", (user.id, track.uri))
+        return Favorite(*rows[0])
+
+    async def all(self, user: User) -> list[Favorite]:
+        return [Favorite(*row) for row in await self.store.fetch(f"{SELECT} WHERE user_id = ? ORDER BY added DESC", (user.id,))]
+
+    async def get(self, user: User, favorite_id: int) -> Favorite | None:
+        rows = await self.store.fetch(f"{SELECT} WHERE user_id = ? AND id = ?", (user.id, favorite_id))
+        return Favorite(*rows[0]) if rows else None
+
+    async def remove(self, user: User, favorite_id: int) -> bool:
+        return bool(await self.store.execute("DELETE FROM favorites WHERE user_id = ? AND id = ?", (user.id, favorite_id)))
+
+
+SELECT = "SELECT id, uri, title, playlist, source, thumbnail, added FROM favorites"
