@@ -12,8 +12,10 @@ import logging
 import signal
 import time
 from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import numpy as np
 from aiohttp import web
 
 from device.camera.spec import camera_from_spec
@@ -57,6 +59,8 @@ class Kiosk:
         self.view = KioskState()
         self.bus.subscribe(self.view)
         self._web: web.AppRunner | None = None
+        self._photo_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="moodkiosk-photo")
+        self._photo_analyzer: FrameAnalyzer | None = None
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
@@ -84,6 +88,9 @@ class Kiosk:
                 self.worker.analyzer.close()
             if self.player:
                 self.player.close()
+            self._photo_thread.shutdown(wait=True)
+            if self._photo_analyzer:
+                self._photo_analyzer.close()
             await self.store.close()
             if events_file:
                 events_file.close()
@@ -116,6 +123,20 @@ class Kiosk:
     def next_track(self) -> None:
         """Skip to another track for the current mood (neutral music when there is none)."""
         self._apply(self.dj.skip(time.monotonic()), self.tracker.current)
+
+    async def analyze_photo(self, rgb: np.ndarray) -> FrameAnalysis:
+        """Analyse an uploaded photo with an analyzer of its own, in its own thread (never stored)."""
+        if self._photo_analyzer is None:
+            self._photo_analyzer = await asyncio.get_running_loop().run_in_executor(
+                self._photo_thread, FrameAnalyzer, self.settings.inference
+            )
+        return await asyncio.get_running_loop().run_in_executor(self._photo_thread, self._photo_analyzer.analyze, rgb)
+
+    def play_emotion(self, emotion: str, reason: str) -> None:
+        """Play the playlist for ``emotion`` now (the web page's "play this mood")."""
+        pick = self.dj.pick(emotion)
+        if pick is not None:
+            self._apply(self.dj.play_now([pick.track], reason), self.tracker.current)
 
     def play_tracks(self, tracks: list[Track], reason: str) -> None:
         """Play these tracks now, in order (favorites), then the mood's music again."""

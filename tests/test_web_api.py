@@ -5,15 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import struct
 import subprocess
 import sys
 import time
 import urllib.request
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
+import cv2
+import numpy as np
 import pytest
+import skimage.data
 
 from tests.conftest import REPO, clean_env, run_cli
 from tests.test_daemon import tone
@@ -195,5 +200,61 @@ def test_favorites(daemon: Daemon) -> None:
             assert (await client.delete(f"{url}/{favorite['id']}", headers=csrf)).status == 200
             assert (await client.delete(f"{url}/{favorite['id']}", headers=csrf)).status == 404
             assert (await client.delete(f"{url}/abc", headers=csrf)).status == 404
+
+    asyncio.run(scenario())
+
+
+def png_bytes(rgb: np.ndarray) -> bytes:
+    ok, encoded = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    assert ok
+    return encoded.tobytes()
+
+
+def huge_png_header(width: int, height: int) -> bytes:
+    """A PNG whose header claims width x height pixels (a decompression bomb's calling card)."""
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + chunk(b"IEND", b"")
+
+
+def test_try_a_photo(daemon: Daemon) -> None:
+    async def upload(
+        client: aiohttp.ClientSession, csrf: dict, payload: bytes, name: str = "photo.png", query: str = ""
+    ) -> aiohttp.ClientResponse:
+        form = aiohttp.FormData()
+        form.add_field("file", payload, filename=name, content_type="application/octet-stream")
+        return await client.post(daemon.base + "/api/analyze" + query, data=form, headers=csrf)
+
+    async def scenario() -> None:
+        async with client_session() as client:
+            csrf = {"X-CSRF-Token": (await (await login(client, daemon.base)).json())["csrf"]}
+            smiling = await upload(client, csrf, png_bytes(skimage.data.astronaut()))
+            assert smiling.status == 200
+            result = await smiling.json()
+            assert [f["emotion"] for f in result["faces"]] == ["happy"] and result["played"] is None
+            assert set(result["faces"][0]) == {"box", "score", "emotion", "scores"}
+            assert (result["width"], result["height"]) == (512, 512)
+            assert (await (await upload(client, csrf, png_bytes(skimage.data.coffee()))).json())["faces"] == []
+            played = await (await upload(client, csrf, png_bytes(skimage.data.astronaut()), query="?play=1")).json()
+            assert played["played"] == "happy"
+            for _ in range(50):
+                track = (await (await client.get(daemon.base + "/api/state")).json())["track"]
+                if track:
+                    break
+                await asyncio.sleep(0.1)
+            assert track["playlist"] == "happy" and "photo asha shared looked happy" in track["reason"]
+
+            assert (await upload(client, csrf, b"just some text", "notes.txt")).status == 415
+            assert (await upload(client, csrf, png_bytes(skimage.data.astronaut())[:3000])).status == 422  # cut short
+            assert (await upload(client, csrf, huge_png_header(30_000, 30_000))).status == 413
+            assert (await upload(client, csrf, b"\xff" * (9 * 2**20))).status == 413
+            assert (await client.post(daemon.base + "/api/analyze", json={"file": "x"}, headers=csrf)).status == 415
+            empty = aiohttp.FormData(default_to_multipart=True)
+            empty.add_field("other", "value")
+            assert (await client.post(daemon.base + "/api/analyze", data=empty, headers=csrf)).status == 422
+            assert (await upload(client, {}, png_bytes(skimage.data.astronaut()))).status == 403  # CSRF
 
     asyncio.run(scenario())

@@ -11,6 +11,7 @@ import skimage.data
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from device.media_files import write_slideshow
+from tests.conftest import write_rgb
 from tests.test_web_api import PASSWORD, Daemon
 
 CHROMIUM = "/usr/bin/chromium"
@@ -45,7 +46,7 @@ def sign_in(page: Page, base: str, name: str = "asha", password: str = PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_sign_in_follow_the_mood_control_and_sign_out(browser: Browser, smiling_kiosk: Daemon) -> None:
+def test_sign_in_follow_the_mood_control_and_sign_out(browser: Browser, smiling_kiosk: Daemon, tmp_path: Path) -> None:
     page = browser.new_page()
     sign_in(page, smiling_kiosk.base, password="not the password")
     expect(page.locator("#login-error")).to_have_text("Wrong user name or password")
@@ -66,6 +67,14 @@ def test_sign_in_follow_the_mood_control_and_sign_out(browser: Browser, smiling_
     page.locator("#favorite-list li").get_by_role("button", name="Remove").click()
     expect(page.locator("#favorite-list li")).to_have_count(0)
     expect(page.locator("#no-favorites")).to_be_visible()
+
+    photo = tmp_path / "astronaut.png"
+    write_rgb(photo, skimage.data.astronaut())
+    page.locator("#photo-file").set_input_files(photo)
+    expect(page.locator("#photo-result")).to_contain_text("happy")
+    expect(page.locator("#photo-canvas")).to_be_visible()
+    page.get_by_role("button", name="Play this mood").click()
+    expect(page.locator("#track-reason")).to_contain_text("photo asha shared looked happy")
 
     page.locator("#music-language").select_option("hindi")
     page.wait_for_timeout(500)

@@ -11,16 +11,20 @@ from typing import Any, Protocol
 
 import aiohttp_jinja2
 import jinja2
+import numpy as np
 from aiohttp import web
 from aiohttp_session import get_session, new_session
 from aiohttp_session import setup as setup_sessions
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from device.events import Event, EventBus
+from device.inference.analyzer import FrameAnalysis
 from device.player.library import Track
 from web.accounts import Accounts, User
 from web.favorites import Favorites
 from web.i18n import CATALOGS, UI_LANGUAGES, pick_language, translator
+from web.photo import MAX_BYTES as MAX_PHOTO_BYTES
+from web.photo import PhotoError, decode_photo
 from web.security import (
     CSRF_HEADER,
     UNSAFE_METHODS,
@@ -49,6 +53,8 @@ class KioskControls(Protocol):
     def previous_track(self) -> None: ...
     def set_volume(self, volume: int) -> None: ...
     def play_tracks(self, tracks: list[Track], reason: str) -> None: ...
+    def play_emotion(self, emotion: str, reason: str) -> None: ...
+    async def analyze_photo(self, rgb: np.ndarray) -> FrameAnalysis: ...
     @property
     def current_track(self) -> Track | None: ...
 
@@ -214,6 +220,37 @@ async def play_all_favorites(request: web.Request) -> web.Response:
     return web.json_response({"ok": True, "tracks": len(favorites)})
 
 
+async def analyze_upload(request: web.Request) -> web.Response:
+    """``multipart/form-data`` with a ``file``: the faces and emotions in it; ``?play=1`` also plays the mood."""
+    user = await current_user(request)
+    if not request.content_type.startswith("multipart/"):
+        raise json_error(web.HTTPUnsupportedMediaType, "send the photo as multipart/form-data in a field named 'file'")
+    data = None
+    async for part in await request.multipart():
+        if getattr(part, "name", None) == "file":
+            data = await part.read(decode=False)  # bounded by the app's client_max_size
+            break
+    if data is None:
+        raise json_error(web.HTTPUnprocessableEntity, "no field named 'file' in the form", field="file")
+    try:
+        rgb = decode_photo(bytes(data))
+    except PhotoError as error:
+        if error.status == 413:
+            raise web.HTTPRequestEntityTooLarge(
+                MAX_PHOTO_BYTES, len(data), text=json.dumps({"error": str(error)}), content_type="application/json"
+            ) from None
+        status = web.HTTPUnsupportedMediaType if error.status == 415 else web.HTTPUnprocessableEntity
+        raise json_error(status, str(error)) from None
+    analysis = await request.app[KIOSK].analyze_photo(rgb)
+    faces = [face.to_json() for face in analysis.faces]
+    played = None
+    if faces and request.query.get("play") == "1":
+        played = analysis.faces[0].emotion
+        request.app[KIOSK].play_emotion(played, f"a photo {user.name} shared looked {played}")
+    height, width = rgb.shape[:2]
+    return web.json_response({"faces": faces, "ms": round(analysis.ms, 2), "width": width, "height": height, "played": played})
+
+
 async def events(request: web.Request) -> web.StreamResponse:
     """Server-sent events: the current state first, then every kiosk event as it happens."""
     await current_user(request)
@@ -309,6 +346,7 @@ def create_app(kiosk: KioskControls, accounts: Accounts, secret: bytes, limiter:
     app.router.add_put("/api/me/language", set_language)
     app.router.add_post("/api/player/{action}", player_action)
     app.router.add_put("/api/player/volume", set_volume)
+    app.router.add_post("/api/analyze", analyze_upload)
     app.router.add_get("/api/favorites", list_favorites)
     app.router.add_post("/api/favorites", like_playing)
     app.router.add_post("/api/favorites/play", play_all_favorites)

@@ -33,6 +33,13 @@ HINDI = {
     "because": "क्योंकि",
     "Wrong user name or password": "गलत उपयोगकर्ता नाम या पासवर्ड",
     "Like": "पसंद करें",
+    "Try a photo": "फ़ोटो आज़माएँ",
+    "Photo": "फ़ोटो",
+    "Pick a photo or take one: the kiosk reads the faces in it. The photo is not kept.": (
+        "फ़ोटो चुनें या लें: कियोस्क उसमें चेहरे पढ़ता है। फ़ोटो रखी नहीं जाती।"
+    ),
+    "Play this mood": "यह मूड चलाएँ",
+    "No face found": "कोई चेहरा नहीं मिला",
     "Favorites": "पसंदीदा",
     "Play all": "सब चलाएँ",
     "Play": "चलाएँ",

@@ -84,6 +84,47 @@ async function refreshFavorites() {
   document.getElementById("play-all").hidden = favorites.length === 0;
 }
 
+async function analysePhoto(file, play) {
+  const form = new FormData();
+  form.append("file", file);
+  const response = await fetch(`/api/analyze${play ? "?play=1" : ""}`, { method: "POST", body: form, headers: { "X-CSRF-Token": csrf } });
+  const result = await response.json();
+  const output = document.getElementById("photo-result");
+  const playButton = document.getElementById("photo-play");
+  if (!response.ok) {
+    output.textContent = result.error;
+    playButton.hidden = true;
+    return;
+  }
+  output.textContent = result.faces.length
+    ? result.faces.map((face) => `${t(face.emotion)} ${Math.round(face.scores[face.emotion] * 100)}%`).join(", ")
+    : t("No face found");
+  playButton.hidden = result.faces.length === 0;
+  drawFaces(file, result);
+}
+
+function drawFaces(file, result) {
+  const canvas = document.getElementById("photo-canvas");
+  const image = new Image();
+  image.onload = () => {
+    canvas.width = result.width;
+    canvas.height = result.height;
+    const context = canvas.getContext("2d");
+    context.drawImage(image, 0, 0, result.width, result.height);
+    context.lineWidth = Math.max(2, result.width / 300);
+    context.font = `${Math.max(14, result.width / 40)}px sans-serif`;
+    for (const face of result.faces) {
+      const [x, y, w, h] = face.box;
+      context.strokeStyle = context.fillStyle = "#4fb3ff";
+      context.strokeRect(x, y, w, h);
+      context.fillText(t(face.emotion), x, Math.max(16, y - 6));
+    }
+    canvas.hidden = false;
+    URL.revokeObjectURL(image.src);
+  };
+  image.src = URL.createObjectURL(file);
+}
+
 async function refresh() {
   const response = await api("GET", "/api/state");
   if (response.ok) render(await response.json());
@@ -108,6 +149,9 @@ function setupKiosk() {
     refreshFavorites();
   });
   document.getElementById("play-all").addEventListener("click", () => api("POST", "/api/favorites/play"));
+  const photo = document.getElementById("photo-file");
+  photo.addEventListener("change", () => photo.files[0] && analysePhoto(photo.files[0], false));
+  document.getElementById("photo-play").addEventListener("click", () => photo.files[0] && analysePhoto(photo.files[0], true));
   document.getElementById("logout").addEventListener("click", async () => {
     await api("POST", "/api/logout");
     location.assign("/login");
