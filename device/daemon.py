@@ -262,6 +262,8 @@ class Kiosk:
         pick = self._picks.get(event.track.uri)
         if event.kind == "started":
             self._failures = 0
+            track = event.track
+            self._spawn(self.store.add_play(track.uri, track.title, track.playlist, track.source, pick.emotion if pick else None))
             self.bus.publish(
                 "track",
                 emotion=pick.emotion if pick else None,

@@ -30,6 +30,11 @@ MIGRATIONS: list[list[str]] = [
         " uri TEXT NOT NULL, title TEXT NOT NULL, playlist TEXT NOT NULL, source TEXT NOT NULL, thumbnail TEXT,"
         " added REAL NOT NULL, UNIQUE (user_id, uri))",
     ],
+    [
+        "CREATE TABLE plays (id INTEGER PRIMARY KEY, at REAL NOT NULL, uri TEXT NOT NULL, title TEXT NOT NULL,"
+        " playlist TEXT NOT NULL, source TEXT NOT NULL, emotion TEXT)",
+        "CREATE INDEX plays_at ON plays (at)",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -80,15 +85,25 @@ class Store:
             (time.time() if at is None else at, emotion, confidence, faces),
         )
 
+    async def add_play(self, uri: str, title: str, playlist: str, source: str, emotion: str | None) -> None:
+        await self._write(
+            "INSERT INTO plays (at, uri, title, playlist, source, emotion) VALUES (?, ?, ?, ?, ?, ?)",
+            (time.time(), uri, title, playlist, source, emotion),
+        )
+
+    async def plays(self, since: float = 0.0) -> list[tuple[float, str, str, str, str, str | None]]:
+        query = "SELECT at, uri, title, playlist, source, emotion FROM plays WHERE at >= ? ORDER BY at"
+        return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in await self.fetch(query, (since,))]
+
     async def purge(self, retention_days: float, now: float | None = None) -> None:
         cutoff = (time.time() if now is None else now) - retention_days * 86_400
         await self._write("DELETE FROM moods WHERE at < ?", (cutoff,))
+        await self._write("DELETE FROM plays WHERE at < ?", (cutoff,))
 
     async def moods(self, since: float = 0.0) -> list[tuple[float, str | None, float, int]]:
         assert self._db is not None
         query = "SELECT at, emotion, confidence, faces FROM moods WHERE at >= ? ORDER BY at"
-        async with self._db.execute(query, (since,)) as cursor:
-            return [(row[0], row[1], row[2], row[3]) for row in await cursor.fetchall()]
+        return [(r[0], r[1], r[2], r[3]) for r in await self.fetch(query, (since,))]
 
     async def fetch(self, sql: str, parameters: tuple = ()) -> list[tuple]:
         assert self._db is not None

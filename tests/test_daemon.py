@@ -80,9 +80,11 @@ def test_face_arrives_then_leaves_on_a_made_video(tmp_path: Path) -> None:
     # only derived facts were stored
     with sqlite3.connect(tmp_path / "state" / "moodkiosk.db") as db:
         rows = db.execute("SELECT emotion, faces FROM moods ORDER BY at").fetchall()
+        plays = db.execute("SELECT title, playlist, emotion FROM plays").fetchall()
         tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert rows == [("happy", 1), (None, 0)]
-    assert tables == {"moods", "users", "favorites"}  # derived facts and accounts, no image tables
+    assert plays == [("happy tune", "happy", "happy")]
+    assert tables == {"moods", "plays", "users", "favorites"}  # derived facts and accounts, no image tables
     assert sorted(p.name for p in (tmp_path / "state").iterdir()) == [
         "moodkiosk.db", "moodkiosk.db-shm", "moodkiosk.db-wal", "session.key"
     ]  # fmt: skip

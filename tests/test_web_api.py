@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 import skimage.data
 
+from device.media_files import write_slideshow
 from tests.conftest import REPO, clean_env, run_cli
 from tests.test_daemon import tone
 
@@ -258,3 +259,28 @@ def test_try_a_photo(daemon: Daemon) -> None:
             assert (await upload(client, {}, png_bytes(skimage.data.astronaut()))).status == 403  # CSRF
 
     asyncio.run(scenario())
+
+
+def test_history(tmp_path: Path) -> None:
+    video = write_slideshow(tmp_path / "smile.mp4", [(skimage.data.astronaut(), 10)])
+    daemon = Daemon(tmp_path, camera=str(video), extra=("--loop",))
+
+    async def scenario() -> None:
+        async with client_session() as client:
+            assert (await client.get(daemon.base + "/api/history")).status == 401
+            await login(client, daemon.base)
+            for _ in range(100):
+                data = await (await client.get(daemon.base + "/api/history?hours=1")).json()
+                if data["moods"] and data["plays"]:
+                    break
+                await asyncio.sleep(0.2)
+            assert [m["emotion"] for m in data["moods"]] == ["happy"]
+            assert data["plays"][0]["title"] == "sunny" and data["plays"][0]["emotion"] == "happy"
+            assert data["since"] < data["moods"][0]["at"] <= data["now"]
+            for bad in ("0", "-5", "abc", "1000"):
+                assert (await client.get(daemon.base + f"/api/history?hours={bad}")).status == 422
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        daemon.stop()

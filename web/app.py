@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import re
+import time
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -251,6 +252,25 @@ async def analyze_upload(request: web.Request) -> web.Response:
     return web.json_response({"faces": faces, "ms": round(analysis.ms, 2), "width": width, "height": height, "played": played})
 
 
+async def history(request: web.Request) -> web.Response:
+    """The decided moods and the tracks played over the last ``hours`` (default a day, at most 31 days)."""
+    await current_user(request)
+    try:
+        hours = float(request.query.get("hours", "24"))
+    except ValueError:
+        hours = -1.0
+    if not 0 < hours <= 31 * 24:
+        raise json_error(web.HTTPUnprocessableEntity, "'hours' must be a number above 0 and at most 744", field="hours")
+    since = time.time() - hours * 3600
+    store = request.app[ACCOUNTS].store
+    moods = [{"at": at, "emotion": e, "confidence": round(c, 3), "faces": f} for at, e, c, f in await store.moods(since)]
+    plays = [
+        {"at": at, "uri": uri, "title": title, "playlist": playlist, "source": source, "emotion": emotion}
+        for at, uri, title, playlist, source, emotion in await store.plays(since)
+    ]
+    return web.json_response({"since": since, "now": time.time(), "moods": moods, "plays": plays})
+
+
 async def events(request: web.Request) -> web.StreamResponse:
     """Server-sent events: the current state first, then every kiosk event as it happens."""
     await current_user(request)
@@ -347,6 +367,7 @@ def create_app(kiosk: KioskControls, accounts: Accounts, secret: bytes, limiter:
     app.router.add_post("/api/player/{action}", player_action)
     app.router.add_put("/api/player/volume", set_volume)
     app.router.add_post("/api/analyze", analyze_upload)
+    app.router.add_get("/api/history", history)
     app.router.add_get("/api/favorites", list_favorites)
     app.router.add_post("/api/favorites", like_playing)
     app.router.add_post("/api/favorites/play", play_all_favorites)

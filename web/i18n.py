@@ -33,6 +33,11 @@ HINDI = {
     "because": "क्योंकि",
     "Wrong user name or password": "गलत उपयोगकर्ता नाम या पासवर्ड",
     "Like": "पसंद करें",
+    "History": "इतिहास",
+    "Day": "दिन",
+    "Week": "सप्ताह",
+    "Played": "चलाए गए",
+    "Mood over time": "समय के साथ मूड",
     "Try a photo": "फ़ोटो आज़माएँ",
     "Photo": "फ़ोटो",
     "Pick a photo or take one: the kiosk reads the faces in it. The photo is not kept.": (

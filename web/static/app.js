@@ -125,6 +125,47 @@ function drawFaces(file, result) {
   image.src = URL.createObjectURL(file);
 }
 
+const LANES = ["angry", "disgust", "fear", "sad", "neutral", "surprise", "happy"];
+const COLOURS = { angry: "#e5484d", disgust: "#46a758", fear: "#8e4ec6", sad: "#3e63dd", neutral: "#9aa7b4", surprise: "#f76b15", happy: "#ffc53d" };
+
+async function refreshHistory(hours) {
+  const response = await api("GET", `/api/history?hours=${hours}`);
+  if (!response.ok) return;
+  const data = await response.json();
+  const svg = document.getElementById("mood-chart");
+  const ns = "http://www.w3.org/2000/svg";
+  const x = (at) => 70 + ((at - data.since) / (data.now - data.since)) * 525;
+  const lane = (emotion) => 12 + LANES.indexOf(emotion) * 26;
+  const shapes = LANES.map((emotion) => {
+    const label = document.createElementNS(ns, "text");
+    label.setAttribute("x", 4);
+    label.setAttribute("y", lane(emotion) + 13);
+    label.textContent = t(emotion);
+    return label;
+  });
+  data.moods.forEach((mood, index) => {
+    if (!mood.emotion) return;
+    const end = index + 1 < data.moods.length ? data.moods[index + 1].at : data.now;
+    const bar = document.createElementNS(ns, "rect");
+    bar.setAttribute("x", x(mood.at));
+    bar.setAttribute("y", lane(mood.emotion) + 2);
+    bar.setAttribute("width", Math.max(2, x(end) - x(mood.at)));
+    bar.setAttribute("height", 16);
+    bar.setAttribute("fill", COLOURS[mood.emotion]);
+    bar.setAttribute("opacity", 0.4 + 0.6 * mood.confidence);
+    bar.classList.add("mood-bar");
+    shapes.push(bar);
+  });
+  svg.replaceChildren(...shapes);
+  document.getElementById("plays").replaceChildren(
+    ...data.plays.slice(-20).reverse().map((play) => {
+      const item = document.createElement("li");
+      item.textContent = `${new Date(play.at * 1000).toLocaleString()}: ${play.title} (${play.playlist})`;
+      return item;
+    }),
+  );
+}
+
 async function refresh() {
   const response = await api("GET", "/api/state");
   if (response.ok) render(await response.json());
@@ -149,6 +190,17 @@ function setupKiosk() {
     refreshFavorites();
   });
   document.getElementById("play-all").addEventListener("click", () => api("POST", "/api/favorites/play"));
+  let historyHours = 24;
+  document.querySelectorAll("button[data-hours]").forEach((button) =>
+    button.addEventListener("click", () => {
+      historyHours = Number(button.dataset.hours);
+      refreshHistory(historyHours);
+    }),
+  );
+  refreshHistory(historyHours);
+  setInterval(() => refreshHistory(historyHours), 30_000);
+  const events = new EventSource("/api/events");
+  ["mood", "idle", "track"].forEach((kind) => events.addEventListener(kind, () => refreshHistory(historyHours)));
   const photo = document.getElementById("photo-file");
   photo.addEventListener("change", () => photo.files[0] && analysePhoto(photo.files[0], false));
   document.getElementById("photo-play").addEventListener("click", () => photo.files[0] && analysePhoto(photo.files[0], true));
@@ -157,7 +209,6 @@ function setupKiosk() {
     location.assign("/login");
   });
   refresh().then(refreshFavorites);
-  const events = new EventSource("/api/events");
   events.onmessage = refresh;
   ["state", "mood", "idle", "track", "camera", "note", "track-error"].forEach((kind) => events.addEventListener(kind, refresh));
 }
