@@ -35,8 +35,8 @@ def client_session() -> aiohttp.ClientSession:
 class Daemon:
     """`moodkiosk run` in a child process with two accounts (asha, an admin, and ravi) and some music."""
 
-    def __init__(self, tmp_path: Path, camera: str = "none", extra: tuple[str, ...] = ()) -> None:
-        self.env = clean_env(MOODKIOSK_STORAGE__STATE_DIR=str(tmp_path / "state"))
+    def __init__(self, tmp_path: Path, camera: str = "none", extra: tuple[str, ...] = (), **env: str) -> None:
+        self.env = clean_env(MOODKIOSK_STORAGE__STATE_DIR=str(tmp_path / "state"), **env)
         self.base = f"http://127.0.0.1:{self.env['MOODKIOSK_WEB__PORT']}"
         self.log = tmp_path / "daemon.log"
         for playlist, title in (("neutral", "calm"), ("happy", "sunny")):
@@ -279,6 +279,25 @@ def test_history(tmp_path: Path) -> None:
             assert data["since"] < data["moods"][0]["at"] <= data["now"]
             for bad in ("0", "-5", "abc", "1000"):
                 assert (await client.get(daemon.base + f"/api/history?hours={bad}")).status == 422
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        daemon.stop()
+
+
+def test_photo_without_a_face_model_is_a_clear_503(tmp_path: Path) -> None:
+    daemon = Daemon(tmp_path, MOODKIOSK_INFERENCE__FACE_MODEL=str(tmp_path / "missing.tflite"))
+
+    async def scenario() -> None:
+        async with client_session() as client:
+            csrf = {"X-CSRF-Token": (await (await login(client, daemon.base)).json())["csrf"]}
+            form = aiohttp.FormData()
+            form.add_field("file", png_bytes(skimage.data.astronaut()), filename="a.png")
+            response = await client.post(daemon.base + "/api/analyze", data=form, headers=csrf)
+            assert response.status == 503
+            assert "face model not found" in (await response.json())["error"]
+            assert (await client.get(daemon.base + "/api/state")).status == 200  # the rest keeps working
 
     try:
         asyncio.run(scenario())

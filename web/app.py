@@ -18,6 +18,7 @@ from aiohttp_session import get_session, new_session
 from aiohttp_session import setup as setup_sessions
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
+from device.errors import MoodkioskError
 from device.events import Event, EventBus
 from device.inference.analyzer import FrameAnalysis
 from device.player.library import Track
@@ -242,7 +243,10 @@ async def analyze_upload(request: web.Request) -> web.Response:
             ) from None
         status = web.HTTPUnsupportedMediaType if error.status == 415 else web.HTTPUnprocessableEntity
         raise json_error(status, str(error)) from None
-    analysis = await request.app[KIOSK].analyze_photo(rgb)
+    try:
+        analysis = await request.app[KIOSK].analyze_photo(rgb)
+    except MoodkioskError as error:  # e.g. a missing model: say so instead of a bare 500
+        raise json_error(web.HTTPServiceUnavailable, error.describe()) from None
     faces = [face.to_json() for face in analysis.faces]
     played = None
     if faces and request.query.get("play") == "1":
