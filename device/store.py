@@ -101,7 +101,6 @@ class Store:
         await self._write("DELETE FROM plays WHERE at < ?", (cutoff,))
 
     async def moods(self, since: float = 0.0) -> list[tuple[float, str | None, float, int]]:
-        assert self._db is not None
         query = "SELECT at, emotion, confidence, faces FROM moods WHERE at >= ? ORDER BY at"
         return [(r[0], r[1], r[2], r[3]) for r in await self.fetch(query, (since,))]
 
@@ -118,11 +117,11 @@ class Store:
         return cursor.rowcount
 
     async def _write(self, sql: str, parameters: tuple) -> None:
+        """``execute`` for the daemon's own records: a failure is logged once and survived."""
         if self._db is None:
             return
         try:
-            await self._db.execute(sql, parameters)
-            await self._db.commit()
+            await self.execute(sql, parameters)
         except sqlite3.Error as error:
             if not self._write_failing:
                 log.error("cannot write to %s: %s (disk full or read-only?); the kiosk keeps running", self.path, error)
