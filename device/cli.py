@@ -185,7 +185,8 @@ def command_run(args: argparse.Namespace, settings: Settings) -> int:
 
     from device.daemon import Kiosk
 
-    return asyncio.run(Kiosk(settings).run())
+    locked = {f"{section}.{key}" for section, values in run_overrides(args).items() for key in values}
+    return asyncio.run(Kiosk(settings, locked).run())
 
 
 if __name__ == "__main__":

@@ -8,18 +8,23 @@ Precedence, highest first: command-line flags, environment variables
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from device.errors import ConfigError
+from device.inference.labels import EMOTIONS
 
 DEFAULT_CONFIG_PATH = Path("/etc/moodkiosk/config.toml")
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 ENV_PREFIX = "MOODKIOSK_"
+LANGUAGE_PATTERN = r"[a-z][a-z-]{0,31}"
+ANY_LANGUAGE = "any"
+PlaylistNames = str | list[str]
 
 
 class Section(BaseModel):
@@ -67,6 +72,7 @@ class CameraSettings(Section):
     exit_when_source_ends: bool = Field(False, description="stop the daemon when a video file ends (--until-source-ends)")
     stall_seconds: float = Field(10.0, ge=1, le=600, description="no frame for this long: the camera is reopened")
     max_retry_seconds: float = Field(60.0, ge=1, le=3600, description="longest wait between attempts to reopen the camera")
+    paused: bool = Field(False, description="detection paused for privacy: the camera stays closed (the page's switch)")
 
 
 class PlayerSettings(Section):
@@ -77,7 +83,16 @@ class PlayerSettings(Section):
     video_output: str = Field("auto", description="mpv --vo (e.g. auto, gpu, drm, null)")
     volume: int = Field(80, ge=0, le=100, description="start volume (percent)")
     strategy: Literal["match", "lift"] = Field("match", description="match: music like the mood; lift: music to lift it")
-    mapping: dict[str, str] = Field(default_factory=dict, description="emotion -> playlist overrides, e.g. {sad = 'calm'}")
+    mapping: dict[str, PlaylistNames | dict[str, PlaylistNames]] = Field(
+        default_factory=dict,
+        description="emotion -> playlists, e.g. {sad = 'calm'}; a language table overrides for that language "
+        "([player.mapping.hindi] sad = ['calm-hindi'])",
+    )
+    languages: list[str] = Field(
+        default_factory=lambda: ["english", "hindi"],
+        description="music languages; a subfolder of a playlist named after one tags its tracks (happy/hindi/...)",
+    )
+    language: str = Field(ANY_LANGUAGE, description="the household's music language when no member has taken over")
     fallback_playlist: str = Field("neutral", description="played when a mood's playlist is empty or missing")
     switch_at: Literal["track-end", "immediately"] = Field("track-end", description="when a new mood changes the music")
     strong_confidence: float = Field(0.6, ge=0, le=1, description="a mood this sure ...")
@@ -86,6 +101,65 @@ class PlayerSettings(Section):
     idle_action: Literal["fade", "playlist", "keep"] = Field("fade", description="when nobody is seen for mood.idle_seconds")
     idle_playlist: str = Field("idle", description="the playlist for idle_action = 'playlist'")
     fade_seconds: float = Field(5.0, ge=0, le=60, description="length of the fade-out")
+
+    @field_validator("languages")
+    @classmethod
+    def _check_languages(cls, languages: list[str]) -> list[str]:
+        cleaned = list(dict.fromkeys(language.strip().lower() for language in languages))
+        for language in cleaned:
+            check_language(language)
+        if ANY_LANGUAGE in cleaned:
+            raise ValueError(f"'{ANY_LANGUAGE}' is always offered; list only real languages")
+        return cleaned
+
+    @field_validator("language")
+    @classmethod
+    def _check_language(cls, language: str) -> str:
+        return check_language(language.strip().lower())
+
+    @field_validator("mapping")
+    @classmethod
+    def _check_mapping(cls, mapping: dict[str, Any]) -> dict[str, Any]:
+        """Emotion keys name playlists; any other key is a language whose table maps emotions."""
+        cleaned: dict[str, Any] = {}
+        for key, value in mapping.items():
+            if key in EMOTIONS:
+                cleaned[key] = check_playlists(key, value)
+            elif isinstance(value, dict):
+                language = check_language(key)
+                for emotion in value:
+                    if emotion not in EMOTIONS:
+                        raise ValueError(f"{key}.{emotion}: not an emotion (one of {', '.join(EMOTIONS)})")
+                cleaned[language] = {emotion: check_playlists(f"{key}.{emotion}", names) for emotion, names in value.items()}
+            else:
+                raise ValueError(f"{key!r} is neither an emotion ({', '.join(EMOTIONS)}) nor a language table")
+        return cleaned
+
+    def playlists(self, emotion: str, language: str = ANY_LANGUAGE) -> list[str] | None:
+        """The playlists mapped to ``emotion`` for ``language`` (its table first), or None when unmapped."""
+        table = self.mapping.get(language)
+        if language != ANY_LANGUAGE and isinstance(table, dict) and emotion in table:
+            return as_list(table[emotion])
+        names = self.mapping.get(emotion)
+        return as_list(names) if isinstance(names, (str, list)) else None
+
+
+def as_list(names: PlaylistNames) -> list[str]:
+    return [names] if isinstance(names, str) else list(names)
+
+
+def check_language(language: str) -> str:
+    if not re.fullmatch(LANGUAGE_PATTERN, language):
+        raise ValueError(f"{language!r} is not a language name (lower-case letters and '-', e.g. hindi)")
+    return language
+
+
+def check_playlists(key: str, names: Any) -> PlaylistNames:
+    """A playlist name, or a non-empty list of them."""
+    listed = as_list(names) if isinstance(names, (str, list)) else None
+    if not listed or not all(isinstance(name, str) and name.strip() for name in listed):
+        raise ValueError(f"{key}: give a playlist name or a list of playlist names")
+    return names
 
 
 class StorageSettings(Section):
@@ -109,6 +183,7 @@ class WebSettings(Section):
     enabled: bool = Field(True, description="serve the web page and its API")
     host: str = Field("0.0.0.0", description="address to listen on (0.0.0.0: every interface; 127.0.0.1: this machine)")
     port: int = Field(8080, ge=0, le=65535, description="TCP port of the web page (0: any free port)")
+    self_signup: bool = Field(False, description="let anyone on the network create a (non-admin) account on the page")
 
 
 class Settings(BaseSettings):

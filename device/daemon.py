@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import json
 import logging
 import signal
 import time
@@ -18,12 +20,15 @@ from typing import Any
 import numpy as np
 from aiohttp import web
 
-from device.camera.spec import camera_from_spec
-from device.config import Settings
+from device.camera.picamera2_source import picamera2_cameras
+from device.camera.spec import camera_from_spec, video_devices
+from device.config import ANY_LANGUAGE, Settings
 from device.errors import MoodkioskError
 from device.events import Event, EventBus, EventsFile, describe
 from device.inference.analyzer import FrameAnalysis, FrameAnalyzer
+from device.inference.labels import EMOTIONS
 from device.mood import Mood, MoodTracker
+from device.page_settings import check_keys, decode_stored, describe_settings, with_values
 from device.perception import CameraStatus, PerceptionWorker
 from device.player.dj import DJ, FadeOut, Pick
 from device.player.library import MusicLibrary, Track
@@ -42,11 +47,14 @@ WARNING_CAMERA_STATES = {"offline", "stalled"}
 
 
 class Kiosk:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, settings: Settings, locked: set[str] | None = None) -> None:
+        self.base_settings = settings  # defaults, file, environment and flags
+        self.settings = settings  # and the admin page's changes on top
+        self.locked = locked or set()  # dotted keys given as flags: the page cannot change them
+        self.page_values: dict[str, Any] = {}
         self.bus = EventBus()
         self.tracker = MoodTracker(settings.mood)
-        self.library = MusicLibrary(settings.music_dir)
+        self.library = MusicLibrary(settings.music_dir, settings.player.languages)
         self.dj = DJ(settings.player, self.library)
         self.store = Store(settings.storage.state_dir / "moodkiosk.db")
         self.player: MpvPlayer | None = None
@@ -61,6 +69,10 @@ class Kiosk:
         self._web: web.AppRunner | None = None
         self._photo_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="moodkiosk-photo")
         self._photo_analyzer: FrameAnalyzer | None = None
+        self.member: str | None = None  # who took over ("I'm here"): the kiosk plays their language
+        self.override: Mood | None = None  # a mood set by hand on the page, until _override_timer fires
+        self._override_timer: asyncio.TimerHandle | None = None
+        self._camera_lock = asyncio.Lock()
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
@@ -72,6 +84,7 @@ class Kiosk:
             self.bus.subscribe(events_file)
         await self.store.open()
         try:
+            await self._load_page_settings()
             self.player = self._start_player(loop)
             self._check_library()
             self.worker = self._start_perception(loop)
@@ -83,9 +96,9 @@ class Kiosk:
         finally:
             if self._web:
                 await self._web.cleanup()
-            if self.worker:
-                self.worker.stop()
-                self.worker.analyzer.close()
+            if self._override_timer:
+                self._override_timer.cancel()
+            self._stop_perception()
             if self.player:
                 self.player.close()
             self._photo_thread.shutdown(wait=True)
@@ -106,7 +119,130 @@ class Kiosk:
         playback = {"available": player is not None}
         if player is not None:
             playback |= {"playing": player.playing, "paused": player.paused, "volume": player.volume}
-        return {**self.view.snapshot(), "player": playback}
+        language = {
+            "active": self.dj.language,
+            "member": self.member,
+            "household": self.settings.player.language,
+            "choices": [*self.settings.player.languages, ANY_LANGUAGE],
+        }
+        detection = {"paused": self.settings.camera.paused}
+        return {**self.view.snapshot(), "player": playback, "language": language, "detection": detection}
+
+    # Language: the member who took over, else the household's.
+    def takeover(self, member: str, language: str) -> None:
+        """A member said "I'm here": the music follows their language until someone else takes over or nobody is seen."""
+        self.member = member
+        self._follow_language(language, member)
+
+    def release(self, member: str) -> bool:
+        """The member lets go: back to the household language. False when they had not taken over."""
+        if self.member != member:
+            return False
+        self.member = None
+        self._follow_language(self.settings.player.language, None)
+        return True
+
+    def member_language_changed(self, member: str, language: str) -> None:
+        if self.member == member:
+            self._follow_language(language, member)
+
+    def _follow_language(self, language: str, member: str | None) -> None:
+        changed = self.dj.set_language(language)
+        self.bus.publish("language", language=language, member=member)
+        playing = self.player is not None and self.player.playing
+        if changed and playing and self.dj.playing_for is not None and not self.dj.manual:
+            self._apply(self.dj.skip(time.monotonic()), self.override or self.tracker.current)
+
+    # A mood set by hand for a while.
+    def override_mood(self, emotion: str, minutes: float, by: str) -> float:
+        """Play ``emotion``'s music now and hold it for ``minutes`` whatever the camera sees; returns the end time."""
+        if emotion not in EMOTIONS:
+            raise ValueError(f"unknown emotion {emotion!r}")
+        if self._override_timer:
+            self._override_timer.cancel()
+        now = time.monotonic()
+        self.override = Mood(emotion, 1.0, now)
+        self._override_timer = asyncio.get_running_loop().call_later(minutes * 60, self.end_override, "time is up")
+        until = time.time() + minutes * 60
+        self.bus.publish("override", emotion=emotion, minutes=minutes, until=until, by=by)
+        why = f"{by} chose {emotion} music for {minutes:g} min"
+        pick = self.dj.override(now, emotion)
+        self._apply(pick and dataclasses.replace(pick, reason=why), self.override, note=why)
+        return until
+
+    def end_override(self, why: str = "ended on the page") -> bool:
+        """Back to the camera's mood (at the end of the track, as usual). False when there was no override."""
+        if self.override is None:
+            return False
+        if self._override_timer:
+            self._override_timer.cancel()
+        self.override, self._override_timer = None, None
+        self.bus.publish("override-end", why=why)
+        current = self.tracker.current
+        if current is not None and current.emotion != self.dj.playing_for:
+            playing = self.player is not None and self.player.playing
+            self._apply(self.dj.on_mood(time.monotonic(), current, playing), current)
+        return True
+
+    def recommendations(self, emotion: str | None, language: str | None, limit: int = 20) -> dict[str, Any]:
+        """What the kiosk would play for ``emotion`` (default: the current mood) in ``language`` (default: its own)."""
+        current = self.override or self.tracker.current
+        emotion = emotion or (current.emotion if current and current.emotion else "neutral")
+        choice = self.dj.choose(emotion, language)
+        tracks = [
+            {"title": t.title, "playlist": t.playlist, "source": t.source, "language": t.language, "uri": t.uri}
+            for t in choice.tracks[:limit]
+        ]
+        return {
+            "emotion": emotion,
+            "language": choice.language,
+            "playlists": choice.playlists,
+            "tracks": tracks,
+            "total": len(choice.tracks),
+            "note": choice.note,
+        }
+
+    # Settings changed on the admin page.
+    def page_settings(self) -> dict[str, Any]:
+        """Every page setting with its value and origin, plus the choices the admin page offers."""
+        rows = describe_settings(self.settings, self.base_settings, self.page_values, self.locked)
+        cameras = ["auto", *[f"picamera2:{i}" for i in range(len(picamera2_cameras()))], *map(str, video_devices()), "none"]
+        return {"settings": rows, "emotions": list(EMOTIONS), "playlists": self.library.names(), "cameras": cameras}
+
+    async def change_settings(self, changes: dict[str, Any], by: str) -> None:
+        """Validate, store, then apply page settings (None resets a key to the config file's value).
+
+        Raises PageSettingsError (unknown, locked or invalid) or sqlite3.Error (not stored: nothing changes).
+        """
+        check_keys(list(changes), self.locked)
+        values = {k: v for k, v in {**self.page_values, **changes}.items() if v is not None}
+        settings = with_values(self.base_settings, values)
+        await self.store.save_page_settings({k: None if v is None else json.dumps(v) for k, v in changes.items()}, by)
+        self.page_values = values
+        self.bus.publish("settings", keys=sorted(changes), by=by)
+        await self._use_settings(settings)
+
+    async def _load_page_settings(self) -> None:
+        values, notes = decode_stored(self.base_settings, await self.store.page_settings(), self.locked)
+        for note in notes:
+            log.warning("%s", note)
+        self.page_values = values
+        if values:
+            log.info("settings from the admin page: %s", ", ".join(sorted(values)))
+            await self._use_settings(with_values(self.base_settings, values))
+
+    async def _use_settings(self, settings: Settings) -> None:
+        old, self.settings = self.settings, settings
+        self.tracker.settings = settings.mood
+        self.dj.configure(settings.player)
+        if self.member is None and self.dj.language != settings.player.language:
+            self._follow_language(settings.player.language, None)
+        if old.storage.retention_days != settings.storage.retention_days:
+            self._spawn(self.store.purge(settings.storage.retention_days))
+        if old.camera != settings.camera and self.player is not None:  # running (not still starting up)
+            async with self._camera_lock:
+                await asyncio.get_running_loop().run_in_executor(None, self._stop_perception)
+                self.worker = self._start_perception(asyncio.get_running_loop())
 
     def pause(self) -> None:
         if self.player:
@@ -136,7 +272,7 @@ class Kiosk:
         """Play the playlist for ``emotion`` now (the web page's "play this mood")."""
         pick = self.dj.pick(emotion)
         if pick is not None:
-            self._apply(self.dj.play_now([pick.track], reason), self.tracker.current)
+            self._apply(self.dj.play_now([pick.track], reason), self.tracker.current, note=reason)
 
     def play_tracks(self, tracks: list[Track], reason: str) -> None:
         """Play these tracks now, in order (favorites), then the mood's music again."""
@@ -193,8 +329,17 @@ class Kiosk:
                 self.library.music_dir,
             )
 
+    def _stop_perception(self) -> None:
+        worker, self.worker = self.worker, None
+        if worker:
+            worker.stop()
+            worker.analyzer.close()
+
     def _start_perception(self, loop: asyncio.AbstractEventLoop) -> PerceptionWorker | None:
         camera = self.settings.camera
+        if camera.paused:
+            self._camera_event(camera.source, CameraStatus("paused", "detection is paused (privacy): the camera is closed"))
+            return None
         try:
             source = camera_from_spec(camera.source, loop=camera.loop)
         except MoodkioskError as error:
@@ -229,12 +374,19 @@ class Kiosk:
 
     def _on_analysis(self, at: float, analysis: FrameAnalysis) -> None:
         mood = self.tracker.update(at, analysis.faces)
+        if mood is not None and mood.emotion is None and self.member is not None:
+            log.info("nobody seen for a while: %s's language no longer applies", self.member)
+            self.release(self.member)
+        if self.override is not None:  # the hand-set mood holds; the camera's is still shown and logged
+            if mood is not None:
+                self._publish_mood(mood)
+            return
         if mood is not None:
             self._publish_mood(mood)
             action = self.dj.on_mood(at, mood, self.player is not None and self.player.playing)
             self._apply(action, mood)
             if action is None and self.dj.pending and self.player:
-                playlist = self.dj.playlist_for(self.dj.pending)
+                playlist = ", ".join(self.dj.playlists_for(self.dj.pending))
                 self.player.show_note(f"I see {mood.emotion} ({mood.confidence:.0%}) - {playlist} music after this track")
         else:
             self._apply(self.dj.on_update(at, self.tracker.current), self.tracker.current)
@@ -246,7 +398,7 @@ class Kiosk:
             self.bus.publish("mood", emotion=mood.emotion, confidence=round(mood.confidence, 3), faces=mood.faces)
         self._spawn(self.store.add_mood(mood.emotion, mood.confidence, mood.faces))
 
-    def _apply(self, action: Pick | FadeOut | None, mood: Mood | None) -> None:
+    def _apply(self, action: Pick | FadeOut | None, mood: Mood | None, note: str | None = None) -> None:
         if self.player is None or action is None:
             return
         if isinstance(action, FadeOut):
@@ -255,7 +407,7 @@ class Kiosk:
             return
         self._picks[action.track.uri] = action
         self.player.play(action.track)
-        seen = f"I see {mood.emotion} ({mood.confidence:.0%})" if mood and mood.emotion else "Nobody here"
+        seen = note or (f"I see {mood.emotion} ({mood.confidence:.0%})" if mood and mood.emotion else "Nobody here")
         self.player.show_note(f"{seen} - playing {action.track.title} ({action.track.playlist})")
 
     def _on_player_event(self, event: PlayerEvent) -> None:
@@ -271,6 +423,8 @@ class Kiosk:
                 title=event.track.title,
                 uri=event.track.uri,
                 source=event.track.source,
+                language=event.track.language,
+                thumbnail=event.track.thumbnail,
                 reason=pick.reason if pick else "",
             )
             return

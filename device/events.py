@@ -84,4 +84,13 @@ def describe(event: Event) -> str | None:
         return f"camera {event['camera']}: {event['state']}" + (f" ({event['detail']})" if event.get("detail") else "")
     if kind == "note":
         return str(event["text"])
+    if kind == "override":
+        return f"mood set to {event['emotion']} by {event['by']} for {event['minutes']:g} min"
+    if kind == "override-end":
+        return f"mood override ended ({event['why']}); the camera decides again"
+    if kind == "language":
+        who = f"{event['member']} took over" if event.get("member") else "household default"
+        return f"music language: {event['language']} ({who})"
+    if kind == "settings":
+        return f"settings changed on the page by {event['by']}: {', '.join(event['keys'])}"
     return None

@@ -16,6 +16,7 @@ class KioskState:
         self.track: dict[str, Any] | None = None
         self.camera: dict[str, Any] = {"state": "starting", "detail": ""}
         self.notes: list[dict[str, Any]] = []
+        self.override: dict[str, Any] | None = None
 
     def __call__(self, event: Event) -> None:
         kind = event["type"]
@@ -24,12 +25,23 @@ class KioskState:
         elif kind == "idle":
             self.mood = {"emotion": None, "confidence": 0.0, "faces": 0, "since": time.time()}
         elif kind == "track":
-            self.track = {k: event.get(k) for k in ("emotion", "playlist", "title", "uri", "source", "reason")}
+            self.track = {k: event.get(k) for k in ("emotion", "playlist", "title", "uri", "source", "reason", "language")}
+            self.track["thumbnail"] = bool(event.get("thumbnail"))
             self.track["since"] = time.time()
         elif kind == "camera":
             self.camera = {k: event.get(k, "") for k in ("camera", "state", "detail")}
+        elif kind == "override":
+            self.override = {k: event[k] for k in ("emotion", "until", "by")}
+        elif kind == "override-end":
+            self.override = None
         elif kind in {"note", "track-error"}:
             self.notes = [*self.notes[-9:], {**event, "at": time.time()}]
 
     def snapshot(self) -> dict[str, Any]:
-        return {"mood": self.mood, "track": self.track, "camera": self.camera, "notes": list(self.notes)}
+        return {
+            "mood": self.mood,
+            "track": self.track,
+            "camera": self.camera,
+            "notes": list(self.notes),
+            "override": self.override,
+        }

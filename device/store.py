@@ -35,6 +35,9 @@ MIGRATIONS: list[list[str]] = [
         " playlist TEXT NOT NULL, source TEXT NOT NULL, emotion TEXT)",
         "CREATE INDEX plays_at ON plays (at)",
     ],
+    [
+        "CREATE TABLE page_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, changed REAL NOT NULL, changed_by TEXT)",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -103,6 +106,27 @@ class Store:
     async def moods(self, since: float = 0.0) -> list[tuple[float, str | None, float, int]]:
         query = "SELECT at, emotion, confidence, faces FROM moods WHERE at >= ? ORDER BY at"
         return [(r[0], r[1], r[2], r[3]) for r in await self.fetch(query, (since,))]
+
+    async def page_settings(self) -> dict[str, str]:
+        """Settings changed on the admin page: dotted key -> JSON text."""
+        return {key: value for key, value in await self.fetch("SELECT key, value FROM page_settings ORDER BY key")}
+
+    async def save_page_settings(self, values: dict[str, str | None], by: str) -> None:
+        """Store (JSON text) or forget (None) page settings, all in one transaction. Errors propagate."""
+        assert self._db is not None
+        try:
+            for key, value in values.items():
+                if value is None:
+                    await self._db.execute("DELETE FROM page_settings WHERE key = ?", (key,))
+                else:
+                    await self._db.execute(
+                        "INSERT OR REPLACE INTO page_settings (key, value, changed, changed_by) VALUES (?, ?, ?, ?)",
+                        (key, value, time.time(), by),
+                    )
+            await self._db.commit()
+        except sqlite3.Error:
+            await self._db.rollback()
+            raise
 
     async def fetch(self, sql: str, parameters: tuple = ()) -> list[tuple]:
         assert self._db is not None

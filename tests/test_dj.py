@@ -56,9 +56,9 @@ def test_shuffle_plays_each_track_once_per_round_and_never_twice_in_a_row() -> N
 def test_match_and_lift_strategies_and_overrides(tmp_path: Path) -> None:
     library = make_library(tmp_path, {"happy": 1, "sad": 1, "neutral": 1, "calm": 1})
     match = DJ(PlayerSettings(), library)
-    assert match.playlist_for("sad") == "sad"
+    assert match.playlists_for("sad") == ["sad"]
     lift = DJ(PlayerSettings(strategy="lift", mapping={"angry": "calm"}), library)
-    assert (lift.playlist_for("sad"), lift.playlist_for("angry"), lift.playlist_for("fear")) == ("happy", "calm", "neutral")
+    assert [lift.playlists_for(e) for e in ("sad", "angry", "fear")] == [["happy"], ["calm"], ["neutral"]]
     pick = lift.on_mood(0.0, mood("sad"), playing=False)
     assert isinstance(pick, Pick) and pick.track.playlist == "happy" and pick.reason == "sad -> happy"
 
@@ -148,3 +148,60 @@ def test_requested_tracks_play_first_and_hold_mood_switches(tmp_path: Path) -> N
     assert dj.on_track_end(10.0).track == liked[1]
     assert dj.on_track_end(20.0).track.playlist == "happy"  # the list is done: the waiting mood's music
     assert not dj.manual
+
+
+def test_language_subfolders_tag_tracks_and_covers_become_thumbnails(tmp_path: Path) -> None:
+    for relative in ("happy/hindi/gaana.ogg", "happy/english/song.ogg", "happy/plain.ogg", "happy/80s/old.ogg"):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_bytes(b"OggS")
+    (tmp_path / "happy" / "cover.png").write_bytes(b"png")
+    (tmp_path / "happy" / "hindi" / "folder.jpg").write_bytes(b"jpg")
+    library = MusicLibrary(tmp_path, ["english", "hindi"])
+    tagged = {Path(t.uri).name: (t.language, Path(t.thumbnail).relative_to(tmp_path).as_posix()) for t in library.tracks("happy")}
+    assert tagged == {
+        "gaana.ogg": ("hindi", "happy/hindi/folder.jpg"),
+        "song.ogg": ("english", "happy/cover.png"),
+        "plain.ogg": (None, "happy/cover.png"),
+        "old.ogg": (None, "happy/cover.png"),  # 80s is not a language
+    }
+
+
+def test_the_kiosk_language_picks_tagged_then_untagged_then_any_tracks(tmp_path: Path) -> None:
+    for relative in ("happy/hindi/gaana.ogg", "happy/plain.ogg", "sad/english/blue.ogg", "calm/hindi/shant.ogg"):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_bytes(b"OggS")
+    settings = PlayerSettings(languages=["english", "hindi", "tamil"], mapping={"tamil": {"sad": ["calm", "happy"]}})
+    dj = DJ(settings, MusicLibrary(tmp_path))
+
+    def titles(emotion: str, language: str) -> tuple[list[str], str | None]:
+        choice = dj.choose(emotion, language)
+        return sorted(t.title for t in choice.tracks), choice.note
+
+    assert titles("happy", "hindi") == (["gaana"], None)
+    assert titles("happy", "english") == (["plain"], None)  # untagged fits any language
+    assert titles("happy", "any") == (["gaana", "plain"], None)
+    assert titles("sad", "hindi") == (["blue"], "no hindi music in sad; playing other languages")
+    assert titles("sad", "tamil") == (["gaana", "plain", "shant"], None)  # the tamil table: both playlists, unfiltered
+    assert dj.choose("sad", "tamil").playlists == ["calm", "happy"]
+    assert dj.set_language("hindi") and not dj.set_language("hindi")
+    pick = dj.on_mood(0.0, mood("happy"), playing=False)
+    assert pick.track.title == "gaana" and pick.reason == "happy -> happy (hindi)"
+
+
+def test_mapping_setting_is_checked() -> None:
+    assert PlayerSettings(mapping={"sad": "calm", "hindi": {"sad": ["a", "b"]}}).playlists("sad", "hindi") == ["a", "b"]
+    assert PlayerSettings(mapping={"sad": "calm"}).playlists("sad", "hindi") == ["calm"]
+    assert PlayerSettings().playlists("sad") is None
+    for bad in ({"sadd": "calm"}, {"hindi": {"sadd": "x"}}, {"sad": []}, {"sad": [""]}, {"Hindi!": {"sad": "x"}}):
+        with pytest.raises(ValueError):
+            PlayerSettings(mapping=bad)
+    with pytest.raises(ValueError):
+        PlayerSettings(languages=["any"])
+
+
+def test_a_mood_override_replaces_requested_tracks_and_waits_for_nothing(tmp_path: Path) -> None:
+    dj = DJ(PlayerSettings(min_switch_seconds=600), make_library(tmp_path, {"happy": 1, "sad": 1}))
+    dj.on_mood(0.0, mood("sad"), playing=False)
+    dj.play_now([Track("/m/a.ogg", "a", "happy")], "a favorite")
+    pick = dj.override(1.0, "happy")
+    assert pick.track.playlist == "happy" and not dj.manual and dj.requested == []

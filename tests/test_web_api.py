@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.request
 import zlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import aiohttp
@@ -35,21 +35,27 @@ def client_session() -> aiohttp.ClientSession:
 class Daemon:
     """`moodkiosk run` in a child process with two accounts (asha, an admin, and ravi) and some music."""
 
-    def __init__(self, tmp_path: Path, camera: str = "none", extra: tuple[str, ...] = (), **env: str) -> None:
+    def __init__(
+        self, tmp_path: Path, camera: str = "none", extra: tuple[str, ...] = (), music: tuple[str, ...] = (), **env: str
+    ) -> None:
+        """``music``: more tracks to make, as paths under the music folder (e.g. ``neutral/hindi/shant.wav``)."""
         self.env = clean_env(MOODKIOSK_STORAGE__STATE_DIR=str(tmp_path / "state"), **env)
         self.base = f"http://127.0.0.1:{self.env['MOODKIOSK_WEB__PORT']}"
         self.log = tmp_path / "daemon.log"
-        for playlist, title in (("neutral", "calm"), ("happy", "sunny")):
-            (tmp_path / "music" / playlist).mkdir(parents=True)
-            tone(tmp_path / "music" / playlist / f"{title}.wav", seconds=120)
+        self.music = tmp_path / "music"
+        for relative in ("neutral/calm.wav", "happy/sunny.wav", *music):
+            (self.music / relative).parent.mkdir(parents=True, exist_ok=True)
+            tone(self.music / relative, seconds=120)
         for name, admin in (("asha", True), ("ravi", False)):
-            created = run_cli(
-                "user", "add", name, *(["--admin"] if admin else []), "--password-stdin", env=self.env, stdin=PASSWORD
-            )
-            assert created.returncode == 0, created.stderr
+            if not (tmp_path / "state" / "moodkiosk.db").exists() or name not in run_cli("user", "list", env=self.env).stdout:
+                created = run_cli(
+                    "user", "add", name, *(["--admin"] if admin else []), "--password-stdin", env=self.env, stdin=PASSWORD
+                )
+                assert created.returncode == 0, created.stderr
+        camera_flag = () if "MOODKIOSK_CAMERA__SOURCE" in env else ("--camera", camera)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "device", "run", "--camera", camera, "--audio-output", "null", "--video-output", "null",
-             "--music-dir", str(tmp_path / "music"), *extra],
+            [sys.executable, "-m", "device", "run", *camera_flag, "--audio-output", "null", "--video-output", "null",
+             "--music-dir", str(self.music), *extra],
             cwd=REPO, env=self.env, stderr=self.log.open("w"),  # a file: a pipe nobody reads could fill and block it
         )  # fmt: skip
         deadline = time.monotonic() + 60
@@ -298,6 +304,32 @@ def test_photo_without_a_face_model_is_a_clear_503(tmp_path: Path) -> None:
             assert response.status == 503
             assert "face model not found" in (await response.json())["error"]
             assert (await client.get(daemon.base + "/api/state")).status == 200  # the rest keeps working
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        daemon.stop()
+
+
+def test_oversized_bodies_are_refused_with_json_before_being_read(tmp_path: Path) -> None:
+    daemon = Daemon(tmp_path)
+
+    async def scenario() -> None:
+        async with client_session() as client:
+            csrf = {"X-CSRF-Token": (await (await login(client, daemon.base)).json())["csrf"]}
+            padded = {"language": "hindi", "padding": "x" * 300_000}
+            response = await client.put(daemon.base + "/api/me/language", json=padded, headers=csrf)
+            assert response.status == 413 and "at most 256 KB" in (await response.json())["error"]
+
+            async def endless() -> AsyncIterator[bytes]:  # chunked, no length: capped while reading
+                for _ in range(1000):
+                    yield b"\xff" * 65536
+
+            form = aiohttp.FormData()
+            form.add_field("file", endless(), filename="huge.jpg", content_type="image/jpeg")
+            response = await client.post(daemon.base + "/api/analyze", data=form, headers=csrf)
+            assert response.status == 413 and "error" in await response.json()
+            assert (await client.get(daemon.base + "/api/state")).status == 200
 
     try:
         asyncio.run(scenario())

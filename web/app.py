@@ -1,119 +1,64 @@
-"""The household web page's server: pages, JSON API, live events, sessions."""
+"""The household web page's server: pages, the household's JSON API, live events, sessions."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import re
 import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import aiohttp_jinja2
 import jinja2
-import numpy as np
 from aiohttp import web
 from aiohttp_session import get_session, new_session
 from aiohttp_session import setup as setup_sessions
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
+from device.config import LANGUAGE_PATTERN
 from device.errors import MoodkioskError
-from device.events import Event, EventBus
-from device.inference.analyzer import FrameAnalysis
-from device.player.library import Track
-from web.accounts import Accounts, User
+from device.events import Event
+from web import admin_api, kiosk_api, openapi
+from web.accounts import AccountError, Accounts, User
 from web.favorites import Favorites
+from web.handling import (
+    ACCOUNTS,
+    CLOSING,
+    FAVORITES,
+    KIOSK,
+    LIMITER,
+    KioskControls,
+    csrf_protection,
+    current_user,
+    field,
+    json_error,
+    json_errors,
+    read_capped,
+    read_json,
+    too_large,
+    user_json,
+)
 from web.i18n import CATALOGS, UI_LANGUAGES, pick_language, translator
 from web.photo import MAX_BYTES as MAX_PHOTO_BYTES
 from web.photo import PhotoError, decode_photo
-from web.security import (
-    CSRF_HEADER,
-    UNSAFE_METHODS,
-    Handler,
-    LoginLimiter,
-    csrf_ok,
-    new_csrf_token,
-    security_headers,
-)
+from web.security import LoginLimiter, new_csrf_token, security_headers
 
-log = logging.getLogger("moodkiosk.web")
+SIGNUP_LIMITER = web.AppKey("signup_limiter", LoginLimiter)
 HERE = Path(__file__).resolve().parent
 MAX_BODY = 10 * 2**20
-LANGUAGE_PATTERN = r"[a-z][a-z-]{0,31}"
+THUMBNAIL_SUFFIXES = {".jpg", ".jpeg", ".png"}
 
 
-class KioskControls(Protocol):
-    """What the web page may ask of the kiosk (device.daemon.Kiosk implements it)."""
-
-    bus: EventBus
-
-    def state(self) -> dict[str, Any]: ...
-    def pause(self) -> None: ...
-    def resume(self) -> None: ...
-    def next_track(self) -> None: ...
-    def previous_track(self) -> None: ...
-    def set_volume(self, volume: int) -> None: ...
-    def play_tracks(self, tracks: list[Track], reason: str) -> None: ...
-    def play_emotion(self, emotion: str, reason: str) -> None: ...
-    async def analyze_photo(self, rgb: np.ndarray) -> FrameAnalysis: ...
-    @property
-    def current_track(self) -> Track | None: ...
+def too_many_attempts(wait: float) -> web.HTTPException:
+    message = f"too many failed attempts; try again in {wait:.0f} s"
+    return json_error(web.HTTPTooManyRequests, message, headers={"Retry-After": str(max(1, round(wait)))})
 
 
-KIOSK = web.AppKey("kiosk", KioskControls)
-ACCOUNTS = web.AppKey("accounts", Accounts)
-LIMITER = web.AppKey("limiter", LoginLimiter)
-CLOSING = web.AppKey("closing", asyncio.Event)
-FAVORITES = web.AppKey("favorites", Favorites)
-
-
-def json_error(
-    status: type[web.HTTPException], message: str, headers: dict[str, str] | None = None, **extra: Any
-) -> web.HTTPException:
-    return status(text=json.dumps({"error": message, **extra}), content_type="application/json", headers=headers)
-
-
-@web.middleware
-async def csrf_protection(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every state-changing API call must carry the session's CSRF token in X-CSRF-Token."""
-    if request.method in UNSAFE_METHODS and request.path.startswith("/api/") and request.path != "/api/login":
-        session = await get_session(request)
-        if not csrf_ok(session.get("csrf"), request.headers.get(CSRF_HEADER)):
-            raise json_error(web.HTTPForbidden, f"missing or wrong {CSRF_HEADER} header (reload the page)")
-    return await handler(request)
-
-
-async def current_user(request: web.Request) -> User:
-    session = await get_session(request)
-    name = session.get("user")
-    user = await request.app[ACCOUNTS].get(name) if isinstance(name, str) else None
-    if user is None:
-        raise json_error(web.HTTPUnauthorized, "log in first")
-    return user
-
-
-async def read_json(request: web.Request) -> dict[str, Any]:
-    if request.content_type != "application/json":
-        raise json_error(web.HTTPUnsupportedMediaType, "send JSON (Content-Type: application/json)")
-    try:
-        body = await request.json()
-    except (ValueError, UnicodeDecodeError):
-        raise json_error(web.HTTPBadRequest, "the body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise json_error(web.HTTPUnprocessableEntity, "send a JSON object")
-    return body
-
-
-def field(body: dict[str, Any], name: str, kind: type) -> Any:
-    value = body.get(name)
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise json_error(web.HTTPUnprocessableEntity, f"'{name}' must be a {kind.__name__}", field=name)
-    return value
-
-
-def user_json(user: User) -> dict[str, Any]:
-    return {"name": user.name, "admin": user.is_admin, "language": user.language}
+async def start_session(request: web.Request, user: User) -> web.Response:
+    session = await new_session(request)  # a fresh session id on every login
+    session["user"], session["csrf"] = user.name, new_csrf_token()
+    return web.json_response({"user": user_json(user), "csrf": session["csrf"]})
 
 
 async def login(request: web.Request) -> web.Response:
@@ -123,16 +68,32 @@ async def login(request: web.Request) -> web.Response:
     limiter = request.app[LIMITER]
     wait = limiter.retry_after(ip, name)
     if wait > 0:
-        message = f"too many failed logins; try again in {wait:.0f} s"
-        raise json_error(web.HTTPTooManyRequests, message, headers={"Retry-After": str(max(1, round(wait)))})
+        raise too_many_attempts(wait)
     user = await request.app[ACCOUNTS].verify(name, password)
     if user is None:
         limiter.failed(ip, name)
         raise json_error(web.HTTPUnauthorized, "wrong user name or password")
     limiter.succeeded(name)
-    session = await new_session(request)  # a fresh session id on every login
-    session["user"], session["csrf"] = user.name, new_csrf_token()
-    return web.json_response({"user": user_json(user), "csrf": session["csrf"]})
+    return await start_session(request, user)
+
+
+async def signup(request: web.Request) -> web.Response:
+    """Create a household (non-admin) account and sign in, when an admin allows self-signup."""
+    if not request.app[KIOSK].settings.web.self_signup:
+        raise json_error(web.HTTPForbidden, "sign-up is off: ask an admin for an account")
+    body = await read_json(request)
+    name, password = field(body, "username", str), field(body, "password", str)
+    limiter, ip = request.app[SIGNUP_LIMITER], request.remote or "?"
+    wait = limiter.retry_after(ip, name)
+    if wait > 0:
+        raise too_many_attempts(wait)
+    limiter.failed(ip, name)  # every attempt counts, so nobody floods the kiosk with accounts
+    try:
+        user = await request.app[ACCOUNTS].add(name, password)
+    except AccountError as error:
+        status = web.HTTPConflict if "exists" in str(error) else web.HTTPUnprocessableEntity
+        raise json_error(status, error.describe()) from None
+    return await start_session(request, user)
 
 
 async def logout(request: web.Request) -> web.Response:
@@ -153,6 +114,7 @@ async def set_language(request: web.Request) -> web.Response:
     if not re.fullmatch(LANGUAGE_PATTERN, language):
         raise json_error(web.HTTPUnprocessableEntity, "'language' must be a language name such as english, hindi or any")
     await request.app[ACCOUNTS].set_language(user.name, language)
+    request.app[KIOSK].member_language_changed(user.name, language)
     return web.json_response({"language": language})
 
 
@@ -222,6 +184,29 @@ async def play_all_favorites(request: web.Request) -> web.Response:
     return web.json_response({"ok": True, "tracks": len(favorites)})
 
 
+def thumbnail_response(request: web.Request, thumbnail: str | None) -> web.FileResponse:
+    """A local cover image inside the music folder; anything else (or nothing) is a 404."""
+    music_dir = request.app[KIOSK].settings.music_dir.resolve()
+    path = Path(thumbnail).resolve() if thumbnail and "://" not in thumbnail else None
+    if path is None or not path.is_relative_to(music_dir) or path.suffix.lower() not in THUMBNAIL_SUFFIXES or not path.is_file():
+        raise json_error(web.HTTPNotFound, "no thumbnail")
+    return web.FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})
+
+
+async def favorite_thumbnail(request: web.Request) -> web.FileResponse:
+    user = await current_user(request)
+    favorite = await request.app[FAVORITES].get(user, favorite_id(request))
+    if favorite is None:
+        raise json_error(web.HTTPNotFound, "no such favorite")
+    return thumbnail_response(request, favorite.thumbnail)
+
+
+async def playing_thumbnail(request: web.Request) -> web.FileResponse:
+    await current_user(request)
+    track = request.app[KIOSK].current_track
+    return thumbnail_response(request, track.thumbnail if track else None)
+
+
 async def analyze_upload(request: web.Request) -> web.Response:
     """``multipart/form-data`` with a ``file``: the faces and emotions in it; ``?play=1`` also plays the mood."""
     user = await current_user(request)
@@ -230,17 +215,15 @@ async def analyze_upload(request: web.Request) -> web.Response:
     data = None
     async for part in await request.multipart():
         if getattr(part, "name", None) == "file":
-            data = await part.read(decode=False)  # bounded by the app's client_max_size
+            data = await read_capped(part, MAX_PHOTO_BYTES)  # 413 as soon as it is too large, before decoding
             break
     if data is None:
         raise json_error(web.HTTPUnprocessableEntity, "no field named 'file' in the form", field="file")
     try:
-        rgb = decode_photo(bytes(data))
+        rgb = decode_photo(data)
     except PhotoError as error:
         if error.status == 413:
-            raise web.HTTPRequestEntityTooLarge(
-                MAX_PHOTO_BYTES, len(data), text=json.dumps({"error": str(error)}), content_type="application/json"
-            ) from None
+            raise too_large(MAX_PHOTO_BYTES, len(data), str(error)) from None
         status = web.HTTPUnsupportedMediaType if error.status == 415 else web.HTTPUnprocessableEntity
         raise json_error(status, str(error)) from None
     try:
@@ -345,11 +328,20 @@ async def index_page(request: web.Request) -> web.Response:
 async def login_page(request: web.Request) -> web.Response:
     if await session_user(request) is not None:
         raise web.HTTPFound("/")
-    return render_page(request, "login.html")
+    return render_page(request, "login.html", signup=request.app[KIOSK].settings.web.self_signup)
+
+
+async def admin_page(request: web.Request) -> web.Response:
+    user = await session_user(request)
+    if user is None:
+        raise web.HTTPFound("/login")
+    if not user.is_admin:
+        raise web.HTTPForbidden(text="Only an admin may open this page.")
+    return render_page(request, "admin.html", user=user)
 
 
 def create_app(kiosk: KioskControls, accounts: Accounts, secret: bytes, limiter: LoginLimiter | None = None) -> web.Application:
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[security_headers])
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[security_headers, json_errors])
     setup_sessions(
         app,
         EncryptedCookieStorage(secret, cookie_name="moodkiosk_session", httponly=True, samesite="Strict", max_age=30 * 86400),
@@ -357,13 +349,16 @@ def create_app(kiosk: KioskControls, accounts: Accounts, secret: bytes, limiter:
     app.middlewares.append(csrf_protection)
     app[KIOSK], app[ACCOUNTS], app[LIMITER] = kiosk, accounts, limiter or LoginLimiter()
     app[CLOSING] = asyncio.Event()
+    app[SIGNUP_LIMITER] = LoginLimiter(per_account=5, per_ip=5, window_seconds=3600)
     app[FAVORITES] = Favorites(accounts.store)
     app.on_shutdown.append(close_streams)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
     app.router.add_get("/", index_page)
     app.router.add_get("/login", login_page)
+    app.router.add_get("/admin", admin_page)
     app.router.add_static("/static", HERE / "static")
     app.router.add_post("/api/login", login)
+    app.router.add_post("/api/signup", signup)
     app.router.add_post("/api/logout", logout)
     app.router.add_get("/api/state", state)
     app.router.add_get("/api/events", events)
@@ -377,4 +372,9 @@ def create_app(kiosk: KioskControls, accounts: Accounts, secret: bytes, limiter:
     app.router.add_post("/api/favorites/play", play_all_favorites)
     app.router.add_delete("/api/favorites/{id}", remove_favorite)
     app.router.add_post("/api/favorites/{id}/play", play_favorite)
+    app.router.add_get("/api/favorites/{id}/thumbnail", favorite_thumbnail)
+    app.router.add_get("/api/now/thumbnail", playing_thumbnail)
+    kiosk_api.add_routes(app)
+    admin_api.add_routes(app)
+    app.router.add_get("/api/openapi.json", openapi.serve)
     return app

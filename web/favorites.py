@@ -22,22 +22,23 @@ class Favorite:
     added: float
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """As the API shows it: the thumbnail as the address that serves it."""
+        return {**asdict(self), "thumbnail": f"/api/favorites/{self.id}/thumbnail" if self.thumbnail else None}
 
     def track(self) -> Track:
-        return Track(self.uri, self.title, self.playlist, self.source)
+        return Track(self.uri, self.title, self.playlist, self.source, thumbnail=self.thumbnail)
 
 
 class Favorites:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    async def add(self, user: User, track: Track, thumbnail: str | None = None) -> Favorite:
+    async def add(self, user: User, track: Track) -> Favorite:
         """Like a track (liking it again keeps the first one)."""
         await self.store.execute(
             "INSERT OR IGNORE INTO favorites (user_id, uri, title, playlist, source, thumbnail, added)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (user.id, track.uri, track.title, track.playlist, track.source, thumbnail, time.time()),
+            (user.id, track.uri, track.title, track.playlist, track.source, track.thumbnail, time.time()),
         )
         rows = await self.store.fetch(f"{SELECT} WHERE user_id = ? AND uri = ?", (user.id, track.uri))
         return Favorite(*rows[0])

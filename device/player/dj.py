@@ -2,7 +2,9 @@
 
 Strategies map each emotion to a playlist name (the folder of the same name by default):
 ``match`` plays music like the mood; ``lift`` plays music to lift it (sad -> happy, angry,
-fear and disgust -> neutral). ``player.mapping`` overrides single emotions.
+fear and disgust -> neutral). ``player.mapping`` overrides single emotions, for every language
+or for one language. The kiosk's language (the member who took over, else the household's)
+picks among a playlist's tracks: those tagged with the language, else untagged ones, else any.
 
 A new mood changes the music at the end of the current track, unless it is strong
 (confidence >= ``strong_confidence``) and lasting (held ``strong_seconds``): then at once.
@@ -16,7 +18,7 @@ import logging
 import random
 from dataclasses import dataclass
 
-from device.config import PlayerSettings
+from device.config import ANY_LANGUAGE, PlayerSettings
 from device.inference.labels import EMOTIONS
 from device.mood import Mood
 from device.player.library import MusicLibrary, ShuffleQueue, Track
@@ -47,6 +49,17 @@ class Pick:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """What the DJ would play for a mood in a language: the mapped playlists and their fitting tracks."""
+
+    emotion: str | None
+    language: str
+    playlists: list[str]
+    tracks: list[Track]
+    note: str | None = None  # why other music than the mapped playlists' in that language
+
+
+@dataclass(frozen=True)
 class FadeOut:
     """Stop the music gently (nobody there)."""
 
@@ -55,11 +68,11 @@ class FadeOut:
 
 class DJ:
     def __init__(self, settings: PlayerSettings, library: MusicLibrary, rng: random.Random | None = None) -> None:
-        self.settings = settings
         self.library = library
         self.rng = rng or random.Random()
-        self.mapping = {**STRATEGIES[settings.strategy], **settings.mapping}
-        self._queues: dict[str, ShuffleQueue] = {}
+        self.configure(settings)
+        self.language = settings.language
+        self._queues: dict[tuple[str, ...], ShuffleQueue] = {}
         self.playing_for: str | None = None  # the emotion the current music was chosen for
         self.pending: str | None = None  # a mood waiting for the end of the track
         self.last_switch_at: float | None = None
@@ -68,32 +81,61 @@ class DJ:
         self.manual = False  # a requested track is playing: mood switches wait for the end of the list
         self._requested_reason = ""
 
-    def playlist_for(self, emotion: str | None) -> str:
+    def configure(self, settings: PlayerSettings) -> None:
+        """Take new player settings (the admin page): strategy, mapping and languages apply to the next pick."""
+        self.settings = settings
+        self.library.languages = set(settings.languages)
+
+    def playlists_for(self, emotion: str | None, language: str | None = None) -> list[str]:
         if emotion is None:
-            return self.settings.idle_playlist
-        return self.mapping.get(emotion, emotion)
+            return [self.settings.idle_playlist]
+        mapped = self.settings.playlists(emotion, language or self.language)
+        return mapped or [STRATEGIES[self.settings.strategy].get(emotion, emotion)]
+
+    def choose(self, emotion: str | None, language: str | None = None) -> Choice:
+        """The playlists and tracks for ``emotion`` in ``language`` (default: the kiosk's), with fallbacks."""
+        language = language or self.language
+        wanted = self.playlists_for(emotion, language)
+        table = self.settings.mapping.get(language)
+        chosen_for_language = isinstance(table, dict) and emotion in table  # the admin picked these: no filtering
+        tracks = [track for name in wanted for track in self.library.tracks(name)]
+        if tracks:
+            fitting, note = (tracks, None) if chosen_for_language else in_language(tracks, language, ", ".join(wanted))
+            return Choice(emotion, language, wanted, fitting, note)
+        for name in [self.settings.fallback_playlist, *self.library.names()]:
+            tracks = self.library.tracks(name)
+            if tracks:
+                fitting, _ = in_language(tracks, language, name)
+                missing = f"playlist '{', '.join(wanted)}' is empty or missing in {self.library.music_dir}"
+                return Choice(emotion, language, wanted, fitting, f"{missing}; playing '{name}' instead")
+        return Choice(emotion, language, wanted, [], f"no music found in {self.library.music_dir}")
 
     def pick(self, emotion: str | None) -> Pick | None:
-        """The next track for ``emotion``, falling back to another playlist when that one is empty."""
-        wanted = self.playlist_for(emotion)
-        for name in self._fallbacks(wanted):
-            track = self._queues.setdefault(name, ShuffleQueue(self.rng)).next(self.library.tracks(name))
-            if track is None:
-                continue
-            if name == wanted:
-                return Pick(track, emotion, f"{emotion or 'idle'} -> {name}")
-            note = f"playlist '{wanted}' is empty or missing in {self.library.music_dir}; playing '{name}' instead"
-            log.warning("%s", note)
-            return Pick(track, emotion, note)
-        log.warning(
-            "no music found in %s: add folders named after the moods (happy/, sad/, neutral/, ...) with audio files",
-            self.library.music_dir,
-        )
-        return None
+        """The next track for ``emotion`` (shuffled, each once per round), falling back when its playlist is empty."""
+        choice = self.choose(emotion)
+        key = (*choice.playlists, choice.language)
+        track = self._queues.setdefault(key, ShuffleQueue(self.rng)).next(choice.tracks)
+        if track is None:
+            log.warning(
+                "no music found in %s: add folders named after the moods (happy/, sad/, neutral/, ...) with audio files",
+                self.library.music_dir,
+            )
+            return None
+        if choice.note:
+            log.warning("%s", choice.note)
+            return Pick(track, emotion, choice.note)
+        language = "" if choice.language == ANY_LANGUAGE else f" ({choice.language})"
+        return Pick(track, emotion, f"{emotion or 'idle'} -> {track.playlist}{language}")
 
-    def _fallbacks(self, wanted: str) -> list[str]:
-        order = [wanted, self.settings.fallback_playlist]
-        return list(dict.fromkeys(order + self.library.names()))
+    def set_language(self, language: str) -> bool:
+        """Follow another music language from the next track on; True when it changed."""
+        changed, self.language = language != self.language, language
+        return changed
+
+    def override(self, now: float, emotion: str) -> Pick | None:
+        """Someone set the mood by hand: its music now, instead of requested tracks or a pending mood."""
+        self.requested, self.manual = [], False
+        return self._switch(now, emotion)
 
     def on_mood(self, now: float, mood: Mood, playing: bool) -> Pick | FadeOut | None:
         """A new mood was decided: what to do about the music now (None: nothing yet)."""
@@ -102,7 +144,7 @@ class DJ:
         self.idle = False
         if not playing:
             return self._switch(now, mood.emotion)
-        if self.playlist_for(mood.emotion) == self.playlist_for(self.playing_for):
+        if self.playlists_for(mood.emotion) == self.playlists_for(self.playing_for):
             self.playing_for, self.pending = mood.emotion, None
             return None
         self.pending = mood.emotion
@@ -170,3 +212,14 @@ class DJ:
         self.playing_for = emotion
         self.last_switch_at = now
         return self.pick(emotion)
+
+
+def in_language(tracks: list[Track], language: str, where: str) -> tuple[list[Track], str | None]:
+    """The tracks tagged with ``language``, else the untagged ones, else all of them with a note why."""
+    if language == ANY_LANGUAGE:
+        return tracks, None
+    for wanted in (language, None):
+        fitting = [track for track in tracks if track.language == wanted]
+        if fitting:
+            return fitting, None
+    return tracks, f"no {language} music in {where}; playing other languages"

@@ -1,9 +1,13 @@
-"""The local music library: a folder (or an .m3u file) per playlist under the music directory."""
+"""The local music library: a folder (or an .m3u file) per playlist under the music directory.
+
+A subfolder of a playlist named after a music language tags its tracks (``happy/hindi/*.mp3``);
+a ``cover.jpg``/``folder.jpg`` (or .png) next to a track, or in the playlist folder, is its thumbnail.
+"""
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 MEDIA_SUFFIXES = {
@@ -11,6 +15,7 @@ MEDIA_SUFFIXES = {
     ".mp4", ".mkv", ".webm", ".mov", ".avi", ".m4v",
 }  # fmt: skip
 PLAYLIST_SUFFIXES = {".m3u", ".m3u8"}
+COVER_NAMES = ("cover.jpg", "cover.jpeg", "cover.png", "folder.jpg", "folder.jpeg", "folder.png")
 
 
 @dataclass(frozen=True)
@@ -19,6 +24,8 @@ class Track:
     title: str
     playlist: str
     source: str = "local"
+    language: str | None = None  # None: not tagged (fits any language)
+    thumbnail: str | None = None  # a local image file or an image URL
 
 
 def title_from_name(name: str) -> str:
@@ -49,8 +56,9 @@ def read_m3u(path: Path, playlist: str) -> list[Track]:
 class MusicLibrary:
     """Finds the tracks of a playlist by name: ``<music_dir>/<name>/`` or ``<music_dir>/<name>.m3u``."""
 
-    def __init__(self, music_dir: Path) -> None:
+    def __init__(self, music_dir: Path, languages: list[str] | tuple[str, ...] = ()) -> None:
         self.music_dir = music_dir
+        self.languages = set(languages)
 
     def names(self) -> list[str]:
         """Every playlist that has at least one track, sorted."""
@@ -67,16 +75,34 @@ class MusicLibrary:
         tracks: list[Track] = []
         folder = self.music_dir / name
         if folder.is_dir():
+            covers: dict[Path, str | None] = {}
             for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+                language = self._language_of(path.relative_to(folder))
                 if path.suffix.lower() in MEDIA_SUFFIXES:
-                    tracks.append(Track(str(path), title_from_name(path.name), name))
+                    if path.parent not in covers:
+                        covers[path.parent] = find_cover(path.parent, folder)
+                    tracks.append(Track(str(path), title_from_name(path.name), name, "local", language, covers[path.parent]))
                 elif path.suffix.lower() in PLAYLIST_SUFFIXES:
-                    tracks += read_m3u(path, name)
+                    tracks += [replace(t, language=t.language or language) for t in read_m3u(path, name)]
         for suffix in PLAYLIST_SUFFIXES:
             listing = self.music_dir / f"{name}{suffix}"
             if listing.is_file():
                 tracks += read_m3u(listing, name)
         return tracks
+
+    def _language_of(self, relative: Path) -> str | None:
+        """The language a track's first subfolder names, if it names one."""
+        first = relative.parts[0].lower() if len(relative.parts) > 1 else None
+        return first if first in self.languages else None
+
+
+def find_cover(folder: Path, playlist_folder: Path) -> str | None:
+    """The cover image in the track's folder, else in its playlist folder."""
+    for place in dict.fromkeys((folder, playlist_folder)):
+        for cover in COVER_NAMES:
+            if (place / cover).is_file():
+                return str(place / cover)
+    return None
 
 
 class ShuffleQueue:

@@ -1,0 +1,121 @@
+"""Settings an admin may change on the web page, kept in the database on top of the config file.
+
+Precedence, highest first: ``moodkiosk run`` flags, the admin page, environment variables,
+the config file, defaults. Keys set by a flag cannot be changed on the page (they would not last).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from device.config import Settings, describe_problem
+from device.errors import ConfigError
+
+EDITABLE: tuple[str, ...] = (
+    "player.language",
+    "player.languages",
+    "player.strategy",
+    "player.mapping",
+    "player.switch_at",
+    "player.idle_action",
+    "player.fallback_playlist",
+    "mood.smoothing_seconds",
+    "mood.dwell_seconds",
+    "mood.lead_margin",
+    "mood.min_confidence",
+    "mood.idle_seconds",
+    "camera.source",
+    "camera.analysis_fps",
+    "camera.paused",
+    "storage.retention_days",
+    "web.self_signup",
+)
+
+
+class PageSettingsError(ConfigError):
+    """A page change that names an unknown or locked key, or a value the setting refuses."""
+
+    def __init__(self, message: str, hint: str = "", status: int = 422) -> None:
+        super().__init__(message, hint)
+        self.status = status
+
+
+def split_key(key: str) -> tuple[str, str]:
+    section, _, name = key.partition(".")
+    return section, name
+
+
+def get_value(settings: Settings, key: str) -> Any:
+    section, name = split_key(key)
+    return getattr(getattr(settings, section), name)
+
+
+def with_values(base: Settings, values: dict[str, Any]) -> Settings:
+    """``base`` with ``values`` (dotted keys) applied, each section validated again."""
+    by_section: dict[str, dict[str, Any]] = {}
+    for key, value in values.items():
+        section, name = split_key(key)
+        by_section.setdefault(section, {})[name] = value
+    update: dict[str, BaseModel] = {}
+    for section, changes in by_section.items():
+        current: BaseModel = getattr(base, section)
+        try:
+            update[section] = type(current).model_validate({**current.model_dump(), **changes})
+        except ValidationError as error:
+            problems = "; ".join(describe_problem({**item, "loc": (section, *item["loc"])}) for item in error.errors())
+            raise PageSettingsError(problems, "correct the value and save again") from None
+    return base.model_copy(update=update)
+
+
+def check_keys(keys: list[str], locked: set[str]) -> None:
+    for key in keys:
+        if key not in EDITABLE:
+            raise PageSettingsError(f"{key!r} cannot be changed on the page", f"page settings: {', '.join(EDITABLE)}")
+        if key in locked:
+            raise PageSettingsError(
+                f"{key} is set by a command-line flag of the running daemon",
+                "remove the flag (e.g. in the systemd unit) to manage it here",
+                status=409,
+            )
+
+
+def decode_stored(base: Settings, stored: dict[str, str], locked: set[str]) -> tuple[dict[str, Any], list[str]]:
+    """The stored page values that still apply (known, not locked, valid), and a note for each one dropped."""
+    values: dict[str, Any] = {}
+    notes: list[str] = []
+    for key, text in stored.items():
+        try:
+            check_keys([key], locked)
+            value = json.loads(text)
+            with_values(base, {**values, key: value})
+        except (PageSettingsError, ValueError) as error:
+            notes.append(f"page setting {key} ignored: {error}")
+            continue
+        values[key] = value
+    return values, notes
+
+
+def describe_settings(effective: Settings, base: Settings, page: dict[str, Any], locked: set[str]) -> list[dict[str, Any]]:
+    """Each page setting with its value, where it comes from, and its schema (for the admin page)."""
+    rows = []
+    for key in EDITABLE:
+        section, name = split_key(key)
+        schema = type(getattr(effective, section)).model_json_schema()["properties"][name]
+        source = "flag" if key in locked else "page" if key in page else "config"
+        rows.append(
+            {
+                "key": key,
+                "value": jsonable(get_value(effective, key)),
+                "config_value": jsonable(get_value(base, key)),
+                "source": source,
+                "schema": schema,
+            }
+        )
+    return rows
+
+
+def jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))

@@ -1,0 +1,154 @@
+"""What every handler shares: the app's parts, the signed-in user, JSON bodies and JSON errors."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+from typing import Any, Protocol
+
+import numpy as np
+from aiohttp import web
+from aiohttp_session import get_session
+
+from device.events import EventBus
+from device.inference.analyzer import FrameAnalysis
+from device.player.library import Track
+from web.accounts import Accounts, User
+from web.favorites import Favorites
+from web.security import CSRF_HEADER, UNSAFE_METHODS, Handler, LoginLimiter, csrf_ok
+
+log = logging.getLogger("moodkiosk.web")
+MAX_JSON_BYTES = 256 * 1024
+NO_SESSION_YET = {"/api/login", "/api/signup"}  # no CSRF token exists before these
+
+
+class KioskControls(Protocol):
+    """What the web page may ask of the kiosk (device.daemon.Kiosk implements it)."""
+
+    bus: EventBus
+
+    def state(self) -> dict[str, Any]: ...
+    def pause(self) -> None: ...
+    def resume(self) -> None: ...
+    def next_track(self) -> None: ...
+    def previous_track(self) -> None: ...
+    def set_volume(self, volume: int) -> None: ...
+    def play_tracks(self, tracks: list[Track], reason: str) -> None: ...
+    def play_emotion(self, emotion: str, reason: str) -> None: ...
+    async def analyze_photo(self, rgb: np.ndarray) -> FrameAnalysis: ...
+    @property
+    def current_track(self) -> Track | None: ...
+    def takeover(self, member: str, language: str) -> None: ...
+    def release(self, member: str) -> bool: ...
+    def member_language_changed(self, member: str, language: str) -> None: ...
+    def override_mood(self, emotion: str, minutes: float, by: str) -> float: ...
+    def end_override(self, why: str = ...) -> bool: ...
+    def recommendations(self, emotion: str | None, language: str | None, limit: int = ...) -> dict[str, Any]: ...
+    def page_settings(self) -> dict[str, Any]: ...
+    async def change_settings(self, changes: dict[str, Any], by: str) -> None: ...
+    @property
+    def settings(self) -> Any: ...
+
+
+KIOSK = web.AppKey("kiosk", KioskControls)
+ACCOUNTS = web.AppKey("accounts", Accounts)
+LIMITER = web.AppKey("limiter", LoginLimiter)
+CLOSING = web.AppKey("closing", asyncio.Event)
+FAVORITES = web.AppKey("favorites", Favorites)
+
+
+def json_error(
+    status: type[web.HTTPException], message: str, headers: dict[str, str] | None = None, **extra: Any
+) -> web.HTTPException:
+    return status(text=json.dumps({"error": message, **extra}), content_type="application/json", headers=headers)
+
+
+@web.middleware
+async def csrf_protection(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every state-changing API call must carry the session's CSRF token in X-CSRF-Token."""
+    if request.method in UNSAFE_METHODS and request.path.startswith("/api/") and request.path not in NO_SESSION_YET:
+        session = await get_session(request)
+        signed_in = session.get("user") is not None  # without a session the handler answers 401
+        if signed_in and not csrf_ok(session.get("csrf"), request.headers.get(CSRF_HEADER)):
+            raise json_error(web.HTTPForbidden, f"missing or wrong {CSRF_HEADER} header (reload the page)")
+    return await handler(request)
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """API failures are JSON: a database that cannot be written is a 503 that says why; a bug a bare 500."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except sqlite3.Error as error:
+        log.error("database error on %s %s: %s", request.method, request.path, error)
+        message = f"the kiosk cannot save this right now ({error}); is the disk full? Nothing was changed"
+        raise json_error(web.HTTPServiceUnavailable, message) from None
+    except (asyncio.CancelledError, ConnectionResetError):
+        raise
+    except Exception:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        raise json_error(web.HTTPInternalServerError, "unexpected error; the kiosk's log has the details") from None
+
+
+async def current_user(request: web.Request) -> User:
+    session = await get_session(request)
+    name = session.get("user")
+    user = await request.app[ACCOUNTS].get(name) if isinstance(name, str) else None
+    if user is None:
+        raise json_error(web.HTTPUnauthorized, "log in first")
+    return user
+
+
+def too_large(limit: int, actual: int, message: str = "") -> web.HTTPException:
+    message = message or f"the request is too large: at most {limit // 1024} KB"
+    return web.HTTPRequestEntityTooLarge(limit, actual, text=json.dumps({"error": message}), content_type="application/json")
+
+
+async def read_json(request: web.Request) -> dict[str, Any]:
+    """The body as a JSON object (at most MAX_JSON_BYTES): 415, 413, 400 or 422 otherwise."""
+    if request.content_type != "application/json":
+        raise json_error(web.HTTPUnsupportedMediaType, "send JSON (Content-Type: application/json)")
+    if (request.content_length or 0) > MAX_JSON_BYTES:
+        raise too_large(MAX_JSON_BYTES, request.content_length or 0)
+    raw = await read_capped(request.content, MAX_JSON_BYTES)
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise json_error(web.HTTPBadRequest, "the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise json_error(web.HTTPUnprocessableEntity, "send a JSON object")
+    return body
+
+
+async def read_capped(stream: Any, limit: int) -> bytes:
+    """Read a body (or a multipart part, anything with ``read_chunk``/``readany``) but never more than ``limit`` bytes."""
+    data = bytearray()
+    while True:
+        chunk = await (stream.read_chunk() if hasattr(stream, "read_chunk") else stream.readany())
+        if not chunk:
+            return bytes(data)
+        data.extend(chunk)
+        if len(data) > limit:
+            raise too_large(limit, len(data))
+
+
+def field(body: dict[str, Any], name: str, kind: type) -> Any:
+    value = body.get(name)
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise json_error(web.HTTPUnprocessableEntity, f"'{name}' must be a {kind.__name__}", field=name)
+    return value
+
+
+def user_json(user: User) -> dict[str, Any]:
+    return {"name": user.name, "admin": user.is_admin, "language": user.language}
+
+
+async def require_admin(request: web.Request) -> User:
+    user = await current_user(request)
+    if not user.is_admin:
+        raise json_error(web.HTTPForbidden, "only an admin may do this")
+    return user

@@ -1,0 +1,82 @@
+"""The household's say over the kiosk: take it over ("I'm here"), set the mood for a while,
+ask what it would play, pause detection for privacy."""
+
+from __future__ import annotations
+
+import re
+
+from aiohttp import web
+
+from device.config import LANGUAGE_PATTERN
+from device.inference.labels import EMOTIONS
+from web.handling import KIOSK, current_user, field, json_error, read_json
+
+MAX_OVERRIDE_MINUTES = 24 * 60
+
+
+async def take_over(request: web.Request) -> web.Response:
+    """The kiosk plays the member's music language until someone else takes over or nobody is seen."""
+    user = await current_user(request)
+    request.app[KIOSK].takeover(user.name, user.language)
+    return web.json_response({"member": user.name, "language": user.language})
+
+
+async def let_go(request: web.Request) -> web.Response:
+    user = await current_user(request)
+    if not request.app[KIOSK].release(user.name):
+        raise json_error(web.HTTPConflict, "you have not taken over the kiosk")
+    return web.json_response({"ok": True})
+
+
+async def override_mood(request: web.Request) -> web.Response:
+    """``{"emotion": "happy", "minutes": 30}``: that mood's music now, whatever the camera sees."""
+    user = await current_user(request)
+    body = await read_json(request)
+    emotion = field(body, "emotion", str)
+    if emotion not in EMOTIONS:
+        raise json_error(web.HTTPUnprocessableEntity, f"'emotion' must be one of {', '.join(EMOTIONS)}", field="emotion")
+    minutes = body.get("minutes", 30)
+    if isinstance(minutes, bool) or not isinstance(minutes, int | float) or not 0 < minutes <= MAX_OVERRIDE_MINUTES:
+        raise json_error(
+            web.HTTPUnprocessableEntity, f"'minutes' must be a number above 0 and at most {MAX_OVERRIDE_MINUTES}", field="minutes"
+        )
+    until = request.app[KIOSK].override_mood(emotion, float(minutes), user.name)
+    return web.json_response({"emotion": emotion, "minutes": minutes, "until": until, "by": user.name})
+
+
+async def end_override(request: web.Request) -> web.Response:
+    await current_user(request)
+    if not request.app[KIOSK].end_override():
+        raise json_error(web.HTTPConflict, "no mood is set by hand right now")
+    return web.json_response({"ok": True})
+
+
+async def recommendations(request: web.Request) -> web.Response:
+    """What the kiosk would play for ``emotion`` (default: the current mood) in ``language`` (default: its own)."""
+    await current_user(request)
+    emotion = request.query.get("emotion") or None
+    language = (request.query.get("language") or "").strip().lower() or None
+    if emotion is not None and emotion not in EMOTIONS:
+        raise json_error(web.HTTPUnprocessableEntity, f"'emotion' must be one of {', '.join(EMOTIONS)}", field="emotion")
+    if language is not None and not re.fullmatch(LANGUAGE_PATTERN, language):
+        raise json_error(web.HTTPUnprocessableEntity, "'language' must be a language name such as hindi or any", field="language")
+    return web.json_response(request.app[KIOSK].recommendations(emotion, language))
+
+
+async def detection(request: web.Request) -> web.Response:
+    """Pause (the camera closes) or resume emotion detection; any member may, for privacy."""
+    user = await current_user(request)
+    action = request.match_info["action"]
+    if action not in {"pause", "resume"}:
+        raise json_error(web.HTTPNotFound, "unknown detection action (pause, resume)")
+    await request.app[KIOSK].change_settings({"camera.paused": action == "pause"}, user.name)
+    return web.json_response({"paused": action == "pause"})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/api/takeover", take_over)
+    app.router.add_delete("/api/takeover", let_go)
+    app.router.add_post("/api/mood/override", override_mood)
+    app.router.add_delete("/api/mood/override", end_override)
+    app.router.add_get("/api/recommendations", recommendations)
+    app.router.add_post("/api/detection/{action}", detection)

@@ -1,0 +1,270 @@
+"""``GET /api/openapi.json``: the JSON API described for people and tools (OpenAPI 3.1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from device import __version__
+from device.inference.labels import EMOTIONS
+from web.handling import current_user
+
+Schema = dict[str, Any]
+
+STRING: Schema = {"type": "string"}
+ERROR: Schema = {"type": "object", "properties": {"error": STRING}, "required": ["error"]}
+OK: Schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}}
+EMOTION: Schema = {"type": "string", "enum": list(EMOTIONS)}
+LANGUAGE: Schema = {"type": "string", "pattern": "^[a-z][a-z-]{0,31}$"}
+USER: Schema = {
+    "type": "object",
+    "properties": {"name": STRING, "admin": {"type": "boolean"}, "language": STRING},
+}
+CREDENTIALS: Schema = {
+    "type": "object",
+    "properties": {"username": STRING, "password": STRING},
+    "required": ["username", "password"],
+}
+FAVORITE: Schema = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "uri": STRING,
+        "title": STRING,
+        "playlist": STRING,
+        "source": STRING,
+        "thumbnail": {"type": ["string", "null"]},
+        "added": {"type": "number"},
+    },
+}
+SESSION: Schema = {"type": "object", "properties": {"user": USER, "csrf": STRING}}
+STATUS_TEXT = {
+    "400": "the body is not valid JSON",
+    "401": "not signed in (or wrong credentials)",
+    "403": "missing or wrong X-CSRF-Token, or not allowed",
+    "404": "no such thing",
+    "409": "not possible right now",
+    "413": "too large",
+    "415": "wrong content type",
+    "422": "a field is missing or invalid",
+    "429": "too many attempts; see Retry-After",
+    "503": "the kiosk cannot do it right now (the reason is given)",
+}
+ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+NAME = {"name": "name", "in": "path", "required": True, "schema": STRING}
+
+
+def operation(
+    summary: str,
+    response: Schema | None = None,
+    body: Schema | None = None,
+    errors: str = "",
+    parameters: list[Schema] | None = None,
+    status: str = "200",
+    public: bool = False,
+    media: str = "application/json",
+) -> Schema:
+    """One operation: its success shape, its body, and the error codes it can answer."""
+    responses: Schema = {status: {"description": "success", "content": {media: {"schema": response or OK}}}}
+    codes = set(errors.split()) | ({"401"} if not public else set())
+    for code in sorted(codes):
+        responses[code] = {"description": STATUS_TEXT[code], "content": {"application/json": {"schema": ERROR}}}
+    spec: Schema = {"summary": summary, "responses": responses}
+    if body is not None:
+        spec["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    if parameters:
+        spec["parameters"] = parameters
+    if public:
+        spec["security"] = []
+    return spec
+
+
+def obj(**properties: Schema) -> Schema:
+    return {"type": "object", "properties": properties, "required": list(properties)}
+
+
+def build_spec() -> Schema:
+    changing = "403"
+    paths: Schema = {
+        "/api/login": {
+            "post": operation("Sign in; sets the session cookie", SESSION, CREDENTIALS, "400 401 415 422 429", public=True)
+        },
+        "/api/signup": {
+            "post": operation(
+                "Create a household account (when self-signup is on)",
+                SESSION,
+                CREDENTIALS,
+                "400 403 409 415 422 429",
+                public=True,
+            )
+        },
+        "/api/logout": {"post": operation("Sign out", errors=changing)},
+        "/api/state": {"get": operation("Mood, track, camera, player, language, override and the session's user")},
+        "/api/events": {
+            "get": operation(
+                "Live events (server-sent events): state first, then every kiosk event", STRING, media="text/event-stream"
+            )
+        },
+        "/api/me/language": {
+            "put": operation("Your music language", obj(language=LANGUAGE), obj(language=LANGUAGE), "400 403 415 422")
+        },
+        "/api/takeover": {
+            "post": operation("I'm here: the kiosk plays your language", obj(member=STRING, language=STRING), errors=changing),
+            "delete": operation("Let go: back to the household language", errors="403 409"),
+        },
+        "/api/player/{action}": {
+            "post": operation(
+                "pause, resume, next or previous",
+                errors="403 404",
+                parameters=[
+                    {
+                        "name": "action",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"enum": ["pause", "resume", "next", "previous"]},
+                    }
+                ],
+            )
+        },
+        "/api/player/volume": {
+            "put": operation(
+                "Set the volume",
+                obj(volume={"type": "integer"}),
+                obj(volume={"type": "integer", "minimum": 0, "maximum": 100}),
+                "400 403 415 422",
+            )
+        },
+        "/api/detection/{action}": {
+            "post": operation(
+                "Pause (the camera closes) or resume emotion detection",
+                obj(paused={"type": "boolean"}),
+                errors="403 404 503",
+                parameters=[{"name": "action", "in": "path", "required": True, "schema": {"enum": ["pause", "resume"]}}],
+            )
+        },
+        "/api/mood/override": {
+            "post": operation(
+                "Play a mood's music now and hold it for some minutes",
+                obj(emotion=EMOTION, minutes={"type": "number"}, until={"type": "number"}, by=STRING),
+                {
+                    "type": "object",
+                    "properties": {"emotion": EMOTION, "minutes": {"type": "number", "exclusiveMinimum": 0, "maximum": 1440}},
+                    "required": ["emotion"],
+                },
+                "400 403 415 422",
+            ),
+            "delete": operation("End the override: the camera decides again", errors="403 409"),
+        },
+        "/api/recommendations": {
+            "get": operation(
+                "What the kiosk would play for a mood in a language",
+                obj(
+                    emotion=EMOTION,
+                    language=STRING,
+                    playlists={"type": "array", "items": STRING},
+                    tracks={"type": "array"},
+                    total={"type": "integer"},
+                    note={"type": ["string", "null"]},
+                ),
+                errors="422",
+                parameters=[
+                    {"name": "emotion", "in": "query", "schema": EMOTION},
+                    {"name": "language", "in": "query", "schema": LANGUAGE},
+                ],
+            )
+        },
+        "/api/analyze": {
+            "post": {
+                **operation(
+                    "Faces and emotions in a photo (never stored); ?play=1 also plays the mood",
+                    obj(
+                        faces={"type": "array"},
+                        ms={"type": "number"},
+                        width={"type": "integer"},
+                        height={"type": "integer"},
+                        played={"type": ["string", "null"]},
+                    ),
+                    errors="403 413 415 422 503",
+                    parameters=[{"name": "play", "in": "query", "schema": {"enum": ["0", "1"]}}],
+                ),
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+                        }
+                    },
+                },
+            }
+        },
+        "/api/history": {
+            "get": operation(
+                "Decided moods and played tracks of the last hours",
+                obj(since={"type": "number"}, now={"type": "number"}, moods={"type": "array"}, plays={"type": "array"}),
+                errors="422",
+                parameters=[
+                    {"name": "hours", "in": "query", "schema": {"type": "number", "exclusiveMinimum": 0, "maximum": 744}}
+                ],
+            )
+        },
+        "/api/favorites": {
+            "get": operation("Your favorites, newest first", obj(favorites={"type": "array", "items": FAVORITE})),
+            "post": operation("Like the playing track", FAVORITE, errors="403 409", status="201"),
+        },
+        "/api/favorites/play": {"post": operation("Play all your favorites now", errors="403 409")},
+        "/api/favorites/{id}": {"delete": operation("Remove a favorite", errors="403 404", parameters=[ID])},
+        "/api/favorites/{id}/play": {"post": operation("Play a favorite now", errors="403 404", parameters=[ID])},
+        "/api/favorites/{id}/thumbnail": {
+            "get": operation("A favorite's cover image", STRING, errors="404", parameters=[ID], media="image/*")
+        },
+        "/api/now/thumbnail": {"get": operation("The playing track's cover image", STRING, errors="404", media="image/*")},
+        "/api/admin/users": {
+            "get": operation("Accounts (admin)", obj(users={"type": "array", "items": USER}), errors="403"),
+            "post": operation(
+                "Create an account (admin)",
+                USER,
+                {**CREDENTIALS, "properties": {**CREDENTIALS["properties"], "admin": {"type": "boolean"}}},
+                "400 403 409 415 422",
+                status="201",
+            ),
+        },
+        "/api/admin/users/{name}": {"delete": operation("Remove an account (admin)", errors="403 404 409", parameters=[NAME])},
+        "/api/admin/users/{name}/password": {
+            "put": operation(
+                "Set a new password (admin reset)", body=obj(password=STRING), errors="400 403 404 415 422", parameters=[NAME]
+            )
+        },
+        "/api/admin/settings": {
+            "get": operation("Page settings with values, origins and schemas (admin)", {"type": "object"}, errors="403"),
+            "put": operation(
+                "Change page settings: {dotted.key: value}; null goes back to the config file (admin)",
+                {"type": "object"},
+                {"type": "object", "additionalProperties": True},
+                "400 403 409 415 422 503",
+            ),
+        },
+        "/api/openapi.json": {"get": operation("This description", {"type": "object"})},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "moodkiosk",
+            "version": __version__,
+            "description": "The kiosk's JSON API. Sign in with POST /api/login; send the returned csrf value as the "
+            'X-CSRF-Token header on every POST, PUT and DELETE. Errors are {"error": "..."}.',
+        },
+        "components": {
+            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "moodkiosk_session"}},
+        },
+        "security": [{"session": []}],
+        "paths": paths,
+    }
+
+
+SPEC = build_spec()
+
+
+async def serve(request: web.Request) -> web.Response:
+    await current_user(request)
+    return web.json_response(SPEC)
