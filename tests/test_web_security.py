@@ -61,4 +61,3 @@ def test_ui_language_choice() -> None:
     assert translator("hi")("Now playing") == "अभी चल रहा है"
     assert translator("hi")("an untranslated phrase") == "an untranslated phrase"
     assert translator("en")("happy") == "happy"
-
