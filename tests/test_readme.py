@@ -13,8 +13,8 @@ from tests.conftest import REPO
 README = (REPO / "README.md").read_text()
 
 
-def test_config_example_is_valid(tmp_path: Path) -> None:
-    (example,) = re.findall(r"```toml\n(.*?)```", README, re.S)
+def test_config_examples_are_valid(tmp_path: Path) -> None:
+    example, mapping = re.findall(r"```toml\n(.*?)```", README, re.S)
     path = tmp_path / "config.toml"
     path.write_text(example)
     settings = load_settings(path)
@@ -22,6 +22,9 @@ def test_config_example_is_valid(tmp_path: Path) -> None:
     documented = set(re.findall(r"^([a-z_]+) =", example, re.M))
     known = {key.rsplit(".", 1)[-1] for key, _, _ in iter_setting_docs()}
     assert documented <= known
+    path.write_text(mapping)
+    player = load_settings(path).player
+    assert player.playlists("sad", "hindi") == ["ghazals", "calm"] and player.playlists("angry") == ["calm", "neutral"]
 
 
 def test_every_command_and_flag_is_documented() -> None:
