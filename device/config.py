@@ -1,8 +1,9 @@
 """Settings: one typed model read from a TOML file and ``MOODKIOSK_*`` environment variables.
 
-Precedence, highest first: command-line flags, environment variables
-(``MOODKIOSK_INFERENCE__THREADS=2``; ``__`` separates a section from its key), the TOML file
-(``--config FILE``, else ``/etc/moodkiosk/config.toml`` when it exists), the defaults below.
+Precedence, highest first: command-line flags, the admin page (device/page_settings.py),
+environment variables (``MOODKIOSK_INFERENCE__THREADS=2``; ``__`` separates a section from its
+key), the TOML file (``--config FILE``, else ``/etc/moodkiosk/config.toml`` when it exists), the
+defaults below.
 """
 
 from __future__ import annotations

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from device.store import Store
+from tests.test_web_api import Daemon, client_session, login
 from web.accounts import Accounts
 from web.app import create_app
 from web.openapi import SPEC
@@ -36,3 +38,32 @@ def test_operations_name_their_errors_and_bodies() -> None:
                 assert "requestBody" in operation and "422" in operation["responses"], (method, path)
             if method in {"post", "put", "delete"} and not public:
                 assert "403" in operation["responses"], (method, path)  # the CSRF check
+
+
+def concrete(path: str) -> str:
+    return path.replace("{id}", "1").replace("{name}", "ravi").replace("{action}", "pause")
+
+
+def test_every_documented_operation_checks_session_csrf_and_role(tmp_path: Path) -> None:
+    """Walks the description: no session is 401, no CSRF token 403, a member on an admin endpoint 403; all JSON."""
+    daemon = Daemon(tmp_path)
+    operations = [(m, p, op) for p, ops in SPEC["paths"].items() for m, op in ops.items() if op.get("security") != []]
+
+    async def scenario() -> None:
+        async with client_session() as anonymous, client_session() as ravi:
+            csrf = {"X-CSRF-Token": (await (await login(ravi, daemon.base, "ravi")).json())["csrf"]}
+            for method, path, _ in operations:
+                url = daemon.base + concrete(path)
+                response = await anonymous.request(method, url, json={})
+                assert response.status == 401 and "error" in await response.json(), (method, path)
+                if method != "get":
+                    response = await ravi.request(method, url, json={})
+                    assert response.status == 403 and "X-CSRF-Token" in (await response.json())["error"], (method, path)
+                if path.startswith("/api/admin/"):
+                    response = await ravi.request(method, url, json={}, headers=csrf)
+                    assert response.status == 403 and "admin" in (await response.json())["error"], (method, path)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        daemon.stop()

@@ -97,6 +97,7 @@ async def signup(request: web.Request) -> web.Response:
 
 
 async def logout(request: web.Request) -> web.Response:
+    await current_user(request)
     session = await get_session(request)
     session.invalidate()
     return web.json_response({"ok": True})
