@@ -73,6 +73,7 @@ class Kiosk:
         self.override: Mood | None = None  # a mood set by hand on the page, until _override_timer fires
         self._override_timer: asyncio.TimerHandle | None = None
         self._camera_lock = asyncio.Lock()
+        self._running = False
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
@@ -88,6 +89,7 @@ class Kiosk:
             self.player = self._start_player(loop)
             self._check_library()
             self.worker = self._start_perception(loop)
+            self._running = True  # from now on a camera change on the page restarts perception
             await self._start_web()
             purge = loop.create_task(self._purge_periodically())
             await self._stop.wait()
@@ -239,7 +241,7 @@ class Kiosk:
             self._follow_language(settings.player.language, None)
         if old.storage.retention_days != settings.storage.retention_days:
             self._spawn(self.store.purge(settings.storage.retention_days))
-        if old.camera != settings.camera and self.player is not None:  # running (not still starting up)
+        if old.camera != settings.camera and self._running:
             async with self._camera_lock:
                 await asyncio.get_running_loop().run_in_executor(None, self._stop_perception)
                 self.worker = self._start_perception(asyncio.get_running_loop())
