@@ -94,6 +94,15 @@ class PlayerSettings(Section):
         description="music languages; a subfolder of a playlist named after one tags its tracks (happy/hindi/...)",
     )
     language: str = Field(ANY_LANGUAGE, description="the household's music language when no member has taken over")
+    default_searches: bool = Field(
+        True, description="a mood without a mapping also plays a YouTube search for it in the kiosk's language"
+    )
+    search_results: int = Field(15, ge=1, le=50, description="tracks taken from each YouTube search")
+    ytdl_path: Path | None = Field(None, description="the yt-dlp program (unset: the one installed with moodkiosk)")
+    ytdl_format: str = Field("bestaudio/best", description="yt-dlp format for remote tracks (audio only saves data)")
+    remote_refresh_hours: float = Field(6.0, gt=0, le=720, description="list remote playlists and searches again this often")
+    cache_max_mb: int = Field(2048, ge=0, le=1_000_000, description="disk for favorites kept for offline play (0: none)")
+    cache_track_max_mb: int = Field(60, ge=1, le=2048, description="a favorite larger than this is not kept offline")
     fallback_playlist: str = Field("neutral", description="played when a mood's playlist is empty or missing")
     switch_at: Literal["track-end", "immediately"] = Field("track-end", description="when a new mood changes the music")
     strong_confidence: float = Field(0.6, ge=0, le=1, description="a mood this sure ...")

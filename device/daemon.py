@@ -33,6 +33,16 @@ from device.perception import CameraStatus, PerceptionWorker
 from device.player.dj import DJ, FadeOut, Pick
 from device.player.library import MusicLibrary, Track
 from device.player.mpv_player import MpvPlayer, PlayerError, PlayerEvent
+from device.player.offline_cache import OfflineCache
+from device.player.sources import (
+    Catalog,
+    RemoteSources,
+    SourceHealth,
+    default_ytdl_path,
+    explain_ytdl_error,
+    is_remote,
+    label,
+)
 from device.state import KioskState
 from device.store import Store
 from web.accounts import Accounts
@@ -41,6 +51,7 @@ from web.security import load_or_create_secret
 
 log = logging.getLogger("moodkiosk")
 PURGE_EVERY_SECONDS = 3600
+LIBRARY_RESCAN_SECONDS = 60
 NO_CAMERA = "no Pi camera or webcam found; pick one with --camera /dev/video0, usb:0, picamera2 or a video file"
 WARNING_EVENTS = {"track-error"}
 WARNING_CAMERA_STATES = {"offline", "stalled"}
@@ -55,7 +66,16 @@ class Kiosk:
         self.bus = EventBus()
         self.tracker = MoodTracker(settings.mood)
         self.library = MusicLibrary(settings.music_dir, settings.player.languages)
-        self.dj = DJ(settings.player, self.library)
+        ytdl = str(settings.player.ytdl_path) if settings.player.ytdl_path else default_ytdl_path()
+        self.remote = RemoteSources(ytdl, self._source_changed, settings.player.remote_refresh_hours * 3600)
+        self.dj = DJ(settings.player, Catalog(self.library, self.remote))
+        self.cache = OfflineCache(
+            settings.storage.state_dir / "cache",
+            ytdl,
+            settings.player.ytdl_format,
+            settings.player.cache_max_mb * 2**20,
+            settings.player.cache_track_max_mb * 2**20,
+        )
         self.store = Store(settings.storage.state_dir / "moodkiosk.db")
         self.player: MpvPlayer | None = None
         self.worker: PerceptionWorker | None = None
@@ -86,14 +106,18 @@ class Kiosk:
         await self.store.open()
         try:
             await self._load_page_settings()
+            await asyncio.to_thread(self.library.scan)
             self.player = self._start_player(loop)
             self._check_library()
+            self._request_mapped_sources()
+            await self.favorites_changed()
             self.worker = self._start_perception(loop)
             self._running = True  # from now on a camera change on the page restarts perception
             await self._start_web()
-            purge = loop.create_task(self._purge_periodically())
+            chores = [loop.create_task(self._purge_periodically()), loop.create_task(self._tend_music())]
             await self._stop.wait()
-            purge.cancel()
+            for chore in chores:
+                chore.cancel()
             await self._settle()
         finally:
             if self._web:
@@ -103,6 +127,7 @@ class Kiosk:
             self._stop_perception()
             if self.player:
                 self.player.close()
+            await self.cache.close()
             self._photo_thread.shutdown(wait=True)
             if self._photo_analyzer:
                 self._photo_analyzer.close()
@@ -128,7 +153,47 @@ class Kiosk:
             "choices": [*self.settings.player.languages, ANY_LANGUAGE],
         }
         detection = {"paused": self.settings.camera.paused}
-        return {**self.view.snapshot(), "player": playback, "language": language, "detection": detection}
+        sources = [health.to_json(playlist) for playlist, health in sorted(self.remote.health.items())]
+        return {
+            **self.view.snapshot(),
+            "player": playback,
+            "language": language,
+            "detection": detection,
+            "sources": sources,
+        }
+
+    # Remote music: listings, health, favorites kept offline.
+    async def favorites_changed(self) -> None:
+        """Keep every member's remote favorites downloaded for offline play, and only those."""
+        rows = await self.store.fetch("SELECT DISTINCT uri FROM favorites WHERE source != 'local'")
+        self.cache.want({uri for (uri,) in rows if uri.startswith(("http://", "https://"))})
+
+    def offline(self, uri: str) -> bool:
+        """A remote track has a copy that plays without the network."""
+        return self.cache.path_for(uri) is not None
+
+    def _request_mapped_sources(self) -> None:
+        """List the remote playlists the mapping names now, so the first mood finds them ready."""
+        for value in self.settings.player.mapping.values():
+            tables = value.values() if isinstance(value, dict) else [value]
+            for names in tables:
+                for name in [names] if isinstance(names, str) else names:
+                    if is_remote(name):
+                        self.remote.request(name)
+
+    def _source_changed(self, playlist: str, health: SourceHealth) -> None:
+        self.bus.publish("source", playlist=playlist, label=label(playlist), state=health.state, error=health.error)
+
+    async def _tend_music(self) -> None:
+        """Retry failing sources when due, list old ones again, and notice new music in the folder."""
+        rescan_at = time.monotonic() + LIBRARY_RESCAN_SECONDS
+        while True:
+            await asyncio.sleep(5)
+            for playlist in self.remote.due():
+                self.remote.request(playlist)
+            if time.monotonic() >= rescan_at:
+                rescan_at = time.monotonic() + LIBRARY_RESCAN_SECONDS
+                await asyncio.to_thread(self.library.scan)
 
     # Language: the member who took over, else the household's.
     def takeover(self, member: str, language: str) -> None:
@@ -237,6 +302,10 @@ class Kiosk:
         old, self.settings = self.settings, settings
         self.tracker.settings = settings.mood
         self.dj.configure(settings.player)
+        if old.player.languages != settings.player.languages:
+            await asyncio.to_thread(self.library.scan)  # the language folders tag tracks
+        if old.player.mapping != settings.player.mapping and self._running:
+            self._request_mapped_sources()
         if self.member is None and self.dj.language != settings.player.language:
             self._follow_language(settings.player.language, None)
         if old.storage.retention_days != settings.storage.retention_days:
@@ -315,7 +384,15 @@ class Kiosk:
     def _start_player(self, loop: asyncio.AbstractEventLoop) -> MpvPlayer | None:
         player = self.settings.player
         try:
-            return MpvPlayer(loop, self._on_player_event, player.audio_output, player.video_output, player.volume)
+            return MpvPlayer(
+                loop,
+                self._on_player_event,
+                player.audio_output,
+                player.video_output,
+                player.volume,
+                self.remote.ytdl_path,
+                player.ytdl_format,
+            )
         except PlayerError as error:
             self.bus.publish("note", text=f"music is off: {error.describe()}")
             return None
@@ -408,7 +485,8 @@ class Kiosk:
             self._spawn(self.player.fade_out(self.settings.player.fade_seconds))
             return
         self._picks[action.track.uri] = action
-        self.player.play(action.track)
+        offline = self.cache.path_for(action.track.uri) if action.track.source != "local" else None
+        self.player.play(action.track, str(offline) if offline else None)
         seen = note or (f"I see {mood.emotion} ({mood.confidence:.0%})" if mood and mood.emotion else "Nobody here")
         self.player.show_note(f"{seen} - playing {action.track.title} ({action.track.playlist})")
 
@@ -422,7 +500,9 @@ class Kiosk:
                 "track",
                 emotion=pick.emotion if pick else None,
                 playlist=event.track.playlist,
+                label=label(event.track.playlist),
                 title=event.track.title,
+                artist=event.track.artist,
                 uri=event.track.uri,
                 source=event.track.source,
                 language=event.track.language,
@@ -433,6 +513,8 @@ class Kiosk:
         if event.kind == "failed":
             self._failures += 1
             self.bus.publish("track-error", uri=event.track.uri, playlist=event.track.playlist, error=event.detail)
+            if is_remote(event.track.playlist) and not self.offline(event.track.uri):
+                self.remote.failed(event.track.playlist, f"a track would not play: {explain_ytdl_error(event.detail)}")
         # Several failures in a row (a playlist of broken files): wait before the next try.
         delay = 0.0 if self._failures < 3 else min(60.0, 2.0 ** (self._failures - 3))
         if self._retry:
@@ -463,6 +545,6 @@ class Kiosk:
     def _log_event(event: Event) -> None:
         line = describe(event)
         if line:
-            warn = event["type"] in WARNING_EVENTS or event.get("state") in WARNING_CAMERA_STATES
+            warn = event["type"] in WARNING_EVENTS or event.get("state") in WARNING_CAMERA_STATES | {"failing"}
             warn = warn or (event.get("state") == "none" and bool(event.get("detail")))
             log.log(logging.WARNING if warn else logging.INFO, "%s", line)

@@ -91,6 +91,10 @@ def describe(event: Event) -> str | None:
     if kind == "language":
         who = f"{event['member']} took over" if event.get("member") else "household default"
         return f"music language: {event['language']} ({who})"
+    if kind == "source" and event["state"] == "failing":
+        return f"music source {event['label']} is unavailable: {event['error']}; local music plays meanwhile, retrying"
+    if kind == "source" and event["state"] == "ok":
+        return f"music source {event['label']} works"
     if kind == "settings":
         return f"settings changed on the page by {event['by']}: {', '.join(event['keys'])}"
     return None

@@ -25,7 +25,8 @@ class KioskState:
         elif kind == "idle":
             self.mood = {"emotion": None, "confidence": 0.0, "faces": 0, "since": time.time()}
         elif kind == "track":
-            self.track = {k: event.get(k) for k in ("emotion", "playlist", "title", "uri", "source", "reason", "language")}
+            keys = ("emotion", "playlist", "label", "title", "artist", "uri", "source", "reason", "language")
+            self.track = {k: event.get(k) for k in keys}
             self.track["thumbnail"] = bool(event.get("thumbnail"))
             self.track["since"] = time.time()
         elif kind == "camera":

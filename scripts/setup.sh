@@ -22,4 +22,7 @@ if [[ ! -f $stamp || "$(cat "$stamp")" != "$wanted" ]]; then
     "$VENV/bin/python" -m pip install --quiet -e ".$extras"
     echo "$wanted" > "$stamp"
 fi
+# YouTube changes often and only a recent yt-dlp keeps up: update it on every run (offline: keep the one there).
+"$VENV/bin/python" -m pip install --quiet --upgrade yt-dlp \
+    || echo "moodkiosk: could not update yt-dlp (offline?); keeping $("$VENV/bin/yt-dlp" --version 2>/dev/null || echo none)" >&2
 "$VENV/bin/moodkiosk" models fetch

@@ -62,8 +62,15 @@ def free_port() -> int:
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment without any MOODKIOSK_* settings of the developer's, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOODKIOSK_")}
-    env |= {"MOODKIOSK_WEB__HOST": "127.0.0.1", "MOODKIOSK_WEB__PORT": str(free_port())} | extra
+    env |= {"MOODKIOSK_WEB__HOST": "127.0.0.1", "MOODKIOSK_WEB__PORT": str(free_port())}
+    env |= {"MOODKIOSK_PLAYER__DEFAULT_SEARCHES": "false"} | OFFLINE | extra
     return env
+
+
+# Anything that would leave the machine (yt-dlp, mpv's network, aiohttp) meets a closed local port instead.
+OFFLINE = {
+    name: "http://127.0.0.1:9" for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy")
+} | {"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
 
 
 def run_cli(

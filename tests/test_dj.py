@@ -14,6 +14,11 @@ from device.player.dj import DJ, FadeOut, Pick
 from device.player.library import MusicLibrary, ShuffleQueue, Track
 
 
+def local_only(**settings: object) -> PlayerSettings:
+    """Player settings without the default YouTube searches (these tests are about local music)."""
+    return PlayerSettings(default_searches=False, **settings)
+
+
 def make_library(root: Path, layout: dict[str, int]) -> MusicLibrary:
     for playlist, count in layout.items():
         (root / playlist).mkdir(parents=True, exist_ok=True)
@@ -55,16 +60,16 @@ def test_shuffle_plays_each_track_once_per_round_and_never_twice_in_a_row() -> N
 
 def test_match_and_lift_strategies_and_overrides(tmp_path: Path) -> None:
     library = make_library(tmp_path, {"happy": 1, "sad": 1, "neutral": 1, "calm": 1})
-    match = DJ(PlayerSettings(), library)
+    match = DJ(local_only(), library)
     assert match.playlists_for("sad") == ["sad"]
-    lift = DJ(PlayerSettings(strategy="lift", mapping={"angry": "calm"}), library)
+    lift = DJ(local_only(strategy="lift", mapping={"angry": "calm"}), library)
     assert [lift.playlists_for(e) for e in ("sad", "angry", "fear")] == [["happy"], ["calm"], ["neutral"]]
     pick = lift.on_mood(0.0, mood("sad"), playing=False)
     assert isinstance(pick, Pick) and pick.track.playlist == "happy" and pick.reason == "sad -> happy"
 
 
 def test_first_mood_plays_at_once_later_ones_wait_for_the_track_end(tmp_path: Path) -> None:
-    dj = DJ(PlayerSettings(strong_confidence=0.9), make_library(tmp_path, {"happy": 2, "sad": 2}))
+    dj = DJ(local_only(strong_confidence=0.9), make_library(tmp_path, {"happy": 2, "sad": 2}))
     first = dj.on_mood(0.0, mood("sad"), playing=False)
     assert first.track.playlist == "sad"
     assert dj.on_mood(30.0, mood("happy", 0.7, since=30.0), playing=True) is None  # not strong: waits
@@ -74,7 +79,7 @@ def test_first_mood_plays_at_once_later_ones_wait_for_the_track_end(tmp_path: Pa
 
 
 def test_strong_and_lasting_mood_switches_at_once_but_rate_limited(tmp_path: Path) -> None:
-    dj = DJ(PlayerSettings(strong_seconds=2.0, min_switch_seconds=10.0), make_library(tmp_path, {"happy": 2, "sad": 2}))
+    dj = DJ(local_only(strong_seconds=2.0, min_switch_seconds=10.0), make_library(tmp_path, {"happy": 2, "sad": 2}))
     dj.on_mood(0.0, mood("sad"), playing=False)
     assert dj.on_mood(5.0, mood("happy", 0.9, since=5.0), playing=True) is None  # strong, not lasting yet
     assert dj.on_update(7.0, mood("happy", 0.9, since=5.0)) is None  # lasting, but 7 s < 10 s since the last switch
@@ -84,7 +89,7 @@ def test_strong_and_lasting_mood_switches_at_once_but_rate_limited(tmp_path: Pat
 
 
 def test_back_to_the_playing_mood_cancels_the_pending_switch(tmp_path: Path) -> None:
-    dj = DJ(PlayerSettings(strong_confidence=0.95), make_library(tmp_path, {"happy": 2, "sad": 2}))
+    dj = DJ(local_only(strong_confidence=0.95), make_library(tmp_path, {"happy": 2, "sad": 2}))
     dj.on_mood(0.0, mood("sad"), playing=False)
     dj.on_mood(20.0, mood("happy"), playing=True)
     assert dj.on_mood(30.0, mood("sad"), playing=True) is None
@@ -92,45 +97,45 @@ def test_back_to_the_playing_mood_cancels_the_pending_switch(tmp_path: Path) -> 
 
 
 def test_switch_immediately_setting(tmp_path: Path) -> None:
-    dj = DJ(PlayerSettings(switch_at="immediately", min_switch_seconds=10), make_library(tmp_path, {"happy": 1, "sad": 1}))
+    dj = DJ(local_only(switch_at="immediately", min_switch_seconds=10), make_library(tmp_path, {"happy": 1, "sad": 1}))
     dj.on_mood(0.0, mood("sad"), playing=False)
     assert dj.on_mood(12.0, mood("happy", 0.5, since=12.0), playing=True).track.playlist == "happy"
 
 
 def test_missing_playlist_falls_back_with_a_note(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    dj = DJ(PlayerSettings(), make_library(tmp_path, {"neutral": 1, "happy": 1}))
+    dj = DJ(local_only(), make_library(tmp_path, {"neutral": 1, "happy": 1}))
     pick = dj.on_mood(0.0, mood("fear"), playing=False)
     assert pick.track.playlist == "neutral"
     assert "playlist 'fear' is empty or missing" in pick.reason
-    dj = DJ(PlayerSettings(), make_library(tmp_path / "other", {"happy": 1}))
+    dj = DJ(local_only(), make_library(tmp_path / "other", {"happy": 1}))
     assert dj.on_mood(0.0, mood("fear"), playing=False).track.playlist == "happy"  # any playlist at all
 
 
 def test_no_music_at_all_says_where_to_put_it(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    dj = DJ(PlayerSettings(), MusicLibrary(tmp_path / "empty"))
+    dj = DJ(local_only(), MusicLibrary(tmp_path / "empty"))
     assert dj.on_mood(0.0, mood("happy"), playing=False) is None
     assert "add folders named after the moods" in caplog.text
 
 
 def test_idle_actions(tmp_path: Path) -> None:
     library = make_library(tmp_path, {"happy": 1, "idle": 1})
-    fade = DJ(PlayerSettings(idle_action="fade"), library)
+    fade = DJ(local_only(idle_action="fade"), library)
     fade.on_mood(0.0, mood("happy"), playing=False)
     assert isinstance(fade.on_mood(400.0, mood(None), playing=True), FadeOut)
     assert fade.on_track_end(401.0) is None
     assert fade.on_mood(500.0, mood("happy"), playing=False).track.playlist == "happy"  # somebody is back
-    keep = DJ(PlayerSettings(idle_action="keep"), library)
+    keep = DJ(local_only(idle_action="keep"), library)
     keep.on_mood(0.0, mood("happy"), playing=False)
     assert keep.on_mood(400.0, mood(None), playing=True) is None
     assert keep.on_track_end(500.0).track.playlist == "happy"
-    idle = DJ(PlayerSettings(idle_action="playlist"), library)
+    idle = DJ(local_only(idle_action="playlist"), library)
     idle.on_mood(0.0, mood("happy"), playing=False)
     assert idle.on_mood(400.0, mood(None), playing=True).track.playlist == "idle"
     assert idle.on_track_end(600.0).track.playlist == "idle"
 
 
 def test_skip_plays_the_pending_or_current_mood_or_neutral(tmp_path: Path) -> None:
-    dj = DJ(PlayerSettings(strong_confidence=0.95), make_library(tmp_path, {"happy": 2, "sad": 2, "neutral": 1}))
+    dj = DJ(local_only(strong_confidence=0.95), make_library(tmp_path, {"happy": 2, "sad": 2, "neutral": 1}))
     assert dj.skip(0.0).track.playlist == "neutral"  # nobody seen yet
     dj.on_mood(1.0, mood("sad"), playing=True)
     assert dj.skip(2.0).track.playlist == "sad"  # the waiting mood, at once
@@ -138,7 +143,7 @@ def test_skip_plays_the_pending_or_current_mood_or_neutral(tmp_path: Path) -> No
 
 
 def test_requested_tracks_play_first_and_hold_mood_switches(tmp_path: Path) -> None:
-    dj = DJ(PlayerSettings(strong_seconds=0, min_switch_seconds=0), make_library(tmp_path, {"happy": 2, "sad": 2}))
+    dj = DJ(local_only(strong_seconds=0, min_switch_seconds=0), make_library(tmp_path, {"happy": 2, "sad": 2}))
     dj.on_mood(0.0, mood("sad"), playing=False)
     liked = [Track("/m/a.ogg", "a", "happy"), Track("/m/b.ogg", "b", "happy")]
     first = dj.play_now(liked, "favorites of asha")
@@ -170,7 +175,7 @@ def test_the_kiosk_language_picks_tagged_then_untagged_then_any_tracks(tmp_path:
     for relative in ("happy/hindi/gaana.ogg", "happy/plain.ogg", "sad/english/blue.ogg", "calm/hindi/shant.ogg"):
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relative).write_bytes(b"OggS")
-    settings = PlayerSettings(languages=["english", "hindi", "tamil"], mapping={"tamil": {"sad": ["calm", "happy"]}})
+    settings = local_only(languages=["english", "hindi", "tamil"], mapping={"tamil": {"sad": ["calm", "happy"]}})
     dj = DJ(settings, MusicLibrary(tmp_path))
 
     def titles(emotion: str, language: str) -> tuple[list[str], str | None]:
@@ -194,13 +199,13 @@ def test_mapping_setting_is_checked() -> None:
     assert PlayerSettings().playlists("sad") is None
     for bad in ({"sadd": "calm"}, {"hindi": {"sadd": "x"}}, {"sad": []}, {"sad": [""]}, {"Hindi!": {"sad": "x"}}):
         with pytest.raises(ValueError):
-            PlayerSettings(mapping=bad)
+            local_only(mapping=bad)
     with pytest.raises(ValueError):
-        PlayerSettings(languages=["any"])
+        local_only(languages=["any"])
 
 
 def test_a_mood_override_replaces_requested_tracks_and_waits_for_nothing(tmp_path: Path) -> None:
-    dj = DJ(PlayerSettings(min_switch_seconds=600), make_library(tmp_path, {"happy": 1, "sad": 1}))
+    dj = DJ(local_only(min_switch_seconds=600), make_library(tmp_path, {"happy": 1, "sad": 1}))
     dj.on_mood(0.0, mood("sad"), playing=False)
     dj.play_now([Track("/m/a.ogg", "a", "happy")], "a favorite")
     pick = dj.override(1.0, "happy")

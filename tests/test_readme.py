@@ -24,7 +24,8 @@ def test_config_examples_are_valid(tmp_path: Path) -> None:
     assert documented <= known
     path.write_text(mapping)
     player = load_settings(path).player
-    assert player.playlists("sad", "hindi") == ["ghazals", "calm"] and player.playlists("angry") == ["calm", "neutral"]
+    assert player.playlists("sad", "hindi") == ["ghazals", "ytsearch15:sad hindi songs"]
+    assert player.playlists("happy", "english") == ["happy", "https://www.youtube.com/playlist?list=PL..."]
 
 
 def test_every_command_and_flag_is_documented() -> None:

@@ -168,9 +168,10 @@ def test_pausing_detection_closes_the_camera_and_lasts_across_restarts(tmp_path:
 
 
 def test_cover_images_are_thumbnails_of_the_playing_track_and_favorites(tmp_path: Path) -> None:
-    daemon = Daemon(tmp_path)
+    (tmp_path / "music" / "neutral").mkdir(parents=True)  # before the daemon starts: it scans the folder then
     cover = np.full((64, 64, 3), (40, 120, 200), np.uint8)
-    assert cv2.imwrite(str(daemon.music / "neutral" / "cover.png"), cover)
+    assert cv2.imwrite(str(tmp_path / "music" / "neutral" / "cover.png"), cover)
+    daemon = Daemon(tmp_path)
 
     async def scenario() -> None:
         async with client_session() as client:

@@ -19,9 +19,10 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from device.config import LANGUAGE_PATTERN
 from device.errors import MoodkioskError
 from device.events import Event
+from device.player.sources import label
 from web import admin_api, kiosk_api, openapi
 from web.accounts import AccountError, Accounts, User
-from web.favorites import Favorites
+from web.favorites import Favorite, Favorites
 from web.handling import (
     ACCOUNTS,
     CLOSING,
@@ -42,9 +43,11 @@ from web.handling import (
 from web.i18n import CATALOGS, UI_LANGUAGES, pick_language, translator
 from web.photo import MAX_BYTES as MAX_PHOTO_BYTES
 from web.photo import PhotoError, decode_photo
+from web.remote_images import RemoteImageError, RemoteImages
 from web.security import LoginLimiter, new_csrf_token, security_headers
 
 SIGNUP_LIMITER = web.AppKey("signup_limiter", LoginLimiter)
+REMOTE_IMAGES = web.AppKey("remote_images", RemoteImages)
 HERE = Path(__file__).resolve().parent
 MAX_BODY = 10 * 2**20
 THUMBNAIL_SUFFIXES = {".jpg", ".jpeg", ".png"}
@@ -91,8 +94,9 @@ async def signup(request: web.Request) -> web.Response:
     try:
         user = await request.app[ACCOUNTS].add(name, password)
     except AccountError as error:
-        status = web.HTTPConflict if "exists" in str(error) else web.HTTPUnprocessableEntity
-        raise json_error(status, error.describe()) from None
+        if "exists" in str(error):
+            raise json_error(web.HTTPConflict, f"the name {name!r} is taken: pick another") from None
+        raise json_error(web.HTTPUnprocessableEntity, error.describe()) from None
     return await start_session(request, user)
 
 
@@ -148,7 +152,13 @@ def favorite_id(request: web.Request) -> int:
 
 async def list_favorites(request: web.Request) -> web.Response:
     user = await current_user(request)
-    return web.json_response({"favorites": [f.to_json() for f in await request.app[FAVORITES].all(user)]})
+    return web.json_response({"favorites": [favorite_json(request, f) for f in await request.app[FAVORITES].all(user)]})
+
+
+def favorite_json(request: web.Request, favorite: Favorite) -> dict[str, Any]:
+    """As the API shows a favorite: with ``offline`` true when it plays without the network."""
+    offline = favorite.source == "local" or request.app[KIOSK].offline(favorite.uri)
+    return {**favorite.to_json(), "label": label(favorite.playlist), "offline": offline}
 
 
 async def like_playing(request: web.Request) -> web.Response:
@@ -157,13 +167,15 @@ async def like_playing(request: web.Request) -> web.Response:
     if track is None:
         raise json_error(web.HTTPConflict, "nothing is playing right now")
     favorite = await request.app[FAVORITES].add(user, track)
-    return web.json_response(favorite.to_json(), status=201)
+    await request.app[KIOSK].favorites_changed()  # a remote favorite is kept for offline play
+    return web.json_response(favorite_json(request, favorite), status=201)
 
 
 async def remove_favorite(request: web.Request) -> web.Response:
     user = await current_user(request)
     if not await request.app[FAVORITES].remove(user, favorite_id(request)):
         raise json_error(web.HTTPNotFound, "no such favorite")
+    await request.app[KIOSK].favorites_changed()
     return web.json_response({"ok": True})
 
 
@@ -185,8 +197,14 @@ async def play_all_favorites(request: web.Request) -> web.Response:
     return web.json_response({"ok": True, "tracks": len(favorites)})
 
 
-def thumbnail_response(request: web.Request, thumbnail: str | None) -> web.FileResponse:
-    """A local cover image inside the music folder; anything else (or nothing) is a 404."""
+async def thumbnail_response(request: web.Request, thumbnail: str | None) -> web.StreamResponse:
+    """A local cover inside the music folder, or a remote one fetched by the kiosk; else a 404."""
+    if thumbnail and thumbnail.startswith(("http://", "https://")):
+        try:
+            data, kind = await request.app[REMOTE_IMAGES].get(thumbnail)
+        except RemoteImageError:
+            raise json_error(web.HTTPNotFound, "the thumbnail cannot be fetched right now") from None
+        return web.Response(body=data, content_type=kind, headers={"Cache-Control": "private, max-age=3600"})
     music_dir = request.app[KIOSK].settings.music_dir.resolve()
     path = Path(thumbnail).resolve() if thumbnail and "://" not in thumbnail else None
     if path is None or not path.is_relative_to(music_dir) or path.suffix.lower() not in THUMBNAIL_SUFFIXES or not path.is_file():
@@ -194,18 +212,18 @@ def thumbnail_response(request: web.Request, thumbnail: str | None) -> web.FileR
     return web.FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})
 
 
-async def favorite_thumbnail(request: web.Request) -> web.FileResponse:
+async def favorite_thumbnail(request: web.Request) -> web.StreamResponse:
     user = await current_user(request)
     favorite = await request.app[FAVORITES].get(user, favorite_id(request))
     if favorite is None:
         raise json_error(web.HTTPNotFound, "no such favorite")
-    return thumbnail_response(request, favorite.thumbnail)
+    return await thumbnail_response(request, favorite.thumbnail)
 
 
-async def playing_thumbnail(request: web.Request) -> web.FileResponse:
+async def playing_thumbnail(request: web.Request) -> web.StreamResponse:
     await current_user(request)
     track = request.app[KIOSK].current_track
-    return thumbnail_response(request, track.thumbnail if track else None)
+    return await thumbnail_response(request, track.thumbnail if track else None)
 
 
 async def analyze_upload(request: web.Request) -> web.Response:
@@ -351,6 +369,7 @@ def create_app(kiosk: KioskControls, accounts: Accounts, secret: bytes, limiter:
     app[KIOSK], app[ACCOUNTS], app[LIMITER] = kiosk, accounts, limiter or LoginLimiter()
     app[CLOSING] = asyncio.Event()
     app[SIGNUP_LIMITER] = LoginLimiter(per_account=5, per_ip=5, window_seconds=3600)
+    app[REMOTE_IMAGES] = RemoteImages()
     app[FAVORITES] = Favorites(accounts.store)
     app.on_shutdown.append(close_streams)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)

@@ -36,6 +36,8 @@ FAVORITE: Schema = {
         "source": STRING,
         "thumbnail": {"type": ["string", "null"]},
         "added": {"type": "number"},
+        "offline": {"type": "boolean"},
+        "label": STRING,
     },
 }
 SESSION: Schema = {"type": "object", "properties": {"user": USER, "csrf": STRING}}

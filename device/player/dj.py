@@ -22,6 +22,7 @@ from device.config import ANY_LANGUAGE, PlayerSettings
 from device.inference.labels import EMOTIONS
 from device.mood import Mood
 from device.player.library import MusicLibrary, ShuffleQueue, Track
+from device.player.sources import Catalog, label, search_for
 
 log = logging.getLogger("moodkiosk.dj")
 
@@ -67,12 +68,13 @@ class FadeOut:
 
 
 class DJ:
-    def __init__(self, settings: PlayerSettings, library: MusicLibrary, rng: random.Random | None = None) -> None:
+    def __init__(self, settings: PlayerSettings, library: MusicLibrary | Catalog, rng: random.Random | None = None) -> None:
         self.library = library
         self.rng = rng or random.Random()
         self.configure(settings)
         self.language = settings.language
         self._queues: dict[tuple[str, ...], ShuffleQueue] = {}
+        self._last_note: str | None = None
         self.playing_for: str | None = None  # the emotion the current music was chosen for
         self.pending: str | None = None  # a mood waiting for the end of the track
         self.last_switch_at: float | None = None
@@ -87,10 +89,17 @@ class DJ:
         self.library.languages = set(settings.languages)
 
     def playlists_for(self, emotion: str | None, language: str | None = None) -> list[str]:
+        """The mapped playlists, else the strategy's local playlist plus (default_searches) a YouTube search."""
         if emotion is None:
             return [self.settings.idle_playlist]
-        mapped = self.settings.playlists(emotion, language or self.language)
-        return mapped or [STRATEGIES[self.settings.strategy].get(emotion, emotion)]
+        language = language or self.language
+        mapped = self.settings.playlists(emotion, language)
+        if mapped:
+            return mapped
+        local = STRATEGIES[self.settings.strategy].get(emotion, emotion)
+        if not self.settings.default_searches:
+            return [local]
+        return [local, search_for(local, language, self.settings.search_results)]
 
     def choose(self, emotion: str | None, language: str | None = None) -> Choice:
         """The playlists and tracks for ``emotion`` in ``language`` (default: the kiosk's), with fallbacks."""
@@ -99,15 +108,21 @@ class DJ:
         table = self.settings.mapping.get(language)
         chosen_for_language = isinstance(table, dict) and emotion in table  # the admin picked these: no filtering
         tracks = [track for name in wanted for track in self.library.tracks(name)]
+        problems = [f"{label(name)} is unavailable: {why}" for name in wanted if (why := self._problem(name))]
         if tracks:
-            fitting, note = (tracks, None) if chosen_for_language else in_language(tracks, language, ", ".join(wanted))
+            fitting, note = (
+                (tracks, None) if chosen_for_language else in_language(tracks, language, ", ".join(map(label, wanted)))
+            )
+            if problems and not any(track.source != "local" for track in fitting):
+                note = "; ".join([*problems, *([note] if note else []), "playing the local music"])
             return Choice(emotion, language, wanted, fitting, note)
-        for name in [self.settings.fallback_playlist, *self.library.names()]:
+        own = STRATEGIES[self.settings.strategy].get(emotion, emotion) if emotion else self.settings.idle_playlist
+        for name in dict.fromkeys([own, self.settings.fallback_playlist, *self.library.names()]):
             tracks = self.library.tracks(name)
             if tracks:
                 fitting, _ = in_language(tracks, language, name)
-                missing = f"playlist '{', '.join(wanted)}' is empty or missing in {self.library.music_dir}"
-                return Choice(emotion, language, wanted, fitting, f"{missing}; playing '{name}' instead")
+                missing = problems or [f"playlist '{', '.join(wanted)}' is empty or missing in {self.library.music_dir}"]
+                return Choice(emotion, language, wanted, fitting, f"{'; '.join(missing)}; playing '{name}' instead")
         return Choice(emotion, language, wanted, [], f"no music found in {self.library.music_dir}")
 
     def pick(self, emotion: str | None) -> Pick | None:
@@ -122,10 +137,18 @@ class DJ:
             )
             return None
         if choice.note:
-            log.warning("%s", choice.note)
+            if choice.note != self._last_note:  # once per situation, not at every track
+                log.info("%s", choice.note)
+                self._last_note = choice.note
             return Pick(track, emotion, choice.note)
         language = "" if choice.language == ANY_LANGUAGE else f" ({choice.language})"
         return Pick(track, emotion, f"{emotion or 'idle'} -> {track.playlist}{language}")
+
+    def _problem(self, playlist: str) -> str | None:
+        """Why a remote playlist gives no music now (the "listing" of a first try is not a problem yet)."""
+        problem = getattr(self.library, "problem", None)
+        why = problem(playlist) if problem else None
+        return None if why == "not listed yet" else why
 
     def set_language(self, language: str) -> bool:
         """Follow another music language from the next track on; True when it changed."""

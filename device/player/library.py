@@ -6,9 +6,16 @@ a ``cover.jpg``/``folder.jpg`` (or .png) next to a track, or in the playlist fol
 
 from __future__ import annotations
 
+import json
+import logging
 import random
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
+
+import mutagen
+
+log = logging.getLogger("moodkiosk.library")
 
 MEDIA_SUFFIXES = {
     ".mp3", ".ogg", ".oga", ".opus", ".flac", ".wav", ".m4a", ".aac", ".wma", ".mka",
@@ -26,6 +33,8 @@ class Track:
     source: str = "local"
     language: str | None = None  # None: not tagged (fits any language)
     thumbnail: str | None = None  # a local image file or an image URL
+    artist: str | None = None  # or a YouTube channel
+    duration: float | None = None  # seconds, when known
 
 
 def title_from_name(name: str) -> str:
@@ -54,24 +63,48 @@ def read_m3u(path: Path, playlist: str) -> list[Track]:
 
 
 class MusicLibrary:
-    """Finds the tracks of a playlist by name: ``<music_dir>/<name>/`` or ``<music_dir>/<name>.m3u``."""
+    """Finds the tracks of a playlist by name: ``<music_dir>/<name>/`` or ``<music_dir>/<name>.m3u``.
 
-    def __init__(self, music_dir: Path, languages: list[str] | tuple[str, ...] = ()) -> None:
+    ``scan()`` walks the folder and reads tags (title, artist, duration; a ``<track>.json`` sidecar
+    may add ``title``, ``artist`` and ``language``); the daemon runs it in a thread, so a big
+    library never blocks the event loop. Lookups answer from the last scan (the first one scans).
+    """
+
+    def __init__(self, music_dir: Path, languages: list[str] | tuple[str, ...] | set[str] = ()) -> None:
         self.music_dir = music_dir
         self.languages = set(languages)
+        self._index: dict[str, list[Track]] | None = None
+        self._tags: dict[Path, tuple[tuple[int, int], TrackTags]] = {}  # by (mtime, size): files read once
+
+    def scan(self) -> None:
+        """Walk the music folder again (in a worker thread in the daemon); tags of unchanged files are reused."""
+        index: dict[str, list[Track]] = {}
+        if self.music_dir.is_dir():
+            entries = list(self.music_dir.iterdir())
+            names = {p.name for p in entries if p.is_dir() and not p.name.startswith(".")}
+            names |= {p.stem for p in entries if p.suffix.lower() in PLAYLIST_SUFFIXES and not p.name.startswith(".")}
+            for name in sorted(names):
+                tracks = self._scan_playlist(name)
+                if tracks:
+                    index[name] = tracks
+        self._tags = {path: tags for path, tags in self._tags.items() if path.exists()}
+        self._index = index
 
     def names(self) -> list[str]:
         """Every playlist that has at least one track, sorted."""
-        if not self.music_dir.is_dir():
-            return []
-        candidates = {p.name for p in self.music_dir.iterdir() if p.is_dir() and not p.name.startswith(".")}
-        candidates |= {p.stem for p in self.music_dir.iterdir() if p.suffix.lower() in PLAYLIST_SUFFIXES}
-        return sorted(name for name in candidates if self.tracks(name))
+        return sorted(self._scanned())
 
     def tracks(self, name: str) -> list[Track]:
         """The playlist's tracks (files sorted by path; .m3u entries in their order); [] if none."""
-        if not name or "/" in name or name.startswith("."):
-            return []
+        return list(self._scanned().get(name, []))
+
+    def _scanned(self) -> dict[str, list[Track]]:
+        if self._index is None:
+            self.scan()
+        assert self._index is not None
+        return self._index
+
+    def _scan_playlist(self, name: str) -> list[Track]:
         tracks: list[Track] = []
         folder = self.music_dir / name
         if folder.is_dir():
@@ -81,7 +114,13 @@ class MusicLibrary:
                 if path.suffix.lower() in MEDIA_SUFFIXES:
                     if path.parent not in covers:
                         covers[path.parent] = find_cover(path.parent, folder)
-                    tracks.append(Track(str(path), title_from_name(path.name), name, "local", language, covers[path.parent]))
+                    tags = self._read_tags(path)
+                    tracks.append(
+                        Track(
+                            str(path), tags.title or title_from_name(path.name), name, "local",
+                            tags.language or language, covers[path.parent], tags.artist, tags.duration,
+                        )
+                    )  # fmt: skip
                 elif path.suffix.lower() in PLAYLIST_SUFFIXES:
                     tracks += [replace(t, language=t.language or language) for t in read_m3u(path, name)]
         for suffix in PLAYLIST_SUFFIXES:
@@ -90,10 +129,70 @@ class MusicLibrary:
                 tracks += read_m3u(listing, name)
         return tracks
 
+    def _read_tags(self, path: Path) -> TrackTags:
+        try:
+            stat = path.stat()
+        except OSError:
+            return TrackTags()
+        key = (stat.st_mtime_ns, stat.st_size)
+        known = self._tags.get(path)
+        if known is None or known[0] != key:
+            known = (key, read_tags(path))
+            self._tags[path] = known
+        return known[1]
+
     def _language_of(self, relative: Path) -> str | None:
         """The language a track's first subfolder names, if it names one."""
         first = relative.parts[0].lower() if len(relative.parts) > 1 else None
         return first if first in self.languages else None
+
+
+@dataclass(frozen=True)
+class TrackTags:
+    title: str | None = None
+    artist: str | None = None
+    duration: float | None = None
+    language: str | None = None
+
+
+def read_tags(path: Path) -> TrackTags:
+    """Title, artist and duration from the file's tags (mutagen), then a ``<name>.json`` sidecar's keys."""
+    title = artist = language = None
+    duration = None
+    try:
+        media = mutagen.File(path, easy=True)
+    except Exception:  # mutagen raises many kinds for damaged files; the file name will do
+        media = None
+    if media is not None:
+        duration = getattr(media.info, "length", None)
+        tags = media.tags or {}
+        title = first_tag(tags, "title")
+        artist = first_tag(tags, "artist")
+    sidecar = path.with_suffix(".json")
+    if sidecar.is_file():
+        try:
+            extra = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            log.warning("ignoring %s: not readable JSON", sidecar)
+            extra = {}
+        if isinstance(extra, dict):
+            title = text_or(extra.get("title"), title)
+            artist = text_or(extra.get("artist"), artist)
+            language = text_or(extra.get("language"), None)
+            language = language.strip().lower() if language else None
+    return TrackTags(title, artist, round(duration, 1) if duration else None, language)
+
+
+def first_tag(tags: Any, key: str) -> str | None:
+    try:
+        values = tags.get(key)
+    except Exception:  # some tag formats refuse unknown keys
+        return None
+    return str(values[0]).strip() or None if values else None
+
+
+def text_or(value: Any, default: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else default
 
 
 def find_cover(folder: Path, playlist_folder: Path) -> str | None:

@@ -13,6 +13,7 @@ from device.errors import MoodkioskError
 from device.player.library import Track
 
 log = logging.getLogger("moodkiosk.player")
+FILE_COMPONENTS = {"ffmpeg", "stream", "ytdl_hook", "cplayer", "demux", "file", "lavf"}
 
 
 class PlayerError(MoodkioskError):
@@ -42,7 +43,10 @@ class MpvPlayer:
         audio_output: str = "auto",
         video_output: str = "auto",
         volume: int = 80,
+        ytdl_path: str | None = None,
+        ytdl_format: str = "bestaudio/best",
     ) -> None:
+        """``ytdl_path``: the yt-dlp mpv's ytdl hook runs; every http(s) URL goes through it first."""
         try:
             import mpv
         except (ImportError, OSError) as error:
@@ -54,6 +58,7 @@ class MpvPlayer:
         self._entry: int | None = None
         self._fading = False
         self._volume_before_fade = float(volume)
+        self._last_error = ""  # mpv's last complaint about the current file, for the failure's detail
         self.history: list[Track] = []
         try:
             self._mpv = mpv.MPV(
@@ -64,9 +69,11 @@ class MpvPlayer:
                 idle="yes",
                 keep_open="no",
                 ytdl=True,
+                ytdl_format=ytdl_format,
+                script_opts=f"ytdl_hook-try_ytdl_first=yes,ytdl_hook-ytdl_path={ytdl_path or 'yt-dlp'}",
                 input_default_bindings=False,
                 osd_level=1,
-                log_handler=mpv_log,
+                log_handler=self._mpv_log,
                 loglevel="warn",
             )
         except Exception as error:  # mpv.ShutdownError, AttributeError for bad option values
@@ -81,16 +88,17 @@ class MpvPlayer:
     def playing(self) -> bool:
         return self._track is not None
 
-    def play(self, track: Track) -> None:
+    def play(self, track: Track, location: str | None = None) -> None:
+        """Play ``track`` (from ``location`` instead of its URI when given: an offline copy)."""
         with self._lock:
-            self._track, self._entry = track, None
+            self._track, self._entry, self._last_error = track, None, ""
         self.history.append(track)
         del self.history[:-50]
         if self._fading:  # a fade-out was under way: back to the volume before it
             self._fading = False
             self._mpv.volume = self._volume_before_fade
         self._mpv.pause = False
-        self._mpv.loadfile(track.uri, "replace")
+        self._mpv.loadfile(location or track.uri, "replace")
 
     def previous(self) -> Track | None:
         """Play the track before the current one again (None when there is none)."""
@@ -150,6 +158,16 @@ class MpvPlayer:
     def close(self) -> None:
         self._mpv.terminate()
 
+    def _mpv_log(self, level: str, component: str, message: str) -> None:
+        """mpv's own messages into our log. The first error about opening a file becomes the failure's
+        detail (said once, with the track) and is logged here at debug level only; the rest as they are."""
+        text = message.strip()
+        if level in {"fatal", "error"} and component in FILE_COMPONENTS:
+            self._last_error = self._last_error or f"{component}: {text.removeprefix('ERROR: ')}"[:300]  # the first says why
+            log.debug("mpv %s: %s", component, text)
+            return
+        log.log(logging.ERROR if level in {"fatal", "error"} else logging.WARNING, "mpv %s: %s", component, text)
+
     def _mpv_event(self, event: Any) -> None:
         """On mpv's thread: turn start/end of file into PlayerEvents for the loop."""
         data = event.as_dict()
@@ -169,7 +187,8 @@ class MpvPlayer:
                 if reason == "eof":
                     report = PlayerEvent("ended", track)
                 elif reason == "error":
-                    report = PlayerEvent("failed", track, explain_error(data.get("file_error", b"").decode()))
+                    detail = explain_error(data.get("file_error", b"").decode())
+                    report = PlayerEvent("failed", track, f"{detail} ({self._last_error})" if self._last_error else detail)
                 else:
                     return
                 self._track = None
@@ -185,8 +204,3 @@ def explain_error(error: str) -> str:
     if "video output" in error:
         return f"{error}: check player.video_output (--video-output); `mpv --vo=help` lists the outputs"
     return error or "unknown error"
-
-
-def mpv_log(level: str, component: str, message: str) -> None:
-    """mpv's own warnings and errors, into our log (and so into journald)."""
-    log.log(logging.ERROR if level in {"fatal", "error"} else logging.WARNING, "mpv %s: %s", component, message.strip())

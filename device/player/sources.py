@@ -1,0 +1,266 @@
+"""Remote playlists: YouTube playlists, videos and searches, and any URL yt-dlp or mpv can play.
+
+A playlist in ``player.mapping`` is remote when it is an ``http(s)://`` URL or a yt-dlp search
+(``ytsearch15:happy hindi songs``). yt-dlp (the pip package, run as its own program so a hang
+can be cut off) lists its entries, with title, channel, thumbnail and duration; mpv then plays
+each entry through its ytdl hook, pointed at the same yt-dlp. A listing or a track that fails
+marks the source unhealthy: the cause is logged once, the DJ plays the local music meanwhile,
+and the listing is retried with growing pauses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from device.player.library import MusicLibrary, Track
+
+log = logging.getLogger("moodkiosk.sources")
+SEARCH = re.compile(r"ytsearch(\d*):(.+)", re.IGNORECASE)
+LIST_TIMEOUT_SECONDS = 60.0
+MAX_ENTRIES = 50
+SEARCH_WORDS = {
+    "happy": "happy upbeat",
+    "sad": "sad",
+    "angry": "intense",
+    "fear": "calm soothing",
+    "disgust": "chill",
+    "surprise": "energetic party",
+    "neutral": "relaxing",
+    "idle": "ambient",
+}
+
+
+def is_remote(playlist: str) -> bool:
+    return playlist.startswith(("http://", "https://")) or SEARCH.fullmatch(playlist) is not None
+
+
+def label(playlist: str) -> str:
+    """A short human name: "YouTube search 'happy hindi songs'", "youtube.com playlist", or the name."""
+    search = SEARCH.fullmatch(playlist)
+    if search:
+        return f"YouTube search '{search.group(2).strip()}'"
+    if playlist.startswith(("http://", "https://")):
+        url = urlparse(playlist)
+        return url.netloc + (url.path if len(url.path) <= 30 else url.path[:29] + "...")
+    return playlist
+
+
+def search_for(playlist: str, language: str, results: int) -> str:
+    """The default YouTube search for a mood's playlist in a language (``any``: no language word)."""
+    words = SEARCH_WORDS.get(playlist, playlist)
+    language_word = "" if language == "any" else f" {language}"
+    return f"ytsearch{results}:{words}{language_word} songs"
+
+
+def default_ytdl_path() -> str:
+    """The yt-dlp installed with moodkiosk (beside this Python), else the first on PATH."""
+    beside = Path(sys.executable).parent / "yt-dlp"
+    return str(beside) if beside.exists() else shutil.which("yt-dlp") or "yt-dlp"
+
+
+def explain_ytdl_error(stderr: str) -> str:
+    """yt-dlp's complaint in a line, with what to do for the usual causes."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    error = next((line for line in reversed(lines) if line.startswith("ERROR")), lines[-1] if lines else "no output")
+    error = error.removeprefix("ERROR:").strip()
+    lowered = error.lower()
+    if "sign in to confirm" in lowered or "not a bot" in lowered:
+        return f"YouTube asks to confirm this is not a bot ({error}): update yt-dlp (scripts/setup.sh does) and try later"
+    network = ("unable to download", "connection refused", "name or service not known", "timed out",
+               "temporary failure in name resolution", "network is unreachable", "failed to resolve", "proxy")  # fmt: skip
+    if any(word in lowered for word in network):
+        return f"no network or the server does not answer ({error})"
+    if any(word in lowered for word in ("video unavailable", "private video", "has been removed", "not available")):
+        return f"the video or playlist is gone ({error})"
+    return error
+
+
+def tracks_from_listing(playlist: str, info: dict[str, Any]) -> list[Track]:
+    """Tracks from ``yt-dlp -J --flat-playlist`` output: a playlist's entries, or the single item."""
+    entries = info.get("entries") if info.get("_type") == "playlist" else [info]
+    tracks = []
+    for entry in entries or []:
+        if not isinstance(entry, dict):
+            continue
+        uri = entry.get("url") or entry.get("webpage_url") or entry.get("original_url")
+        if entry.get("ie_key") == "Youtube" and entry.get("id"):
+            uri = f"https://www.youtube.com/watch?v={entry['id']}"
+        if not isinstance(uri, str) or not uri.startswith(("http://", "https://")):
+            continue
+        youtube = "youtube" in str(entry.get("ie_key") or entry.get("extractor") or "").lower() or "youtube.com/" in uri
+        thumbnails = [t for t in entry.get("thumbnails") or [] if isinstance(t, dict)]
+        thumbnail = entry.get("thumbnail") or (thumbnails[-1].get("url") if thumbnails else None)
+        duration = entry.get("duration")
+        tracks.append(
+            Track(
+                uri=uri,
+                title=str(entry.get("title") or uri),
+                playlist=playlist,
+                source="youtube" if youtube else "remote",
+                thumbnail=thumbnail if isinstance(thumbnail, str) and thumbnail.startswith(("http://", "https://")) else None,
+                artist=entry.get("channel") or entry.get("uploader"),
+                duration=float(duration) if isinstance(duration, int | float) else None,
+            )
+        )
+    return tracks[:MAX_ENTRIES]
+
+
+@dataclass
+class SourceHealth:
+    """``listing`` (first try under way), ``ok`` or ``failing`` (with why, and when it is tried again)."""
+
+    state: str = "listing"
+    error: str = ""
+    failures: int = 0
+    checked_at: float = 0.0
+    retry_at: float = 0.0
+    tracks: int = 0
+
+    def to_json(self, playlist: str) -> dict[str, Any]:
+        return {"playlist": playlist, "label": label(playlist), "state": self.state, "error": self.error, "tracks": self.tracks}
+
+
+class RemoteSources:
+    """Listings of remote playlists, their health, and paced retries. Lives on the event loop."""
+
+    def __init__(
+        self,
+        ytdl_path: str,
+        on_change: Callable[[str, SourceHealth], None],
+        refresh_seconds: float = 6 * 3600,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ytdl_path = ytdl_path
+        self._on_change = on_change
+        self.refresh_seconds = refresh_seconds
+        self._clock = clock
+        self._tracks: dict[str, list[Track]] = {}
+        self.health: dict[str, SourceHealth] = {}
+        self._listing: dict[str, asyncio.Task] = {}
+
+    def tracks(self, playlist: str) -> list[Track]:
+        """The listed tracks while the source is healthy; asks for a listing the first time."""
+        health = self.health.get(playlist)
+        if health is None:
+            self.request(playlist)
+            return []
+        return list(self._tracks.get(playlist, [])) if health.state == "ok" else []
+
+    def problem(self, playlist: str) -> str | None:
+        health = self.health.get(playlist)
+        if health is None or health.state == "listing":
+            return "not listed yet"
+        return health.error if health.state == "failing" else None
+
+    def request(self, playlist: str) -> None:
+        """List ``playlist`` in the background unless that is under way."""
+        if playlist in self._listing:
+            return
+        self.health.setdefault(playlist, SourceHealth())
+        task = asyncio.get_running_loop().create_task(self.list(playlist))
+        self._listing[playlist] = task
+        task.add_done_callback(lambda _: self._listing.pop(playlist, None))
+
+    def due(self) -> list[str]:
+        """Sources whose retry time has come, or whose listing is old."""
+        now = self._clock()
+        return [
+            playlist
+            for playlist, health in self.health.items()
+            if playlist not in self._listing
+            and (
+                (health.state == "failing" and now >= health.retry_at)
+                or (health.state == "ok" and now - health.checked_at >= self.refresh_seconds)
+            )
+        ]
+
+    async def list(self, playlist: str) -> None:
+        """Run ``yt-dlp -J --flat-playlist`` (cut off after a minute) and record the result."""
+        command = [self.ytdl_path, "-J", "--flat-playlist", "--no-warnings", "--socket-timeout", "15",
+                   "--playlist-end", str(MAX_ENTRIES), "--", playlist]  # fmt: skip
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+            )
+        except OSError as error:
+            self.failed(playlist, f"yt-dlp cannot run ({error}): run scripts/setup.sh, or set player.ytdl_path")
+            return
+        try:
+            stdout, stderr = await asyncio.wait_for(process.communicate(), LIST_TIMEOUT_SECONDS)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            self.failed(playlist, f"yt-dlp did not answer within {LIST_TIMEOUT_SECONDS:.0f} s (slow or no network)")
+            return
+        if process.returncode != 0:
+            self.failed(playlist, explain_ytdl_error(stderr.decode(errors="replace")))
+            return
+        try:
+            tracks = tracks_from_listing(playlist, json.loads(stdout))
+        except ValueError:
+            self.failed(playlist, "yt-dlp gave no readable listing")
+            return
+        if not tracks:
+            self.failed(playlist, "the listing has no playable entries")
+            return
+        self._tracks[playlist] = tracks
+        self._set(playlist, SourceHealth("ok", checked_at=self._clock(), tracks=len(tracks)))
+
+    def failed(self, playlist: str, error: str) -> None:
+        """The listing or one of its tracks failed: unhealthy, tried again after 30 s, 1 min, ... up to 15 min."""
+        before = self.health.get(playlist) or SourceHealth()
+        failures = before.failures + 1
+        now = self._clock()
+        retry = now + min(900.0, 30.0 * 2 ** (failures - 1))
+        self._set(playlist, SourceHealth("failing", error, failures, now, retry, len(self._tracks.get(playlist, []))))
+
+    def _set(self, playlist: str, health: SourceHealth) -> None:
+        before = self.health.get(playlist)
+        self.health[playlist] = health
+        if before is None or before.state != health.state:  # said once per change, not at every retry
+            self._on_change(playlist, health)
+
+
+class Catalog:
+    """The DJ's view of all music: local playlists by name, remote ones by URL or search."""
+
+    def __init__(self, library: MusicLibrary, remote: RemoteSources | None = None) -> None:
+        self.library = library
+        self.remote = remote
+
+    @property
+    def music_dir(self) -> Path:
+        return self.library.music_dir
+
+    @property
+    def languages(self) -> set[str]:
+        return self.library.languages
+
+    @languages.setter
+    def languages(self, languages: set[str]) -> None:
+        self.library.languages = languages
+
+    def names(self) -> list[str]:
+        return self.library.names()
+
+    def tracks(self, playlist: str) -> list[Track]:
+        if is_remote(playlist):
+            return self.remote.tracks(playlist) if self.remote else []
+        return self.library.tracks(playlist)
+
+    def problem(self, playlist: str) -> str | None:
+        """Why a remote playlist gives no tracks right now (None: it does, or it is local)."""
+        if not is_remote(playlist) or self.remote is None:
+            return None
+        return self.remote.problem(playlist)

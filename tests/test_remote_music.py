@@ -1,0 +1,91 @@
+"""Issue acceptance on the real daemon: a remote playlist plays through mpv's ytdl hook; the server goes
+away and local music takes over within seconds, said once; a liked remote track is kept and plays offline."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+import skimage.data
+from playwright.sync_api import expect, sync_playwright
+
+from device.media_files import write_slideshow
+from tests.media_server import MediaServer
+from tests.test_web_api import Daemon, client_session
+from tests.test_web_browser import CHROMIUM, FLAGS, sign_in
+from tests.test_web_kiosk_api import signed_in, wait_for_state
+
+
+def events_of(path: Path, kind: str) -> list[dict]:
+    if not path.exists():
+        return []
+    return [event for line in path.read_text().splitlines() if (event := json.loads(line))["type"] == kind]
+
+
+def test_remote_playlist_falls_back_to_local_and_a_liked_track_plays_offline(tmp_path: Path) -> None:
+    server = MediaServer(tmp_path / "www").start()
+    feed = server.feed("happy-mix", ["Tune A", "Tune B", "Tune C"], seconds=3)
+    video = write_slideshow(tmp_path / "smile.mp4", [(skimage.data.astronaut(), 10)])
+    events = tmp_path / "events.jsonl"
+    daemon = Daemon(
+        tmp_path,
+        camera=str(video),
+        extra=("--loop", "--events", str(events)),
+        MOODKIOSK_PLAYER__MAPPING=json.dumps({"happy": feed}),
+    )
+
+    async def scenario() -> None:
+        async with client_session() as client:
+            csrf = await signed_in(client, daemon)
+            state = await wait_for_state(client, daemon, lambda s: bool(s["track"]) and s["track"]["source"] == "remote")
+            assert state["track"]["title"].startswith("Tune") and state["track"]["playlist"] == feed
+            assert state["track"]["thumbnail"] is True
+            cover = await client.get(daemon.base + "/api/now/thumbnail")  # fetched by the kiosk, served from it
+            assert cover.status == 200 and cover.content_type == "image/png"
+            assert {"playlist": feed, "state": "ok"}.items() <= state["sources"][0].items()
+
+            liked = await (await client.post(daemon.base + "/api/favorites", headers=csrf)).json()
+            assert liked["source"] == "remote"
+            for _ in range(150):
+                favorites = (await (await client.get(daemon.base + "/api/favorites")).json())["favorites"]
+                if favorites[0]["offline"]:
+                    break
+                await asyncio.sleep(0.2)
+            assert favorites[0]["offline"] is True
+            assert list((tmp_path / "state" / "cache").iterdir())  # kept in the state dir
+
+            server.stop()
+            stopped = time.monotonic()
+            state = await wait_for_state(
+                client, daemon, lambda s: s["track"]["source"] == "local" and s["track"]["playlist"] == "happy"
+            )
+            assert time.monotonic() - stopped < 10, "local happy music should take over within 10 s"
+            assert "unavailable" in state["track"]["reason"] and "playing 'happy' instead" in state["track"]["reason"]
+            state = await wait_for_state(client, daemon, lambda s: s["sources"][0]["state"] == "failing")
+            assert state["sources"][0]["error"]  # the page shows why
+
+            played = await client.post(daemon.base + f"/api/favorites/{liked['id']}/play", headers=csrf)
+            assert played.status == 200
+            await wait_for_state(client, daemon, lambda s: s["track"]["uri"] == liked["uri"])  # started, offline
+            await asyncio.sleep(1)
+            assert not [e for e in events_of(events, "track-error") if e["uri"] == liked["uri"]]
+
+    try:
+        asyncio.run(scenario())
+        with sync_playwright() as playwright:  # the page says which source is down and why
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            page = browser.new_page()
+            sign_in(page, daemon.base)
+            expect(page.locator("#sources")).to_be_visible()
+            expect(page.locator("#source-list li")).to_contain_text("unavailable")
+            expect(page.locator("#source-list li")).to_contain_text("127.0.0.1")
+            browser.close()
+    finally:
+        server.stop()
+        log = daemon.stop()
+    warnings = [line for line in log.splitlines() if " WARNING " in line and "music source" in line]
+    assert len(warnings) == 1 and "is unavailable: a track would not play: no network" in warnings[0], log  # said once
+    sources = events_of(events, "source")
+    assert [e["state"] for e in sources] == ["listing", "ok", "failing"] or [e["state"] for e in sources] == ["ok", "failing"]

@@ -1,0 +1,351 @@
+// moodkiosk admin page: household accounts and the settings the page may change.
+// Uses api(), errorText(), showMessage(), element(), button(), fillSelect(), t(), tf() and languageName() from app.js.
+"use strict";
+
+const ANY = "any";
+const OTHER = "__other__"; // the camera select's "other…" choice
+// What plays for each mood when the mapping names nothing (mirrors STRATEGIES in device/player/dj.py).
+const STRATEGY_PLAYLISTS = {
+  match: { angry: "angry", disgust: "disgust", fear: "fear", happy: "happy", sad: "sad", surprise: "surprise", neutral: "neutral" },
+  lift: { angry: "neutral", disgust: "neutral", fear: "neutral", happy: "happy", sad: "happy", surprise: "surprise", neutral: "neutral" },
+};
+const CHOICE_LABELS = {
+  match: "Match the mood",
+  lift: "Lift the mood (sad → happy, angry → neutral)",
+  "track-end": "At the end of the track",
+  immediately: "At once",
+  fade: "Fade out",
+  playlist: "Play the idle playlist",
+  keep: "Keep playing",
+  auto: "Automatic (first camera found)",
+  none: "No camera",
+};
+const SOURCE_LABELS = { page: "from the page", config: "from the config file", flag: "set by a command-line flag" };
+
+let page = null; // the last answer of GET /api/admin/settings
+const row = (key) => page.settings.find((setting) => setting.key === key);
+const settingForms = () => document.querySelectorAll("form.settings");
+
+/** JSON with sorted object keys: two settings values compare equal whatever their key order. */
+function stable(value) {
+  if (Array.isArray(value)) return `[${value.map(stable).join(",")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${stable(value[key])}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const splitNames = (text) => text.split(",").map((name) => name.trim()).filter(Boolean);
+const asNames = (value) => (value === undefined || value === null ? [] : Array.isArray(value) ? value : [value]);
+const namesValue = (names) => (names.length === 1 ? names[0] : names);
+
+// Users
+async function loadUsers() {
+  const response = await api("GET", "/api/admin/users");
+  if (!response.ok) {
+    showMessage(byId("users-status"), await errorText(response));
+    return;
+  }
+  const { users } = await response.json();
+  byId("user-list").replaceChildren(...users.map(userItem));
+}
+
+function userItem(user) {
+  const me = byId("users").dataset.me;
+  const item = element("li");
+  item.dataset.user = user.name;
+  const who = element("div", "who");
+  who.append(element("strong", "user-name", user.name), " ", element("span", `pill${user.admin ? " on" : ""}`, user.admin ? t("Admin") : t("Member")));
+  who.append(" ", element("span", "muted", languageName(user.language)));
+  if (user.name === me) who.append(" ", element("span", "muted", t("(you)")));
+  const actions = element("div", "user-actions");
+  actions.append(button(t("Reset password"), () => resetPassword(user.name)));
+  if (user.name !== me) actions.append(button(t("Remove"), () => removeUser(user.name), "danger"));
+  item.append(who, actions);
+  return item;
+}
+
+async function resetPassword(name) {
+  const password = prompt(tf("New password for {name} (at least 8 characters):", { name }));
+  if (password === null) return;
+  const response = await api("PUT", `/api/admin/users/${encodeURIComponent(name)}/password`, { password });
+  showMessage(byId("users-status"), response.ok ? tf("New password set for {name}.", { name }) : await errorText(response), !response.ok);
+}
+
+async function removeUser(name) {
+  if (!confirm(tf("Remove the account {name} and its favorites?", { name }))) return;
+  const response = await api("DELETE", `/api/admin/users/${encodeURIComponent(name)}`);
+  showMessage(byId("users-status"), response.ok ? tf("Removed {name}.", { name }) : await errorText(response), !response.ok);
+  loadUsers();
+}
+
+function setupAddUser() {
+  const form = byId("add-user");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const name = data.get("username");
+    const body = { username: name, password: data.get("password"), admin: data.get("admin") === "on" };
+    const response = await api("POST", "/api/admin/users", body);
+    const status = byId("add-user-status");
+    if (!response.ok) {
+      showMessage(status, await errorText(response));
+      return;
+    }
+    form.reset();
+    showMessage(status, tf("Added {name}.", { name }), false);
+    loadUsers();
+  });
+}
+
+// Settings: reading and writing one control
+function choicesFor(kind, setting) {
+  if (kind === "enum") return setting.schema.enum || [];
+  if (kind === "languages") return [...row("player.languages").value, ANY];
+  if (kind === "cameras") return page.cameras;
+  return [];
+}
+
+const choiceLabel = (kind, value) => (kind === "languages" ? languageName(value) : CHOICE_LABELS[value] ? t(CHOICE_LABELS[value]) : value);
+
+function writeControl(box, setting) {
+  const control = box.querySelector("[data-field]");
+  const kind = control.dataset.choices;
+  if (kind) {
+    const values = choicesFor(kind, setting);
+    const options = values.map((value) => [value, choiceLabel(kind, value)]);
+    if (kind === "cameras") options.push([OTHER, t("Other…")]);
+    else if (!values.includes(setting.value)) options.push([setting.value, setting.value]);
+    fillSelect(control, options);
+    const other = kind === "cameras" && !values.includes(setting.value);
+    control.value = other ? OTHER : setting.value;
+    if (kind === "cameras") showOther(box, other ? setting.value : "");
+  } else if (control.type === "checkbox") {
+    control.checked = Boolean(setting.value);
+  } else if (control.dataset.kind === "list") {
+    control.value = asNames(setting.value).join(", ");
+  } else {
+    control.value = setting.value;
+  }
+  if (control.type === "number") {
+    const schema = setting.schema;
+    const minimum = schema.minimum ?? schema.exclusiveMinimum;
+    if (minimum !== undefined) control.min = minimum;
+    if (schema.maximum !== undefined) control.max = schema.maximum;
+  }
+}
+
+function showOther(box, value) {
+  const other = box.querySelector(".other");
+  other.hidden = box.querySelector("[data-field]").value !== OTHER;
+  if (value !== undefined) other.querySelector("input").value = value;
+}
+
+function readControl(box) {
+  const control = box.querySelector("[data-field]");
+  if (control.type === "checkbox") return control.checked;
+  if (control.type === "number") return Number(control.value);
+  if (control.dataset.kind === "list") return splitNames(control.value.toLowerCase());
+  if (control.value === OTHER) return box.querySelector("[data-other]").value.trim();
+  return control.value;
+}
+
+// Settings: the playlist mapping grid (rows: moods; columns: any language, then each music language)
+function mappingLanguages(mapping) {
+  const tables = Object.keys(mapping).filter((key) => !page.emotions.includes(key));
+  return [ANY, ...new Set([...row("player.languages").value, ...tables])];
+}
+
+function mappedNames(mapping, emotion, language) {
+  return asNames(language === ANY ? mapping[emotion] : (mapping[language] || {})[emotion]);
+}
+
+function defaultNames(emotion, language, grid) {
+  if (language !== ANY) {
+    const anyCell = grid.querySelector(`input[data-emotion="${emotion}"][data-language="${ANY}"]`);
+    const names = anyCell ? splitNames(anyCell.value) : [];
+    if (names.length) return names;
+  }
+  return [STRATEGY_PLAYLISTS[row("player.strategy").value][emotion] || emotion];
+}
+
+function writeMapping(box, setting) {
+  const grid = box.querySelector("table");
+  const mapping = setting.value || {};
+  const languages = mappingLanguages(mapping);
+  const head = element("tr");
+  head.append(element("th", "", t("Mood")), ...languages.map((language) => element("th", "", language === ANY ? t("Any language") : languageName(language))));
+  const rows = page.emotions.map((emotion) => {
+    const line = element("tr", `mood-${emotion}`);
+    line.append(element("th", "mood-name", t(emotion)));
+    for (const language of languages) {
+      const cell = element("td");
+      cell.dataset.label = language === ANY ? t("Any language") : languageName(language);
+      const input = element("input");
+      input.dataset.emotion = emotion;
+      input.dataset.language = language;
+      input.setAttribute("list", "playlist-names");
+      input.setAttribute("autocomplete", "off");
+      input.setAttribute("aria-label", `${t(emotion)} × ${language === ANY ? t("Any language") : languageName(language)}`);
+      input.value = mappedNames(mapping, emotion, language).join(", ");
+      cell.append(input);
+      line.append(cell);
+    }
+    return line;
+  });
+  const thead = element("thead");
+  thead.append(head);
+  const tbody = element("tbody");
+  tbody.append(...rows);
+  grid.replaceChildren(thead, tbody);
+  updatePlaceholders(grid);
+}
+
+function updatePlaceholders(grid) {
+  grid.querySelectorAll("input[data-emotion]").forEach((input) => {
+    input.placeholder = defaultNames(input.dataset.emotion, input.dataset.language, grid).join(", ");
+  });
+}
+
+function readMapping(box) {
+  const mapping = {};
+  box.querySelectorAll("input[data-emotion]").forEach((input) => {
+    const names = splitNames(input.value);
+    if (!names.length) return;
+    const { emotion, language } = input.dataset;
+    if (language === ANY) mapping[emotion] = namesValue(names);
+    else (mapping[language] = mapping[language] || {})[emotion] = namesValue(names);
+  });
+  return mapping;
+}
+
+/** The mapping as the grid would save it: for comparing with what the grid holds now. */
+function canonicalMapping(mapping) {
+  const result = {};
+  for (const [key, value] of Object.entries(mapping || {})) {
+    if (page.emotions.includes(key)) result[key] = namesValue(asNames(value));
+    else result[key] = Object.fromEntries(Object.entries(value).map(([emotion, names]) => [emotion, namesValue(asNames(names))]));
+  }
+  return result;
+}
+
+// Settings: one setting, one group
+function writeSetting(box) {
+  const setting = row(box.dataset.key);
+  box.hidden = !setting;
+  if (!setting) return;
+  if (setting.key === "player.mapping") writeMapping(box, setting);
+  else writeControl(box, setting);
+  const locked = setting.source === "flag";
+  box.classList.toggle("locked", locked);
+  box.querySelectorAll("input, select").forEach((control) => (control.disabled = locked));
+  writeMeta(box, setting);
+}
+
+function writeMeta(box, setting) {
+  const meta = box.querySelector(".meta");
+  const marker = element("span", `source ${setting.source}`, t(SOURCE_LABELS[setting.source] || setting.source));
+  meta.replaceChildren(marker);
+  if (setting.source === "page") {
+    const reset = button(t("Reset"), () => resetSetting(box), "link reset");
+    reset.title = tf("Back to the config file's value: {value}", { value: JSON.stringify(setting.config_value) });
+    meta.append(" ", reset);
+  }
+}
+
+function readSetting(box) {
+  return box.dataset.key === "player.mapping" ? readMapping(box) : readControl(box);
+}
+
+function sameValue(key, value, current) {
+  return key === "player.mapping" ? stable(value) === stable(canonicalMapping(current)) : stable(value) === stable(current);
+}
+
+function writeGroup(form) {
+  form.querySelectorAll(".setting").forEach(writeSetting);
+  delete form.dataset.dirty;
+}
+
+/** Show new settings: the given group always, the others unless they hold unsaved changes. */
+function writeSettings(saved) {
+  settingForms().forEach((form) => {
+    if (form === saved || !form.dataset.dirty) writeGroup(form);
+  });
+  byId("playlist-names").replaceChildren(...page.playlists.map((name) => new Option(name)));
+}
+
+async function putSettings(changes, form) {
+  const status = form.querySelector(".status");
+  const response = await api("PUT", "/api/admin/settings", changes);
+  if (!response.ok) {
+    showMessage(status, await errorText(response));
+    return false;
+  }
+  page = await response.json();
+  writeSettings(form);
+  showMessage(status, t("Saved"), false);
+  return true;
+}
+
+async function saveGroup(form) {
+  const changes = {};
+  form.querySelectorAll(".setting").forEach((box) => {
+    const setting = row(box.dataset.key);
+    if (!setting || setting.source === "flag") return;
+    const value = readSetting(box);
+    if (!sameValue(setting.key, value, setting.value)) changes[setting.key] = value;
+  });
+  if (!Object.keys(changes).length) {
+    showMessage(form.querySelector(".status"), t("Nothing changed"), false);
+    return;
+  }
+  await putSettings(changes, form);
+}
+
+async function resetSetting(box) {
+  await putSettings({ [box.dataset.key]: null }, box.closest("form"));
+}
+
+async function loadSettings() {
+  const response = await api("GET", "/api/admin/settings");
+  if (!response.ok) {
+    showMessage(byId("settings-status"), await errorText(response));
+    return;
+  }
+  page = await response.json();
+  writeSettings(null);
+}
+
+function setupSettings() {
+  settingForms().forEach((form) => {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const save = form.querySelector("button[type=submit]");
+      save.disabled = true;
+      try {
+        await saveGroup(form);
+      } finally {
+        save.disabled = false;
+      }
+    });
+    form.addEventListener("input", () => {
+      form.dataset.dirty = "1";
+      form.querySelector(".status").hidden = true;
+    });
+  });
+  const grid = byId("mapping-grid");
+  grid.addEventListener("input", (event) => event.target.dataset.language === ANY && updatePlaceholders(grid));
+  const camera = document.querySelector('.setting[data-key="camera.source"]');
+  camera.querySelector("[data-field]").addEventListener("change", () => showOther(camera));
+}
+
+async function setupAdmin() {
+  setupLogout();
+  setupAddUser();
+  setupSettings();
+  const response = await api("GET", "/api/state");
+  if (response.ok) csrf = (await response.json()).csrf;
+  await Promise.all([loadUsers(), loadSettings()]);
+}
+
+if (byId("users")) setupAdmin();
