@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import itertools
+import json
 import random
 from pathlib import Path
 
+import mutagen.wave
 import pytest
+from mutagen.id3 import TIT2, TPE1
 
 from device.config import PlayerSettings
 from device.mood import Mood
 from device.player.dj import DJ, FadeOut, Pick
 from device.player.library import MusicLibrary, ShuffleQueue, Track
+from tests.test_daemon import tone
 
 
 def local_only(**settings: object) -> PlayerSettings:
@@ -210,3 +214,27 @@ def test_a_mood_override_replaces_requested_tracks_and_waits_for_nothing(tmp_pat
     dj.play_now([Track("/m/a.ogg", "a", "happy")], "a favorite")
     pick = dj.override(1.0, "happy")
     assert pick.track.playlist == "happy" and not dj.manual and dj.requested == []
+
+
+def test_tags_and_sidecars_name_tracks(tmp_path: Path) -> None:
+    folder = tmp_path / "happy"
+    folder.mkdir()
+    tagged = tone(folder / "track01.wav", seconds=2)
+    wav = mutagen.wave.WAVE(tagged)
+    wav.add_tags()
+    wav.tags.add(TIT2(encoding=3, text="Real Title"))
+    wav.tags.add(TPE1(encoding=3, text="Real Artist"))
+    wav.save()
+    tone(folder / "track02.wav", seconds=1)
+    (folder / "track02.json").write_text(json.dumps({"title": "From the sidecar", "language": "Hindi"}))
+    tone(folder / "track03.wav", seconds=1)
+    (folder / "track03.json").write_text("{broken")
+    library = MusicLibrary(tmp_path)
+    first, second, third = library.tracks("happy")
+    assert (first.title, first.artist, first.duration) == ("Real Title", "Real Artist", 2.0)
+    assert (second.title, second.language, second.duration) == ("From the sidecar", "hindi", 1.0)
+    assert third.title == "track03"  # a broken sidecar is skipped (with a warning), the file name will do
+    (folder / "track04.wav").write_bytes((folder / "track03.wav").read_bytes())
+    assert len(library.tracks("happy")) == 3  # until the next scan (the daemon rescans every minute)
+    library.scan()
+    assert len(library.tracks("happy")) == 4

@@ -11,6 +11,7 @@ import pytest
 from device.config import PlayerSettings
 from device.player.dj import DJ
 from device.player.library import MusicLibrary
+from device.player.offline_cache import OfflineCache, cache_key
 from device.player.sources import (
     Catalog,
     RemoteSources,
@@ -135,3 +136,20 @@ def test_a_failing_search_falls_back_to_the_local_music(tmp_path: Path, monkeypa
 
     assert os.environ["HTTPS_PROXY"] == "http://127.0.0.1:9"
     asyncio.run(scenario())
+
+
+def test_the_offline_cache_keeps_only_favorites_and_ignores_partial_files(tmp_path: Path) -> None:
+    liked, forgotten = "https://www.youtube.com/watch?v=a", "https://www.youtube.com/watch?v=b"
+    cache = OfflineCache(tmp_path, default_ytdl_path(), "bestaudio/best", max_bytes=0, track_max_bytes=1)
+    (tmp_path / f"{cache_key(liked)}.m4a.part").write_bytes(b"half")
+    assert cache.path_for(liked) is None  # an unfinished download does not count
+    (tmp_path / f"{cache_key(liked)}.m4a").write_bytes(b"whole")
+    (tmp_path / f"{cache_key(forgotten)}.webm").write_bytes(b"old")
+
+    async def scenario() -> None:
+        cache.want({liked})
+
+    asyncio.run(scenario())
+    assert cache.path_for(liked) == tmp_path / f"{cache_key(liked)}.m4a"
+    assert cache.path_for(forgotten) is None and not (tmp_path / f"{cache_key(forgotten)}.webm").exists()
+    assert (tmp_path / f"{cache_key(liked)}.m4a.part").exists()  # the same track's leftovers stay

@@ -166,8 +166,8 @@ def read_tags(path: Path) -> TrackTags:
     if media is not None:
         duration = getattr(media.info, "length", None)
         tags = media.tags or {}
-        title = first_tag(tags, "title")
-        artist = first_tag(tags, "artist")
+        title = first_tag(tags, "title", "TIT2", "\xa9nam")
+        artist = first_tag(tags, "artist", "TPE1", "\xa9ART")
     sidecar = path.with_suffix(".json")
     if sidecar.is_file():
         try:
@@ -183,12 +183,19 @@ def read_tags(path: Path) -> TrackTags:
     return TrackTags(title, artist, round(duration, 1) if duration else None, language)
 
 
-def first_tag(tags: Any, key: str) -> str | None:
-    try:
-        values = tags.get(key)
-    except Exception:  # some tag formats refuse unknown keys
-        return None
-    return str(values[0]).strip() or None if values else None
+def first_tag(tags: Any, *keys: str) -> str | None:
+    """The first non-empty value under any of ``keys`` (easy names, or raw ID3/MP4 frames such as TIT2)."""
+    for key in keys:
+        try:
+            value = tags.get(key)
+        except Exception:  # some tag formats refuse keys they do not know
+            continue
+        value = getattr(value, "text", value)  # an ID3 frame keeps its values in .text
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if value is not None and str(value).strip():
+            return str(value).strip()
+    return None
 
 
 def text_or(value: Any, default: str | None) -> str | None:
