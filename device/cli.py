@@ -71,12 +71,22 @@ def build_parser() -> argparse.ArgumentParser:
     config = commands.add_parser("config", help="inspect settings")
     config_commands = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
     config_commands.add_parser("keys", help="list every setting with its default")
-    config_commands.add_parser("show", help="print the effective settings as JSON")
+    config_commands.add_parser("show", help="print the effective settings as JSON (with the admin page's changes)")
+    check = config_commands.add_parser("check", help="check a config file without starting anything")
+    check.add_argument("file", type=Path, metavar="FILE")
+
+    doctor = commands.add_parser("doctor", help="check what the kiosk needs, and say how to fix what is missing")
+    doctor.add_argument("--json", action="store_true", help="one JSON object, for scripts")
+    doctor.add_argument("--offline", action="store_true", help="skip the checks that need the internet")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "doctor":
+        return command_doctor(args)
+    if args.command == "config" and args.config_command == "check":
+        return command_config_check(args.file)
     try:
         settings = load_settings(args.config or default_config_path(), log_level=args.log_level, **run_overrides(args))
         logging.basicConfig(
@@ -176,8 +186,48 @@ def command_config(args: argparse.Namespace, settings: Settings) -> int:
         for key, default, description in iter_setting_docs():
             print(f"{key:<28} default {default:<12} {description}")
         return 0
-    print(json.dumps(settings.model_dump(mode="json"), indent=2))
+    import asyncio
+
+    from device.page_settings import effective_settings, mask_secrets
+
+    effective, page_keys = asyncio.run(effective_settings(settings))
+    if page_keys:
+        print(f"moodkiosk: changed on the admin page (these win over the file): {', '.join(page_keys)}", file=sys.stderr)
+    print(json.dumps(mask_secrets(effective.model_dump(mode="json")), indent=2))
     return 0
+
+
+def command_config_check(path: Path) -> int:
+    """Check one file on its own (environment variables and flags do not count here)."""
+    import os
+
+    from device.config import ENV_PREFIX
+
+    saved = {name: os.environ.pop(name) for name in list(os.environ) if name.startswith(ENV_PREFIX)}
+    try:
+        load_settings(path)
+    except MoodkioskError as error:
+        print(f"moodkiosk: error: {error.describe()}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        os.environ.update(saved)
+    print(f"{path}: valid")
+    return 0
+
+
+def command_doctor(args: argparse.Namespace) -> int:
+    """Runs even when the settings are broken: that is one of the things it reports."""
+    from device.doctor import Doctor, checks_json, format_checks
+
+    path = args.config or default_config_path()
+    error = None
+    try:
+        settings = load_settings(path)
+    except MoodkioskError as problem:
+        error, settings = problem, Settings.model_construct()
+    checks = Doctor(settings, path, error, network=not args.offline).run()
+    print(json.dumps(checks_json(checks), indent=2) if args.json else format_checks(checks))
+    return 1 if any(check.status == "fail" for check in checks) else 0
 
 
 def command_run(args: argparse.Namespace, settings: Settings) -> int:

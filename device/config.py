@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from device.errors import ConfigError
+from device.faults import FAULTS_ENV
 from device.inference.labels import EMOTIONS
 
 DEFAULT_CONFIG_PATH = Path("/etc/moodkiosk/config.toml")
@@ -278,7 +279,7 @@ def unknown_environment_keys(environ: dict[str, str] | None = None) -> list[str]
     environ = dict(os.environ) if environ is None else environ
     unknown = []
     for name in sorted(environ):
-        if not name.upper().startswith(ENV_PREFIX):
+        if not name.upper().startswith(ENV_PREFIX) or name == FAULTS_ENV:
             continue
         *sections, key = name[len(ENV_PREFIX) :].lower().split("__")
         model = section_model(sections)

@@ -43,6 +43,7 @@ from device.player.sources import (
     is_remote,
     label,
 )
+from device.service import ServiceNotifier
 from device.state import KioskState
 from device.store import Store
 from web.accounts import Accounts
@@ -52,6 +53,7 @@ from web.security import load_or_create_secret
 log = logging.getLogger("moodkiosk")
 PURGE_EVERY_SECONDS = 3600
 LIBRARY_RESCAN_SECONDS = 60
+STATUS_SECONDS = 10.0
 NO_CAMERA = "no Pi camera or webcam found; pick one with --camera /dev/video0, usb:0, picamera2 or a video file"
 WARNING_EVENTS = {"track-error"}
 WARNING_CAMERA_STATES = {"offline", "stalled"}
@@ -93,6 +95,7 @@ class Kiosk:
         self.override: Mood | None = None  # a mood set by hand on the page, until _override_timer fires
         self._override_timer: asyncio.TimerHandle | None = None
         self._camera_lock = asyncio.Lock()
+        self.notifier = ServiceNotifier()
         self._running = False
 
     async def run(self) -> int:
@@ -114,8 +117,10 @@ class Kiosk:
             self.worker = self._start_perception(loop)
             self._running = True  # from now on a camera change on the page restarts perception
             await self._start_web()
-            chores = [loop.create_task(self._purge_periodically()), loop.create_task(self._tend_music())]
+            self.notifier.ready(self._status_line(None))
+            chores = [loop.create_task(c) for c in (self._purge_periodically(), self._tend_music(), self._keep_watch())]
             await self._stop.wait()
+            self.notifier.stopping()
             for chore in chores:
                 chore.cancel()
             await self._settle()
@@ -134,6 +139,7 @@ class Kiosk:
             await self.store.close()
             if events_file:
                 events_file.close()
+        self.notifier.close()
         log.info("stopped")
         return 0
 
@@ -530,6 +536,48 @@ class Kiosk:
         for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+    async def _keep_watch(self) -> None:
+        """STATUS= for systemctl status; WATCHDOG=1 only while this loop runs *and* frames are being analysed."""
+        watchdog = self.notifier.watchdog_seconds
+        interval = watchdog / 2 if watchdog else STATUS_SECONDS
+        counted, counted_at, withheld = self._analysed(), time.monotonic(), False
+        while True:
+            await asyncio.sleep(interval)
+            now, analysed = time.monotonic(), self._analysed()
+            fps = (analysed - counted) / (now - counted_at) if self.worker else None
+            counted, counted_at = analysed, now
+            self.notifier.status(self._status_line(fps))
+            if not watchdog:
+                continue
+            stuck_for = self._frame_loop_stuck_for(watchdog)
+            if stuck_for is None:
+                self.notifier.watchdog()
+                withheld = False
+            elif not withheld:
+                withheld = True
+                log.error("the frame analysis has made no progress for %.0f s; withholding the watchdog ping so "
+                          "systemd restarts the service", stuck_for)  # fmt: skip
+
+    def _analysed(self) -> int:
+        return self.worker.analysed if self.worker else 0
+
+    def _frame_loop_stuck_for(self, watchdog: float) -> float | None:
+        """How long the analysis loop has been silent, when that is longer than it may be (else None)."""
+        worker = self.worker
+        if worker is None or worker.finished:
+            return None  # no camera (none, paused, failed): nothing to wait for
+        silent = time.monotonic() - worker.last_progress_at
+        return silent if silent > max(watchdog, 4 * worker.period, 2.0) else None
+
+    def _status_line(self, fps: float | None) -> str:
+        mood = self.tracker.current
+        seen = f"{mood.emotion} ({mood.confidence:.0%})" if mood and mood.emotion else "idle" if mood else "no mood yet"
+        track = self.current_track
+        playing = f"playing {track.title}" if track else "nothing playing"
+        camera = self.view.camera.get("state", "")
+        frames = f"{fps:.1f} fps" if fps is not None and camera == "open" else f"camera {camera}"
+        return f"{seen}, {playing}, {frames}"
 
     async def _purge_periodically(self) -> None:
         while True:

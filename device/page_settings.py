@@ -119,3 +119,31 @@ def describe_settings(effective: Settings, base: Settings, page: dict[str, Any],
 
 def jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
+
+
+SECRET_WORDS = ("password", "secret", "token", "cookie", "key")
+
+
+def mask_secrets(value: Any, key: str = "") -> Any:
+    """A copy with the values of secret-looking keys replaced by "***" (for printing settings)."""
+    if isinstance(value, dict):
+        return {k: mask_secrets(v, k) for k, v in value.items()}
+    if value and any(word in key.lower() for word in SECRET_WORDS):
+        return "***"
+    return value
+
+
+async def effective_settings(settings: Settings) -> tuple[Settings, list[str]]:
+    """``settings`` with the admin page's stored changes applied, as the daemon would run (no flags here)."""
+    from device.store import Store
+
+    database = settings.storage.state_dir / "moodkiosk.db"
+    if not database.exists():
+        return settings, []
+    store = Store(database)
+    await store.open()
+    try:
+        values, _ = decode_stored(settings, await store.page_settings(), set())
+    finally:
+        await store.close()
+    return (with_values(settings, values) if values else settings), sorted(values)

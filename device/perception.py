@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from device.camera.source import CameraError, Frame, FrameSource
+from device.faults import fault, hang_forever
 from device.inference.analyzer import FrameAnalysis, FrameAnalyzer
 
 log = logging.getLogger("moodkiosk.camera")
@@ -67,6 +68,8 @@ class PerceptionWorker:
         self._generation = 0  # capture threads of older generations were abandoned
         self.last_progress_at = time.monotonic()  # for the watchdog: the analysis loop is alive
         self.analysed = 0
+        self.finished = False  # the source ended: the analysis loop stopped on purpose
+        self._hang_after = fault("hang-inference-after")
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
@@ -155,12 +158,15 @@ class PerceptionWorker:
                 if frame is None or sequence == analysed:
                     if self._ended:
                         self._status(CameraStatus("ended", f"{self.source} has no more frames"))
+                        self.finished = True
                         return
                     self._new_frame.wait(timeout=min(1.0, self.stall_seconds))
                     if self._reading and time.monotonic() - self._last_frame_at > self.stall_seconds:
                         self._reopen_stalled()
                     continue
             analysed = sequence
+            if self._hang_after is not None and self.analysed >= self._hang_after:
+                hang_forever()  # fault injection (tests): a wedged inference call
             analysis = self.analyzer.analyze(frame.rgb)
             self.analysed += 1
             self._loop.call_soon_threadsafe(self._on_analysis, frame.timestamp, analysis)

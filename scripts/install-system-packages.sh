@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Install the Debian / Raspberry Pi OS packages moodkiosk needs (only those missing).
-#   scripts/install-system-packages.sh          runtime: python3-venv, mpv, libmpv2
+#   scripts/install-system-packages.sh          runtime: python3-venv, mpv, libmpv2, GL libraries
 #   scripts/install-system-packages.sh --test   also what the tests need
 set -euo pipefail
 
-packages=(python3-venv python3-pip mpv libmpv2)
+# libgles2, libegl1, libgl1: MediaPipe's and OpenCV's wheels load them (a Lite image may lack them).
+packages=(python3-venv python3-pip mpv libmpv2 libgles2 libegl1 libgl1)
 if [[ "${1:-}" == "--test" ]]; then
     packages+=(chromium)  # the browser tests drive Debian's Chromium with Playwright
+    packages+=(systemd)   # systemd-analyze verify checks the unit file
 fi
 
 missing=()

@@ -14,12 +14,23 @@ INSTALL_HINT = "on Raspberry Pi OS: sudo apt install python3-picamera2, and crea
 
 
 def picamera2_module() -> Any | None:
-    """The picamera2 module, or None where it is not installed (any non-Pi machine)."""
+    """The picamera2 module, or None where it is not installed (any non-Pi machine) or does not import."""
     try:
         import picamera2
     except ImportError:
         return None
     return picamera2
+
+
+def picamera2_import_error() -> str | None:
+    """Why an installed picamera2 does not import (None: it imports, or it is simply not installed)."""
+    try:
+        import picamera2  # noqa: F401
+    except ModuleNotFoundError as error:
+        return None if error.name == "picamera2" else f"{type(error).__name__}: {error}"
+    except Exception as error:  # e.g. a C extension built for another numpy
+        return f"{type(error).__name__}: {error}"
+    return None
 
 
 def picamera2_cameras() -> list[dict[str, Any]]:

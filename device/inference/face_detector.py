@@ -59,9 +59,14 @@ class FaceDetector:
                 failure = None
         if failure is not None:
             detail = "; ".join(native_lines[-3:])
-            raise ModelError(
-                f"MediaPipe could not load the face model {model_path}: {failure} {detail}".strip(), "reinstall mediapipe"
+            missing_library = "cannot open shared object file" in f"{failure} {detail}"
+            hint = (
+                "a system library MediaPipe needs is missing: sudo apt install libgles2 libegl1 libgl1 "
+                "(scripts/install-system-packages.sh installs them)"
+                if missing_library
+                else "reinstall mediapipe (scripts/setup.sh)"
             )
+            raise ModelError(f"MediaPipe could not load the face model {model_path}: {failure} {detail}".strip(), hint)
         self._mp = mp
         self.min_size = min_size
         _open_detectors.add(self)

@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# Install moodkiosk as a service on Raspberry Pi OS or Debian (bookworm, trixie). Safe to run again:
+# it updates what is there and keeps your settings and state.
+#
+#   sudo scripts/install.sh                       install or update; enable and start the service
+#   sudo scripts/install.sh --no-start            install, but do not start the service now
+#   sudo scripts/install.sh --uninstall           remove the program and the service; keep
+#                                                 /etc/moodkiosk (settings) and /var/lib/moodkiosk (state)
+#   sudo scripts/install.sh --uninstall --purge   remove those and the moodkiosk user too
+#
+# Where things go: the program in /opt/moodkiosk (app/ and venv/), settings in
+# /etc/moodkiosk/config.toml, state (accounts, favorites, history, music/) in /var/lib/moodkiosk,
+# the unit in /etc/systemd/system/moodkiosk.service, and /usr/local/bin/moodkiosk runs the command
+# line as the service's user.
+set -euo pipefail
+
+PREFIX=/opt/moodkiosk
+SERVICE_USER=moodkiosk
+STATE_DIR=/var/lib/moodkiosk
+CONFIG_DIR=/etc/moodkiosk
+UNIT=/etc/systemd/system/moodkiosk.service
+COMMAND=/usr/local/bin/moodkiosk
+SOURCE="$(cd "$(dirname "$0")/.." && pwd)"
+
+action=install
+start=yes
+purge=no
+for argument in "$@"; do
+    case "$argument" in
+        --uninstall) action=uninstall ;;
+        --purge) purge=yes ;;
+        --no-start) start=no ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        *) echo "install.sh: unknown option $argument (see --help)" >&2; exit 2 ;;
+    esac
+done
+
+say() { printf '\033[1mmoodkiosk:\033[0m %s\n' "$*"; }
+if [[ $(id -u) -ne 0 ]]; then
+    echo "install.sh: run it as root: sudo $0 $*" >&2
+    exit 1
+fi
+systemd_running() { [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null; }
+
+uninstall() {
+    if systemd_running; then
+        systemctl disable --now moodkiosk.service 2>/dev/null || true
+    fi
+    rm -f "$UNIT" "$COMMAND"
+    systemd_running && systemctl daemon-reload
+    rm -rf "$PREFIX"
+    if [[ $purge == yes ]]; then
+        rm -rf "$CONFIG_DIR" "$STATE_DIR"
+        id "$SERVICE_USER" >/dev/null 2>&1 && userdel "$SERVICE_USER"
+        say "removed moodkiosk, its settings, its state and its user"
+    else
+        say "removed moodkiosk; kept $CONFIG_DIR and $STATE_DIR (add --purge to remove them too)"
+    fi
+}
+
+install_packages() {
+    # libgles2, libegl1, libgl1: MediaPipe's and OpenCV's wheels load them (a Lite image may lack them).
+    local packages=(python3 python3-venv python3-pip mpv libmpv2 libgles2 libegl1 libgl1 ca-certificates)
+    # The Pi camera's Python library comes from Raspberry Pi OS's apt, not pip.
+    if apt-cache policy python3-picamera2 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+        packages+=(python3-picamera2)
+    fi
+    local missing=()
+    for package in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    if ((${#missing[@]})); then
+        say "installing system packages: ${missing[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    fi
+}
+
+create_user() {
+    if ! id "$SERVICE_USER" >/dev/null 2>&1; then
+        useradd --system --user-group --home-dir "$STATE_DIR" --no-create-home --shell /usr/sbin/nologin "$SERVICE_USER"
+        say "created the system user $SERVICE_USER"
+    fi
+    # The camera, the sound devices and the display; a group this system lacks is skipped.
+    for group in video audio render; do
+        if getent group "$group" >/dev/null; then
+            usermod -a -G "$group" "$SERVICE_USER"
+        fi
+    done
+}
+
+install_program() {
+    say "installing the program into $PREFIX"
+    mkdir -p "$PREFIX/app"
+    if [[ "$SOURCE" != "$PREFIX/app" ]]; then
+        # A copy of this checkout without its own venv, caches and build output (models/ comes along).
+        tar -C "$SOURCE" --exclude=./.venv --exclude=./.venv-train --exclude=./.git --exclude=./build \
+            --exclude=__pycache__ --exclude=.pytest_cache --exclude=.ruff_cache -cf - . | tar -C "$PREFIX/app" -xf -
+    fi
+    # --system-site-packages: apt's python3-picamera2 imports in the venv.
+    [[ -x $PREFIX/venv/bin/python ]] || python3 -m venv --system-site-packages "$PREFIX/venv"
+    local stamp="$PREFIX/venv/.installed" wanted
+    wanted="$(sha256sum "$PREFIX/app/pyproject.toml" | cut -d' ' -f1)"
+    if [[ ! -f $stamp || "$(cat "$stamp")" != "$wanted" ]]; then
+        "$PREFIX/venv/bin/python" -m pip install --quiet --upgrade pip
+        "$PREFIX/venv/bin/python" -m pip install --quiet -e "$PREFIX/app"
+        echo "$wanted" > "$stamp"
+    fi
+    "$PREFIX/venv/bin/python" -m pip install --quiet --upgrade yt-dlp \
+        || say "could not update yt-dlp (offline?); keeping the one installed"
+    "$PREFIX/venv/bin/moodkiosk" models fetch
+}
+
+install_settings() {
+    install -d -m 0755 "$CONFIG_DIR"
+    if [[ -f $CONFIG_DIR/config.toml ]]; then
+        say "keeping your $CONFIG_DIR/config.toml"
+        "$PREFIX/venv/bin/moodkiosk" config check "$CONFIG_DIR/config.toml" \
+            || say "WARNING: $CONFIG_DIR/config.toml has problems (above); the service will not start until they are fixed"
+    else
+        install -m 0644 "$PREFIX/app/systemd/config.example.toml" "$CONFIG_DIR/config.toml"
+        say "wrote $CONFIG_DIR/config.toml (every setting explained, commented out)"
+    fi
+    install -d -o "$SERVICE_USER" -g "$SERVICE_USER" -m 0750 "$STATE_DIR"
+    install -d -o "$SERVICE_USER" -g "$SERVICE_USER" -m 0755 "$STATE_DIR/music"
+    cat > "$COMMAND" <<EOF
+#!/bin/sh
+# The moodkiosk command line, run as the service's user so its files stay the service's.
+if [ "\$(id -u)" -eq 0 ]; then
+    exec setpriv --reuid=$SERVICE_USER --regid=$SERVICE_USER --init-groups env HOME=$STATE_DIR $PREFIX/venv/bin/moodkiosk "\$@"
+fi
+exec $PREFIX/venv/bin/moodkiosk "\$@"
+EOF
+    chmod 0755 "$COMMAND"
+}
+
+install_service() {
+    sed "s|/opt/moodkiosk/venv/bin/moodkiosk|$PREFIX/venv/bin/moodkiosk|" "$PREFIX/app/systemd/moodkiosk.service" > "$UNIT"
+    chmod 0644 "$UNIT"
+    if ! systemd_running; then
+        say "systemd is not running here (a container or chroot?): installed $UNIT but did not enable or start it"
+        return
+    fi
+    systemctl daemon-reload
+    systemctl enable moodkiosk.service >/dev/null
+    if [[ $start == yes ]]; then
+        systemctl restart moodkiosk.service
+        say "service started: systemctl status moodkiosk; journalctl -u moodkiosk -f"
+    else
+        say "service enabled (starts at boot); start it now with: sudo systemctl start moodkiosk"
+    fi
+}
+
+summary() {
+    local port address
+    port="$("$COMMAND" config show 2>/dev/null | "$PREFIX/venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["web"]["port"])' || echo 8080)"
+    address="$( (hostname -I 2>/dev/null || true) | awk '{print $1}')"
+    cat <<EOF
+
+moodkiosk is installed.
+  web page:        http://${address:-<this machine>}:$port/
+  first admin:     sudo moodkiosk user add NAME --admin
+  music:           put folders named happy/, sad/, neutral/, ... into $STATE_DIR/music
+                   (or map moods to YouTube: see $PREFIX/app/README.md, "Music")
+  settings:        $CONFIG_DIR/config.toml, then: sudo systemctl restart moodkiosk
+  check it:        sudo moodkiosk doctor
+  uninstall:       sudo $PREFIX/app/scripts/install.sh --uninstall
+EOF
+}
+
+if [[ $action == uninstall ]]; then
+    uninstall
+    exit 0
+fi
+install_packages
+create_user
+install_program
+install_settings
+install_service
+summary
