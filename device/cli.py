@@ -236,7 +236,11 @@ def command_run(args: argparse.Namespace, settings: Settings) -> int:
     from device.daemon import Kiosk
 
     locked = {f"{section}.{key}" for section, values in run_overrides(args).items() for key in values}
-    return asyncio.run(Kiosk(settings, locked).run())
+
+    def reread() -> Settings:
+        return load_settings(args.config or default_config_path(), log_level=args.log_level, **run_overrides(args))
+
+    return asyncio.run(Kiosk(settings, locked, reread).run())
 
 
 if __name__ == "__main__":

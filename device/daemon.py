@@ -13,7 +13,7 @@ import json
 import logging
 import signal
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -28,7 +28,7 @@ from device.events import Event, EventBus, EventsFile, describe
 from device.inference.analyzer import FrameAnalysis, FrameAnalyzer
 from device.inference.labels import EMOTIONS
 from device.mood import Mood, MoodTracker
-from device.page_settings import check_keys, decode_stored, describe_settings, with_values
+from device.page_settings import check_keys, decode_stored, describe_settings, get_value, with_values
 from device.perception import CameraStatus, PerceptionWorker
 from device.player.dj import DJ, FadeOut, Pick
 from device.player.library import MusicLibrary, Track
@@ -54,14 +54,22 @@ log = logging.getLogger("moodkiosk")
 PURGE_EVERY_SECONDS = 3600
 LIBRARY_RESCAN_SECONDS = 60
 STATUS_SECONDS = 10.0
+# Settings a running kiosk reads only at start: a reload names them instead of applying them.
+RESTART_KEYS = (
+    "web.host", "web.port", "web.enabled", "storage.state_dir", "storage.events_file", "player.music_dir",
+    "player.audio_output", "player.video_output", "player.ytdl_path", "inference.face_model", "inference.emotion_model",
+    "inference.threads", "log_level",
+)  # fmt: skip
 NO_CAMERA = "no Pi camera or webcam found; pick one with --camera /dev/video0, usb:0, picamera2 or a video file"
 WARNING_EVENTS = {"track-error"}
 WARNING_CAMERA_STATES = {"offline", "stalled"}
 
 
 class Kiosk:
-    def __init__(self, settings: Settings, locked: set[str] | None = None) -> None:
+    def __init__(self, settings: Settings, locked: set[str] | None = None, reread: Callable[[], Settings] | None = None) -> None:
+        """``reread``: reads the settings again from the same file, environment and flags (SIGHUP)."""
         self.base_settings = settings  # defaults, file, environment and flags
+        self._reread = reread
         self.settings = settings  # and the admin page's changes on top
         self.locked = locked or set()  # dotted keys given as flags: the page cannot change them
         self.page_values: dict[str, Any] = {}
@@ -96,12 +104,14 @@ class Kiosk:
         self._override_timer: asyncio.TimerHandle | None = None
         self._camera_lock = asyncio.Lock()
         self.notifier = ServiceNotifier()
+        self.fps: float | None = None  # frames analysed per second, measured over the last status interval
         self._running = False
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self._stop.set)
+        loop.add_signal_handler(signal.SIGHUP, lambda: self._spawn(self.reload()))
         self.bus.subscribe(self._log_event)
         events_file = EventsFile(self.settings.storage.events_file) if self.settings.storage.events_file else None
         if events_file:
@@ -166,6 +176,7 @@ class Kiosk:
             "language": language,
             "detection": detection,
             "sources": sources,
+            "analysis": {"fps": None if self.fps is None else round(self.fps, 2), "frames": self._analysed()},
         }
 
     # Remote music: listings, health, favorites kept offline.
@@ -294,6 +305,25 @@ class Kiosk:
         self.page_values = values
         self.bus.publish("settings", keys=sorted(changes), by=by)
         await self._use_settings(settings)
+
+    async def reload(self) -> bool:
+        """Read the config file again (SIGHUP, `systemctl reload`): apply it, or keep the old settings if it is wrong."""
+        if self._reread is None:
+            return False
+        try:
+            base = self._reread()
+        except MoodkioskError as error:
+            log.error("config reload failed, keeping the settings in use: %s", error.describe())
+            return False
+        values, notes = decode_stored(base, {k: json.dumps(v) for k, v in self.page_values.items()}, self.locked)
+        for note in notes:
+            log.warning("%s", note)
+        settings = with_values(base, values) if values else base
+        later = [key for key in RESTART_KEYS if get_value(settings, key) != get_value(self.settings, key)]
+        self.base_settings, self.page_values = base, values
+        await self._use_settings(settings)
+        log.info("config reloaded" + (f"; these take effect at the next start: {', '.join(later)}" if later else ""))
+        return True
 
     async def _load_page_settings(self) -> None:
         values, notes = decode_stored(self.base_settings, await self.store.page_settings(), self.locked)
@@ -546,7 +576,7 @@ class Kiosk:
             await asyncio.sleep(interval)
             now, analysed = time.monotonic(), self._analysed()
             fps = (analysed - counted) / (now - counted_at) if self.worker else None
-            counted, counted_at = analysed, now
+            counted, counted_at, self.fps = analysed, now, fps
             self.notifier.status(self._status_line(fps))
             if not watchdog:
                 continue

@@ -50,7 +50,7 @@ def split_key(key: str) -> tuple[str, str]:
 
 def get_value(settings: Settings, key: str) -> Any:
     section, name = split_key(key)
-    return getattr(getattr(settings, section), name)
+    return getattr(getattr(settings, section), name) if name else getattr(settings, section)
 
 
 def with_values(base: Settings, values: dict[str, Any]) -> Settings:

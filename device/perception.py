@@ -77,11 +77,13 @@ class PerceptionWorker:
         self._spawn(self._analysis_loop, "moodkiosk-analysis")
 
     def stop(self, timeout: float = 3.0) -> None:
+        """Stop both loops; waits at most ``timeout`` in all (a thread stuck in a driver is left behind)."""
         self._stop.set()
         with self._new_frame:
             self._new_frame.notify_all()
+        deadline = time.monotonic() + timeout
         for thread in self._threads:
-            thread.join(timeout)
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def _spawn(self, target: Callable[..., None], name: str, *args: object) -> None:
         thread = threading.Thread(target=target, args=args, name=name, daemon=True)
@@ -107,9 +109,9 @@ class PerceptionWorker:
                 self._status(CameraStatus("offline", error.describe()))
                 self._stop.wait(self._retry_delay(failures))
                 continue
-            self._status(CameraStatus("open"))
             with self._new_frame:
                 self._reading, self._last_frame_at = True, time.monotonic()
+            announced = False  # "open" is said with the first frame: a camera that opens but gives none is not watching
             try:
                 while self._current(generation):
                     frame = source.read()
@@ -118,6 +120,9 @@ class PerceptionWorker:
                     if frame is None:
                         self._finish()
                         return
+                    if not announced:
+                        self._status(CameraStatus("open"))
+                        announced = True
                     failures = 0
                     with self._new_frame:
                         self._newest, self._sequence = frame, self._sequence + 1

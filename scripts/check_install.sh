@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SOURCE="$(pwd)"
 ROOT=${1:-$(mktemp -d /var/tmp/moodkiosk-bookworm.XXXXXX)}
+chmod 0755 "$ROOT"  # mktemp makes it 0700: the service user could not even reach /lib
 KEEP_ROOT=${1:+yes}
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 

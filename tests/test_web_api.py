@@ -36,10 +36,16 @@ class Daemon:
     """`moodkiosk run` in a child process with two accounts (asha, an admin, and ravi) and some music."""
 
     def __init__(
-        self, tmp_path: Path, camera: str = "none", extra: tuple[str, ...] = (), music: tuple[str, ...] = (), **env: str
+        self,
+        tmp_path: Path,
+        camera: str = "none",
+        extra: tuple[str, ...] = (),
+        music: tuple[str, ...] = (),
+        config: Path | None = None,
+        **env: str,
     ) -> None:
         """``music``: more tracks to make, as paths under the music folder (e.g. ``neutral/hindi/shant.wav``)."""
-        self.env = clean_env(MOODKIOSK_STORAGE__STATE_DIR=str(tmp_path / "state"), **env)
+        self.env = clean_env(**{"MOODKIOSK_STORAGE__STATE_DIR": str(tmp_path / "state"), **env})
         self.base = f"http://127.0.0.1:{self.env['MOODKIOSK_WEB__PORT']}"
         self.log = tmp_path / "daemon.log"
         self.music = tmp_path / "music"
@@ -53,9 +59,10 @@ class Daemon:
                 )
                 assert created.returncode == 0, created.stderr
         camera_flag = () if "MOODKIOSK_CAMERA__SOURCE" in env else ("--camera", camera)
+        config_flag = ("--config", str(config)) if config else ()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "device", "run", *camera_flag, "--audio-output", "null", "--video-output", "null",
-             "--music-dir", str(self.music), *extra],
+            [sys.executable, "-m", "device", *config_flag, "run", *camera_flag,
+             "--audio-output", "null", "--video-output", "null", "--music-dir", str(self.music), *extra],
             cwd=REPO, env=self.env, stderr=self.log.open("w"),  # a file: a pipe nobody reads could fill and block it
         )  # fmt: skip
         deadline = time.monotonic() + 60

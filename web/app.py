@@ -144,10 +144,11 @@ async def set_volume(request: web.Request) -> web.Response:
 
 
 def favorite_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError:
-        raise json_error(web.HTTPNotFound, "no such favorite") from None
+    """The path's favorite id; anything that cannot be one (text, huge numbers) is simply not found."""
+    text = request.match_info["id"]
+    if not (text.isascii() and text.isdigit() and 0 < len(text) <= 18):
+        raise json_error(web.HTTPNotFound, "no such favorite")
+    return int(text)
 
 
 async def list_favorites(request: web.Request) -> web.Response:

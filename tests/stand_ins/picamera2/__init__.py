@@ -2,11 +2,17 @@
 
 The real module needs libcamera and a Pi camera. This one serves a real photo (scikit-image's
 astronaut) in the layout picamera2 gives for "RGB888": B, G, R bytes per pixel. Tests put its
-folder on sys.path and steer it through the class attributes.
+folder on sys.path and steer it through the class attributes, or, for a daemon in another
+process, through the file named by $PICAMERA2_STAND_IN_MODE, holding one word:
+``ok``, ``gone`` (unplugged: no camera listed, opening fails), ``error`` (every capture raises),
+``stall`` (a capture never returns), ``black`` (black frames) or ``noise`` (corrupt frames).
 """
 
 from __future__ import annotations
 
+import os
+import threading
+from pathlib import Path
 from typing import Any, ClassVar
 
 import cv2
@@ -23,10 +29,10 @@ class Picamera2:
 
     @staticmethod
     def global_camera_info() -> list[dict[str, Any]]:
-        return list(Picamera2.cameras)
+        return [] if mode() == "gone" else list(Picamera2.cameras)
 
     def __init__(self, camera_num: int = 0) -> None:
-        if camera_num >= len(Picamera2.cameras):
+        if camera_num >= len(Picamera2.global_camera_info()):
             raise IndexError("list index out of range")  # what the real one raises
         self.camera_num = camera_num
         self.config: dict[str, Any] | None = None
@@ -52,9 +58,18 @@ class Picamera2:
             raise RuntimeError("Camera is not running")
         if Picamera2.fail_after is not None and self.captured >= Picamera2.fail_after:
             raise RuntimeError("Camera frontend has timed out!")
+        current = mode()
+        if current in {"error", "gone"}:
+            raise RuntimeError("Camera frontend has timed out!")
+        if current == "stall":
+            threading.Event().wait()  # a driver that never answers
         self.captured += 1
         assert self.config is not None
         width, height = self.config[name]["size"]
+        if current == "black":
+            return np.zeros((height, width, 3), np.uint8)
+        if current == "noise":
+            return np.random.default_rng(self.captured).integers(0, 256, (height, width, 3), dtype=np.uint8)
         rgb = cv2.resize(skimage.data.astronaut(), (width, height), interpolation=cv2.INTER_AREA)
         return np.ascontiguousarray(rgb[:, :, ::-1])  # RGB888 is B, G, R in memory
 
@@ -63,3 +78,12 @@ class Picamera2:
 
     def close(self) -> None:
         self.closed = True
+
+
+def mode() -> str:
+    """The behaviour a test asked for in $PICAMERA2_STAND_IN_MODE's file ("ok" when there is none)."""
+    path = os.environ.get("PICAMERA2_STAND_IN_MODE")
+    try:
+        return Path(path).read_text().strip() if path else "ok"
+    except OSError:
+        return "ok"

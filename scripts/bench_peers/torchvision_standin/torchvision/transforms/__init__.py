@@ -1,0 +1,3 @@
+from torchvision.transforms import functional
+
+__all__ = ["functional"]
