@@ -104,10 +104,10 @@ def test_the_unit_file_is_clean_for_systemd_analyze(tmp_path: Path) -> None:
     # Verified as installed: in a root holding the program's path (install.sh puts the venv there) and the
     # system's own units, so systemd-analyze checks everything else without an installation on this machine.
     root = tmp_path / "root"
-    program = root / "opt/moodkiosk/venv/bin/moodkiosk"
-    program.parent.mkdir(parents=True)
-    program.write_text("#!/bin/sh\n")
-    program.chmod(0o755)
+    for program in (root / "opt/moodkiosk/venv/bin/moodkiosk", root / "bin/kill"):  # ExecStart, ExecReload
+        program.parent.mkdir(parents=True, exist_ok=True)
+        program.write_text("#!/bin/sh\n")
+        program.chmod(0o755)
     (root / "etc/systemd/system").mkdir(parents=True)
     shutil.copy(REPO / "systemd" / "moodkiosk.service", root / "etc/systemd/system")
     shutil.copytree(Path("/lib/systemd/system"), root / "usr/lib/systemd/system", symlinks=True)
