@@ -78,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = commands.add_parser("doctor", help="check what the kiosk needs, and say how to fix what is missing")
     doctor.add_argument("--json", action="store_true", help="one JSON object, for scripts")
     doctor.add_argument("--offline", action="store_true", help="skip the checks that need the internet")
+
+    bench = commands.add_parser("bench", help="benchmarks against the peers (fer, deepface): runs scripts/bench.py")
+    bench.add_argument("--setup-peers", action="store_true", help="create the peers' venvs in build/peers first (pip)")
+    bench.add_argument("--out", type=Path, metavar="DIR", help="where report.md, results.json and the plots go")
+    bench.add_argument("--quick", action="store_true", help="a smoke test: few frames, short runs")
     return parser
 
 
@@ -85,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "doctor":
         return command_doctor(args)
+    if args.command == "bench":
+        return command_bench(args)
     if args.command == "config" and args.config_command == "check":
         return command_config_check(args.file)
     try:
@@ -230,8 +237,24 @@ def command_doctor(args: argparse.Namespace) -> int:
     return 1 if any(check.status == "fail" for check in checks) else 0
 
 
+def command_bench(args: argparse.Namespace) -> int:
+    """scripts/bench.py of this source checkout, run with this Python (it uses the default settings)."""
+    import subprocess
+
+    script = Path(__file__).resolve().parent.parent / "scripts/bench.py"
+    if not script.is_file():
+        print(f"moodkiosk: error: {script} not found\n  fix: run the benchmarks from a source checkout", file=sys.stderr)
+        return EXIT_USAGE
+    flags = ["--setup-peers"] * args.setup_peers + ["--quick"] * args.quick + (["--out", str(args.out)] if args.out else [])
+    return subprocess.call([sys.executable, str(script), *flags])
+
+
 def command_run(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
+
+    from device.memory import limit_malloc_arenas
+
+    limit_malloc_arenas()  # before the daemon's threads start: a flat RSS over months
 
     from device.daemon import Kiosk
 

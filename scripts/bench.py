@@ -37,7 +37,9 @@ from bench_peers.measure import ONE_THREAD_ENV  # noqa: E402
 
 RUNNER = ROOT / "scripts/bench_peers/runner.py"
 PEERS_DIR = ROOT / "build/peers"
+DEEPFACE_HOME = PEERS_DIR / "deepface-home"  # deepface keeps its weights in $DEEPFACE_HOME/.deepface/weights
 PIPELINES = ("moodkiosk", "fer-haar", "fer-mtcnn", "deepface")
+STARTUP_TIMEOUT, FULL_TIMEOUT = 300, 3600  # seconds
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -52,14 +54,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-load", type=float, default=0.7, help="wait until the 1-minute load average is below this")
     parser.add_argument("--wait-minutes", type=float, default=20.0, help="... for at most this long (then run anyway)")
     parser.add_argument("--no-daemon", action="store_true", help="skip the runs of the moodkiosk daemon itself")
-    parser.add_argument("--quick", action="store_true", help="a smoke test: few frames and photos, short runs, no daemon")
+    parser.add_argument("--quick", action="store_true", help="a smoke test: few frames and photos, short runs, no daemon or wait")
+    parser.add_argument("--from-results", type=Path, metavar="FILE", help="measure nothing: redraw the report of a results.json")
     args = parser.parse_args(argv)
     args.pipelines = [name for name in args.pipelines.split(",") if name]
     unknown = sorted(set(args.pipelines) - set(PIPELINES))
     if unknown:
         parser.error(f"unknown pipeline(s): {', '.join(unknown)}")
     if args.quick:
-        args.frames, args.photos, args.startups, args.no_daemon = 30, 60, 1, True
+        args.frames, args.photos, args.startups, args.no_daemon, args.wait_minutes = 30, 60, 1, True, 0.0
     args.stream_seconds, args.paced_seconds = (4.0, 3.0) if args.quick else (20.0, 12.0)
     return args
 
@@ -103,6 +106,9 @@ def prepare_peers(wanted: list[str], set_up: bool) -> dict[str, Any]:
             print(f"bench: setting up {peer.name} in {entry['venv']} (pip; a few minutes)", file=sys.stderr)
             entry["setup"] = venvs.set_up(PEERS_DIR, peer)
         entry["ready"] = venvs.is_ready(PEERS_DIR, peer)
+        entry["venv_mb"] = venvs.size_mb(venvs.venv_dir(PEERS_DIR, peer))
+        if peer.name == "deepface":
+            entry["weights_linked_from_home"] = venvs.link_deepface_weights(DEEPFACE_HOME)
         status[peer.name] = entry
     return status
 
@@ -115,13 +121,14 @@ def python_for(pipeline: str) -> Path | None:
 
 
 def runner_env() -> dict[str, str]:
+    """This environment without moodkiosk's settings, with one thread asked of every library."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOODKIOSK_")}
-    home = PEERS_DIR / "deepface-home"
-    return env | ONE_THREAD_ENV | {"TF_CPP_MIN_LOG_LEVEL": "2", "DEEPFACE_HOME": str(home), "PYTHONDONTWRITEBYTECODE": "1"}
+    quiet = {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONDONTWRITEBYTECODE": "1"}
+    return env | ONE_THREAD_ENV | quiet | {"DEEPFACE_HOME": str(DEEPFACE_HOME)}
 
 
 def run_runner(python: Path, pipeline: str, work: Path, args: argparse.Namespace, mode: str) -> dict[str, Any]:
-    """One runner process; its JSON (or why it produced none)."""
+    """One runner process; its JSON (or why it produced none). A start-up may take 5 minutes, a full run an hour."""
     result = work / f"{pipeline}-{mode}.json"
     result.unlink(missing_ok=True)
     command = [
@@ -129,11 +136,12 @@ def run_runner(python: Path, pipeline: str, work: Path, args: argparse.Namespace
         "--core", str(args.core), "--frames", str(args.frames), "--video", str(args.video),
         "--stream-seconds", str(args.stream_seconds), "--paced-seconds", str(args.paced_seconds),
     ]  # fmt: skip
+    limit = STARTUP_TIMEOUT if mode == "startup" else FULL_TIMEOUT
     with (work / f"{pipeline}.log").open("a") as log:
         try:
-            subprocess.run(command, env=runner_env(), stdout=log, stderr=log, timeout=3600, check=False)
+            subprocess.run(command, env=runner_env(), stdout=log, stderr=log, timeout=limit, check=False)
         except subprocess.TimeoutExpired:
-            return {"error": "the runner took more than an hour"}
+            return {"error": f"TimeoutExpired: the {mode} run took more than {limit} s (a download that hangs?)"}
     if not result.exists():
         return {"error": f"the runner wrote no result; see {work / f'{pipeline}.log'}"}
     return json.loads(result.read_text())
@@ -151,7 +159,9 @@ def measure(pipeline: str, work: Path, args: argparse.Namespace) -> dict[str, An
     if python is None:
         return {"error": "its venv is not set up: run scripts/bench.py --setup-peers"}
     print(f"bench: {pipeline}", file=sys.stderr)
-    run_runner(python, pipeline, work, args, "startup")
+    first = run_runner(python, pipeline, work, args, "startup")
+    if "error" in first:
+        return first  # it cannot start here: the reason, and how far it got
     startups = [run_runner(python, pipeline, work, args, "startup") for _ in range(args.startups)]
     result = run_runner(python, pipeline, work, args, "full")
     result["startup"] = startup_medians(startups) if "error" not in result else result.get("startup", {})
@@ -165,9 +175,9 @@ def score_photos(predictions: list[int], truth: np.ndarray) -> dict[str, Any]:
     right = predicted == truth
     return {
         "n": len(predicted),
-        "face_found": round(float(found.mean()), 4),
-        "accuracy": round(float(right.mean()), 4),
-        "accuracy_where_found": round(float(right[found].mean()), 4) if found.any() else None,
+        "face_found": round(float(found.mean()), 6),
+        "accuracy": round(float(right.mean()), 6),
+        "accuracy_where_found": round(float(right[found].mean()), 6) if found.any() else None,
     }
 
 
@@ -209,6 +219,10 @@ def daemon_runs(work: Path, video: Path) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.from_results:
+        args.out.mkdir(parents=True, exist_ok=True)
+        report.write(json.loads(args.from_results.read_text()), args.out)
+        return 0
     command = "scripts/bench.py " + shlex.join(argv if argv is not None else sys.argv[1:])
     peers = prepare_peers(args.pipelines, args.setup_peers)
     load = wait_for_quiet(args.max_load, args.wait_minutes)

@@ -32,15 +32,11 @@ def stats(samples_ms: Sequence[float]) -> dict[str, float]:
     }
 
 
-def time_calls(call: Callable[[Any], object], items: Sequence[Any], count: int) -> dict[str, float]:
-    """Call ``call`` on ``items`` in turn (cycling) ``count`` times; statistics of the calls."""
-    samples = []
-    for i in range(count):
-        item = items[i % len(items)]
-        started = time.perf_counter()
-        call(item)
-        samples.append((time.perf_counter() - started) * 1000)
-    return stats(samples)
+def timed_ms(call: Callable[[Any], object], item: Any) -> float:
+    """Milliseconds ``call(item)`` takes."""
+    started = time.perf_counter()
+    call(item)
+    return (time.perf_counter() - started) * 1000
 
 
 def cpu_seconds() -> float:

@@ -182,7 +182,8 @@ class Fer(Pipeline):
     def info(self) -> dict[str, Any]:
         packages = ("fer", "tensorflow-cpu", "tensorflow", "opencv-contrib-python", "numpy")
         found = versions(*packages, *(("torch", "facenet-pytorch", "torchvision") if self.mtcnn else ()))
-        info: dict[str, Any] = {"versions": found, "models": "fer/data/emotion_model_quantized.tflite (64x64)"}
+        model = "fer/data/emotion_model_quantized.tflite (64x64; int8 weights, float32 activations)"
+        info: dict[str, Any] = {"versions": found, "models": model}
         if self.mtcnn:
             import torchvision
 

@@ -30,6 +30,12 @@ def ms(stage: dict[str, Any] | None, keys: tuple[str, ...] = ("median_ms",)) -> 
     return " / ".join(f"{stage[key]:.2f}" if stage[key] < 10 else f"{stage[key]:.1f}" for key in keys)
 
 
+def versus(ours: dict[str, Any], peer: dict[str, Any]) -> str:
+    """ "69.4 % vs 65.4 %, +4.0 points" from two dicts holding ``accuracy``."""
+    points = 100 * (ours["accuracy"] - peer["accuracy"])
+    return f"{pct(ours['accuracy'])} vs {pct(peer['accuracy'])}, {points:+.1f} points"
+
+
 def times(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}x"
 
@@ -79,15 +85,21 @@ def ratio_lines(results: dict[str, Any]) -> list[str]:
             f"(median end to end {ms(peer['stages']['end_to_end'])} ms vs {ms(ours['stages']['end_to_end'])} ms) and uses "
             f"**{times(ratio['peak_rss_peer_over_ours'])}** its peak memory ({peer['peak_rss_mb']:.0f} MB vs "
             f"{ours['peak_rss_mb']:.0f} MB). moodkiosk's accuracy is **{times(ratio['classifier_accuracy_ours_over_peer'])}** "
-            f"fer's for the classifier on val.npz ({pct(ours['classifier']['val']['accuracy'])} vs "
-            f"{pct(peer['classifier']['val']['accuracy'])}) and **{times(ratio['pipeline_accuracy_ours_over_peer'])}** for "
-            f"the whole pipeline on the face photos ({pct(ours['photos']['accuracy'])} vs {pct(peer['photos']['accuracy'])})."
+            f"fer's for the classifier on val.npz ({versus(ours['classifier']['val'], peer['classifier']['val'])}) and "
+            f"**{times(ratio['pipeline_accuracy_ours_over_peer'])}** for the whole pipeline on the face photos "
+            f"({versus(ours['photos'], peer['photos'])})."
         )
     for name, r in results["pipelines"].items():
         if "error" in r:
-            reason = r["error"].splitlines()[0] if "venv" in r["error"] else " / ".join(r["error"].splitlines()[:2])
-            lines.append(f"- **{LABELS[name]}**: not measured: {reason}")
+            lines.append(f"- **{LABELS[name]}**: not measured: {short_error(r['error'])} (details below)")
     return lines
+
+
+def short_error(error: str) -> str:
+    """The outermost error's first sentence and, when there is one, the innermost cause."""
+    lines = error.splitlines()
+    first = lines[0].split(". ")[0]
+    return first if len(lines) == 1 else f"{first}; innermost cause: {lines[-1]}"
 
 
 def daemon_lines(results: dict[str, Any]) -> list[str]:
@@ -96,8 +108,8 @@ def daemon_lines(results: dict[str, Any]) -> list[str]:
         return ["Not run (`--no-daemon` or `--quick`)."]
     default, top = d["default_rate"], d["max_rate"]
     return [
-        "`moodkiosk run` on a video (real mpv, null audio and video outputs, the web page on at the default rate),"
-        " not pinned to a core, as it runs on a kiosk:",
+        "`moodkiosk run` on a video (real mpv with null audio and video outputs; the web page on at the default rate,"
+        " off at the highest), not pinned to a core, as it runs on a kiosk:",
         "",
         "| analysis rate | frames analysed per second | CPU (% of one core) | RSS median / peak (MB) | threads |",
         "|---|---|---|---|---|",
@@ -126,9 +138,13 @@ def readings_lines(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def legend_below(ax: Any) -> None:
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=3, frameon=False)
+
+
 def latency_plot(results: dict[str, Any], path: Path) -> None:
     columns = ran(results)
-    fig, ax = plt.subplots(figsize=(7.5, 3.6), dpi=DPI)
+    fig, ax = plt.subplots(figsize=(7.5, 4.0), dpi=DPI)
     width = 0.8 / len(STAGES)
     for i, (stage, title) in enumerate(STAGES.items()):
         medians = [r["stages"].get(stage, {}).get("median_ms", 0) for r in columns.values()]
@@ -141,7 +157,7 @@ def latency_plot(results: dict[str, Any], path: Path) -> None:
     ax.set_xscale("log")
     ax.set_xlabel("milliseconds, median (line: p95), log scale")
     ax.set_title("Per-stage latency, one core, same frames")
-    ax.legend(fontsize=8, loc="lower right")
+    legend_below(ax)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -150,7 +166,7 @@ def latency_plot(results: dict[str, Any], path: Path) -> None:
 def memory_plot(results: dict[str, Any], path: Path) -> None:
     columns = ran(results)
     names = [LABELS[n] for n in columns]
-    fig, ax = plt.subplots(figsize=(7.5, 3.2), dpi=DPI)
+    fig, ax = plt.subplots(figsize=(7.5, 3.6), dpi=DPI)
     peak = [r["peak_rss_mb"] for r in columns.values()]
     loaded = [r["rss_after_load_mb"] for r in columns.values()]
     base = [r["rss_baseline_mb"] for r in columns.values()]
@@ -162,7 +178,7 @@ def memory_plot(results: dict[str, Any], path: Path) -> None:
     ax.invert_yaxis()
     ax.set_xlabel("resident memory (MB)")
     ax.set_title("Memory of each pipeline's process")
-    ax.legend(fontsize=8, loc="lower right")
+    legend_below(ax)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -175,7 +191,7 @@ def accuracy_plot(results: dict[str, Any], path: Path) -> None:
         "face photos: face found": [r["photos"]["face_found"] for r in columns.values()],
         "face photos: emotion right": [r["photos"]["accuracy"] for r in columns.values()],
     }
-    fig, ax = plt.subplots(figsize=(7.5, 3.2), dpi=DPI)
+    fig, ax = plt.subplots(figsize=(7.5, 3.6), dpi=DPI)
     width = 0.8 / len(series)
     for i, (title, values) in enumerate(series.items()):
         positions = [k + (i - 1) * width for k in range(len(columns))]
@@ -185,7 +201,7 @@ def accuracy_plot(results: dict[str, Any], path: Path) -> None:
     ax.set_ylim(0, 110)
     ax.set_ylabel("%")
     ax.set_title("Accuracy on FER-2013 PublicTest")
-    ax.legend(fontsize=8, loc="upper right", ncols=3)
+    legend_below(ax)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -200,7 +216,7 @@ def header_lines(results: dict[str, Any]) -> list[str]:
         f"Generated {results['generated']} by `{results['command']}` ({results['seconds']} s). Every figure below comes"
         " from that one run; nothing is copied from elsewhere.",
         "",
-        f"- **Machine:** {m['arch']}, {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, no GPU; {m['os']};"
+        f"- **Machine:** {m['arch']}, {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, CPU only; {m['os']};"
         f" Python {m['python']}.",
         f"- **Load average** (1, 5, 15 min): {' '.join(map(str, load['start']))} at the start{waited};"
         f" {' '.join(map(str, load['end']))} at the end.",
@@ -209,12 +225,12 @@ def header_lines(results: dict[str, Any]) -> list[str]:
         " `torch.set_num_threads(1)` for MTCNN, and " + ", ".join(f"`{k}=1`" for k in s["thread_env"]) + " in the"
         " environment. fer's TFLite interpreter takes no thread setting through fer's API; the pinning holds it to one core.",
         f"- **Repetitions:** {s['frames_per_stage']} timed calls per stage and pipeline (after a warm-up pass);"
-        f" import and load: the median of {s['startups']} fresh processes (after one untimed run that warms the disk cache).",
+        f" import and load: the median of {s['startups']} fresh process(es) (after one untimed run that warms the disk cache).",
     ]
 
 
 def method_lines(results: dict[str, Any]) -> list[str]:
-    i = results["inputs"]
+    i, s = results["inputs"], results["settings"]
     return [
         "## What was measured, on what",
         "",
@@ -228,8 +244,8 @@ def method_lines(results: dict[str, Any]) -> list[str]:
         "- **End to end:** `FrameAnalyzer.analyze(frame)`; `FER.detect_emotions(frame)`; `DeepFace.analyze(frame,"
         " actions=('emotion',))`.",
         f"- **Frames per second, one core:** every frame of `{i['rate_video']}` decoded with OpenCV and analysed, as fast"
-        " as the pinned core allows, for up to 20 s. **CPU at 4 frames/s:** one frame analysed every 0.25 s (the"
-        " kiosk's default rate) for 12 s; CPU time of the process over wall time.",
+        f" as the pinned core allows, for up to {s['sustained_seconds']:.0f} s. **CPU at 4 frames/s:** one frame analysed"
+        f" every 0.25 s (the kiosk's default rate) for {s['paced_seconds']:.0f} s; CPU time of the process over wall time.",
         "- **Memory:** resident set of the runner process (`VmRSS`; peak = `VmHWM` after the latency, rate and CPU"
         " phases, before the accuracy phases). The baseline (Python, NumPy and the frames) is the same for all.",
         f"- **Classifier accuracy:** FER-2013 PublicTest, `{i['val']['path']}`, {i['val']['n']} faces of 48x48, scored"
@@ -240,11 +256,25 @@ def method_lines(results: dict[str, Any]) -> list[str]:
         " (192 px) and centred on a 384x384 canvas of its mean grey. Right = a face was found and the largest face's"
         " emotion is the label; a photo without a face found counts as wrong.",
         "- **Caveats:** moodkiosk's model was selected (best epoch) and its crop calibrated on this PublicTest file,"
-        " which favours it here (the held-out PrivateTest split is not available); 280 PublicTest images also appear"
-        " in FER-2013 Training, which both models were trained on. The photos are FER faces on grey canvases, not"
-        " scenes. fer with MTCNN passes the BGR frame it is given to facenet-pytorch's MTCNN, which expects RGB"
-        " (fer's code, run unmodified).",
+        " which favours it here (the held-out PrivateTest split is not available), and 280 PublicTest images also"
+        " appear in FER-2013 Training, its training set. fer's model was trained on FER-2013 too (fer credits"
+        " oarriaga/face_classification); which rows it was trained and selected on is not stated in the fer package."
+        " The photos are FER faces on grey canvases, not scenes. fer with MTCNN passes the BGR frame it is given to"
+        " facenet-pytorch's MTCNN, which expects RGB (fer's code, run unmodified).",
     ]
+
+
+def versions_lines(results: dict[str, Any]) -> list[str]:
+    """What ran: each pipeline's package versions, models and detector."""
+    lines = ["## What ran", ""]
+    for name, r in ran(results).items():
+        info = r.get("info", {})
+        packages = ", ".join(f"{package} {version}" for package, version in info.get("versions", {}).items())
+        parts = [packages, info.get("models", ""), info.get("detector", "")]
+        if info.get("torchvision_standin"):
+            parts.append("torchvision: the NumPy stand-in described below")
+        lines.append(f"- **{LABELS[name]}**: " + "; ".join(part for part in parts if part) + ".")
+    return lines
 
 
 def peer_lines(results: dict[str, Any]) -> list[str]:
@@ -253,7 +283,7 @@ def peer_lines(results: dict[str, Any]) -> list[str]:
     for name, peer in peers.items():
         if not isinstance(peer, dict):
             continue
-        lines.append(f"- **{name}** (`{peer['venv']}`): " + " ".join(peer["notes"]))
+        lines.append(f"- **{name}** (`{peer['venv']}`, {peer['venv_mb'] / 1024:.1f} GB): " + " ".join(peer["notes"]))
         standin = any(
             r.get("info", {}).get("torchvision_standin") for n, r in results["pipelines"].items() if n.startswith("fer")
         )
@@ -275,9 +305,9 @@ def reproduce_lines(results: dict[str, Any]) -> list[str]:
         "# or: .venv/bin/python scripts/bench.py --setup-peers --out docs/benchmarks   (--help for the options)",
         "```",
         "",
-        "The first `--setup-peers` creates `build/peers/fer-venv` and `build/peers/deepface-venv` with pip (about 2 GB,"
-        " mostly TensorFlow and PyTorch). On a Raspberry Pi the same command runs; a peer that does not install there"
-        " is reported as not set up, with pip's last lines, and the rest is measured.",
+        "The first `--setup-peers` creates `build/peers/fer-venv` and `build/peers/deepface-venv` with pip (sizes above;"
+        " the fer venv holds TensorFlow and PyTorch). On a Raspberry Pi the same command runs; a peer that does not"
+        " install there is reported as not set up (pip's log is in build/peers/), and the rest is measured.",
     ]
 
 
@@ -293,7 +323,7 @@ def write(results: dict[str, Any], out: Path) -> None:
         lines += ["", "![per-stage latency](latency.png)", "", "![memory](memory.png)", "", "![accuracy](accuracy.png)"]
         lines += ["", "## What each pipeline reads in the photos", "", *readings_lines(results)]
     lines += ["", "## The moodkiosk daemon", "", *daemon_lines(results)]
-    lines += ["", *method_lines(results), "", *peer_lines(results), "", *reproduce_lines(results)]
+    lines += ["", *method_lines(results), "", *versions_lines(results), "", *peer_lines(results), "", *reproduce_lines(results)]
     (out / "report.md").write_text("\n".join(lines) + "\n")
 
 

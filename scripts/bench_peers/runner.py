@@ -16,6 +16,7 @@ import platform
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,39 +25,50 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench_peers.measure import cpu_seconds, memory_mb, pin_to_core, time_calls
+from bench_peers.measure import cpu_seconds, memory_mb, pin_to_core, stats, timed_ms
 from bench_peers.pipelines import PIPELINES, Pipeline
 
 PACED_FPS = 4.0  # the kiosk's default camera.analysis_fps
 
 
-def startup(pipeline: Pipeline, frame: np.ndarray) -> dict[str, float]:
-    """Seconds to import the libraries and load the models, and milliseconds for the first frame."""
+def startup(pipeline: Pipeline, frame: np.ndarray, timings: dict[str, float]) -> None:
+    """Seconds to import the libraries and load the models, and milliseconds for the first frame.
+
+    ``timings`` fills step by step, so a pipeline that fails still shows how far it got.
+    """
     started = time.perf_counter()
     pipeline.import_libs()
-    imported = time.perf_counter()
+    timings["import_s"] = round(time.perf_counter() - started, 3)
+    started = time.perf_counter()
     pipeline.load()
-    loaded = time.perf_counter()
+    timings["load_s"] = round(time.perf_counter() - started, 3)
+    started = time.perf_counter()
     pipeline.analyze(pipeline.prepare(frame))
-    return {
-        "import_s": round(imported - started, 3),
-        "load_s": round(loaded - imported, 3),
-        "first_frame_ms": round((time.perf_counter() - loaded) * 1000, 1),
-    }
+    timings["first_frame_ms"] = round((time.perf_counter() - started) * 1000, 1)
 
 
 def stage_latency(pipeline: Pipeline, frames: list[np.ndarray], count: int) -> dict[str, Any]:
-    """Face detection, emotion per face and the whole pipeline, each ``count`` calls over the frames."""
+    """Face detection, emotion per face and the whole pipeline, ``count`` calls each, interleaved.
+
+    Round ``i`` times the three stages back to back (frame ``i`` for detection and the whole
+    pipeline, the ``i``-th face found for the emotion), so a change in the machine's load
+    touches every stage alike.
+    """
     faces_per_frame = [pipeline.detect(frame) for frame in frames]  # also the warm-up
     for frame in frames:
         pipeline.analyze(frame)
     pairs = [(frame, face) for frame, faces in zip(frames, faces_per_frame, strict=True) for face in faces]
-    stages = {
-        "detection": time_calls(pipeline.detect, frames, count),
-        "end_to_end": time_calls(pipeline.analyze, frames, count),
+    calls: dict[str, tuple[Callable[[Any], object], list[Any]]] = {
+        "detection": (pipeline.detect, frames),
+        "end_to_end": (pipeline.analyze, frames),
     }
     if pairs:
-        stages["emotion_per_face"] = time_calls(lambda pair: pipeline.emotion(*pair), pairs, count)
+        calls["emotion_per_face"] = (lambda pair: pipeline.emotion(*pair), pairs)
+    samples: dict[str, list[float]] = {stage: [] for stage in calls}
+    for i in range(count):
+        for stage, (call, items) in calls.items():
+            samples[stage].append(timed_ms(call, items[i % len(items)]))
+    stages = {stage: stats(values) for stage, values in samples.items()}
     return {"stages": stages, "faces_found": [len(faces) for faces in faces_per_frame]}
 
 
@@ -99,8 +111,12 @@ def classifier_accuracy(pipeline: Pipeline, x: np.ndarray, y: np.ndarray, subset
     """device/inference/evaluation.py's evaluate() (``moodkiosk eval``) on the pipeline's classifier."""
     from device.inference.evaluation import evaluate
 
+    def scored(images: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
+        report = evaluate(classifier, images, labels)  # to_json() rounds to 4 places; the report rounds once, from 6
+        return report.to_json() | {"accuracy": round(report.accuracy, 6), "macro_recall": round(report.macro_recall, 6)}
+
     classifier = pipeline.classifier()
-    return {"val": evaluate(classifier, x, y).to_json(), "photo_subset": evaluate(classifier, x[subset], y[subset]).to_json()}
+    return {"val": scored(x, y), "photo_subset": scored(x[subset], y[subset])}
 
 
 def photo_predictions(pipeline: Pipeline, photos: np.ndarray) -> list[int]:
@@ -165,8 +181,9 @@ def main() -> int:
     frames = [inputs[f"frame_{i:03d}"] for i in range(len(names))]
     result["rss_baseline_mb"] = memory_mb()  # Python, NumPy and the frames, before any library
     pipeline = PIPELINES[args.pipeline]()
+    result["startup"] = {}
     try:
-        result["startup"] = startup(pipeline, frames[0])
+        startup(pipeline, frames[0], result["startup"])
         result["info"] = pipeline.info()
         if args.mode == "full":
             result |= full_run(pipeline, inputs, frames, names, args)

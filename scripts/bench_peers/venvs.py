@@ -20,8 +20,8 @@ HERE = Path(__file__).resolve().parent
 TORCHVISION_STANDIN = HERE / "torchvision_standin/torchvision"
 X86 = platform.machine() in {"x86_64", "AMD64"}
 # fer asks for `tensorflow`; on x86_64 the CPU-only build is `tensorflow-cpu` (the same code, no
-# CUDA), on aarch64 `tensorflow` itself is CPU-only.
-TENSORFLOW = "tensorflow-cpu==2.21.0" if X86 else "tensorflow==2.21.0"
+# CUDA), on aarch64 `tensorflow` itself is CPU-only (and 2.20.0 is the newest with aarch64 wheels).
+TENSORFLOW = "tensorflow-cpu==2.21.0" if X86 else "tensorflow==2.20.0"
 # fer's own dependencies (it is installed with --no-deps), torch for facenet-pytorch's MTCNN
 FER_REQUIREMENTS = (TENSORFLOW, "torch==2.13.0", "torchvision==0.28.0", "opencv-contrib-python<5", "pandas", "requests")
 FER_REQUIREMENTS += ("tqdm", "moviepy<2", "ffmpeg-python", "pillow", "matplotlib", "setuptools<81")
@@ -133,6 +133,12 @@ def set_up(peers_dir: Path, peer: Peer) -> dict[str, object]:
     (venv / ".bench-ready").write_text(peer.fingerprint())
     result["ok"] = True
     return result
+
+
+def size_mb(folder: Path) -> float:
+    """Disk used by the files under ``folder``."""
+    files = (path for path in folder.rglob("*") if path.is_file() and not path.is_symlink()) if folder.is_dir() else ()
+    return round(sum(path.stat().st_size for path in files) / 2**20)
 
 
 def link_deepface_weights(home: Path) -> list[str]:
