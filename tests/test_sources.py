@@ -20,6 +20,7 @@ from device.player.sources import (
     explain_ytdl_error,
     is_remote,
     label,
+    run_program,
     search_for,
     tracks_from_listing,
 )
@@ -153,3 +154,33 @@ def test_the_offline_cache_keeps_only_favorites_and_ignores_partial_files(tmp_pa
     assert cache.path_for(liked) == tmp_path / f"{cache_key(liked)}.m4a"
     assert cache.path_for(forgotten) is None and not (tmp_path / f"{cache_key(forgotten)}.webm").exists()
     assert (tmp_path / f"{cache_key(liked)}.m4a.part").exists()  # the same track's leftovers stay
+
+
+def test_a_program_that_takes_too_long_or_outlives_the_daemon_is_killed() -> None:
+    async def scenario() -> None:
+        assert await run_program(["sleep", "30"], timeout=0.2) == (None, b"", b"")
+        task = asyncio.ensure_future(run_program(["sh", "-c", "exec sleep 31.5"], timeout=60))
+        await asyncio.sleep(0.5)
+        children = set(os.listdir("/proc"))
+        sleepers = [pid for pid in children if pid.isdigit() and _command(pid) == "sleep 31.5"]
+        assert sleepers  # it was running before the cancel
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert not [pid for pid in sleepers if Path(f"/proc/{pid}").exists() and _state(pid) != "Z"]
+
+    asyncio.run(scenario())
+
+
+def _command(pid: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        return ""
+
+
+def _state(pid: str) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"

@@ -14,7 +14,7 @@ import logging
 import time
 from pathlib import Path
 
-from device.player.sources import explain_ytdl_error
+from device.player.sources import explain_ytdl_error, run_program
 
 log = logging.getLogger("moodkiosk.cache")
 DOWNLOAD_TIMEOUT_SECONDS = 20 * 60
@@ -102,18 +102,12 @@ class OfflineCache:
             "-o", str(self.folder / f"{cache_key(uri)}.%(ext)s"), "--", uri,
         ]  # fmt: skip
         try:
-            process = await asyncio.create_subprocess_exec(
-                *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
-            )
+            returncode, _, stderr = await run_program(command, DOWNLOAD_TIMEOUT_SECONDS)
         except OSError as error:
             return f"yt-dlp cannot run ({error})"
-        try:
-            _, stderr = await asyncio.wait_for(process.communicate(), DOWNLOAD_TIMEOUT_SECONDS)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
+        if returncode is None:
             return "the download took too long"
-        if process.returncode != 0:
+        if returncode != 0:
             return explain_ytdl_error(stderr.decode(errors="replace"))
         if self.path_for(uri) is None:
             return "not downloaded (larger than player.cache_track_max_mb, or a live stream)"

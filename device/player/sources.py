@@ -86,6 +86,24 @@ def explain_ytdl_error(stderr: str) -> str:
     return error
 
 
+async def run_program(command: list[str], timeout: float) -> tuple[int | None, bytes, bytes]:
+    """Run a program (yt-dlp): its exit code (None: it took longer than ``timeout``), output and errors.
+
+    The program is killed when it takes too long, and when the caller is cancelled (the daemon stops).
+    Raises OSError when it cannot be started.
+    """
+    process = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout)
+    except (TimeoutError, asyncio.CancelledError) as interrupted:
+        process.kill()
+        await asyncio.shield(process.wait())
+        if isinstance(interrupted, asyncio.CancelledError):
+            raise
+        return None, b"", b""
+    return process.returncode, stdout, stderr
+
+
 def tracks_from_listing(playlist: str, info: dict[str, Any]) -> list[Track]:
     """Tracks from ``yt-dlp -J --flat-playlist`` output: a playlist's entries, or the single item."""
     entries = info.get("entries") if info.get("_type") == "playlist" else [info]
@@ -190,20 +208,14 @@ class RemoteSources:
         command = [self.ytdl_path, "-J", "--flat-playlist", "--no-warnings", "--socket-timeout", "15",
                    "--playlist-end", str(MAX_ENTRIES), "--", playlist]  # fmt: skip
         try:
-            process = await asyncio.create_subprocess_exec(
-                *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-            )
+            returncode, stdout, stderr = await run_program(command, LIST_TIMEOUT_SECONDS)
         except OSError as error:
             self.failed(playlist, f"yt-dlp cannot run ({error}): run scripts/setup.sh, or set player.ytdl_path")
             return
-        try:
-            stdout, stderr = await asyncio.wait_for(process.communicate(), LIST_TIMEOUT_SECONDS)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
+        if returncode is None:
             self.failed(playlist, f"yt-dlp did not answer within {LIST_TIMEOUT_SECONDS:.0f} s (slow or no network)")
             return
-        if process.returncode != 0:
+        if returncode != 0:
             self.failed(playlist, explain_ytdl_error(stderr.decode(errors="replace")))
             return
         try:
