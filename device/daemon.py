@@ -30,7 +30,7 @@ from device.inference.labels import EMOTIONS
 from device.mood import Mood, MoodTracker
 from device.page_settings import check_keys, decode_stored, describe_settings, get_value, with_values
 from device.perception import CameraStatus, PerceptionWorker
-from device.player.dj import DJ, FadeOut, Pick
+from device.player.dj import DJ, STRATEGIES, FadeOut, Pick
 from device.player.library import MusicLibrary, Track
 from device.player.mpv_player import MpvPlayer, PlayerError, PlayerEvent
 from device.player.offline_cache import OfflineCache
@@ -291,7 +291,13 @@ class Kiosk:
         """Every page setting with its value and origin, plus the choices the admin page offers."""
         rows = describe_settings(self.settings, self.base_settings, self.page_values, self.locked)
         cameras = ["auto", *[f"picamera2:{i}" for i in range(len(picamera2_cameras()))], *map(str, video_devices()), "none"]
-        return {"settings": rows, "emotions": list(EMOTIONS), "playlists": self.library.names(), "cameras": cameras}
+        return {
+            "settings": rows,
+            "emotions": list(EMOTIONS),
+            "playlists": self.library.names(),
+            "cameras": cameras,
+            "strategies": STRATEGIES,  # each strategy's playlist per emotion: the mapping grid's placeholders
+        }
 
     async def change_settings(self, changes: dict[str, Any], by: str) -> None:
         """Validate, store, then apply page settings (None resets a key to the config file's value).

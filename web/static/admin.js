@@ -4,11 +4,6 @@
 
 const ANY = "any";
 const OTHER = "__other__"; // the camera select's "other…" choice
-// What plays for each mood when the mapping names nothing (mirrors STRATEGIES in device/player/dj.py).
-const STRATEGY_PLAYLISTS = {
-  match: { angry: "angry", disgust: "disgust", fear: "fear", happy: "happy", sad: "sad", surprise: "surprise", neutral: "neutral" },
-  lift: { angry: "neutral", disgust: "neutral", fear: "neutral", happy: "happy", sad: "happy", surprise: "surprise", neutral: "neutral" },
-};
 const CHOICE_LABELS = {
   match: "Match the mood",
   lift: "Lift the mood (sad → happy, angry → neutral)",
@@ -166,7 +161,7 @@ function defaultNames(emotion, language, grid) {
     const names = anyCell ? splitNames(anyCell.value) : [];
     if (names.length) return names;
   }
-  return [STRATEGY_PLAYLISTS[row("player.strategy").value][emotion] || emotion];
+  return [page.strategies[row("player.strategy").value][emotion] || emotion]; // what plays when the mapping names nothing
 }
 
 function writeMapping(box, setting) {
