@@ -27,8 +27,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 
 from device.media_files import write_slideshow  # noqa: E402
 from tests.conftest import write_rgb  # noqa: E402
-from tests.test_web_api import PASSWORD, Daemon  # noqa: E402
-from tests.test_web_browser import CHROMIUM, FLAGS  # noqa: E402
+from tests.test_web_api import Daemon  # noqa: E402
+from tests.test_web_browser import CHROMIUM, FLAGS, sign_in  # noqa: E402
 
 MUSIC = ("happy/hindi/khushi.wav", "neutral/hindi/shant.wav", "sad/rain.wav", "surprise/wow.wav")
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
@@ -57,15 +57,6 @@ def save(page: Page, path: Path) -> None:
         with Image.open(path) as image:
             image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
     print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {path.stat().st_size // 1024} KB")
-
-
-def sign_in(page: Page, base: str) -> None:
-    page.goto(base + "/login")
-    form = page.locator("#login")
-    form.get_by_label("User name").fill("asha")
-    form.get_by_label("Password").fill(PASSWORD)
-    form.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(base + "/")
 
 
 def prepare(page: Page, base: str) -> None:
@@ -148,6 +139,7 @@ def main() -> int:
                 setup = browser.new_context(**DESKTOP)
                 page = setup.new_page()
                 sign_in(page, daemon.base)
+                expect(page).to_have_url(daemon.base + "/")
                 prepare(page, daemon.base)
                 state = setup.storage_state()
                 setup.close()

@@ -32,7 +32,7 @@ SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench_daemon import TICKS, make_music  # noqa: E402
+from bench_daemon import make_music, sample  # noqa: E402
 
 from device.media_files import write_slideshow  # noqa: E402
 
@@ -48,13 +48,8 @@ def free_port() -> int:
 
 def process_sample(pid: int) -> dict[str, float]:
     """RSS (MB), open file descriptors, threads and CPU seconds of a process."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return {
-        "rss_mb": int(fields[21]) * os.sysconf("SC_PAGE_SIZE") / 2**20,
-        "fds": len(os.listdir(f"/proc/{pid}/fd")),
-        "threads": int(fields[17]),
-        "cpu_seconds": (int(fields[11]) + int(fields[12])) / TICKS,
-    }
+    cpu, rss, threads = sample(pid)
+    return {"rss_mb": rss / 2**20, "fds": len(os.listdir(f"/proc/{pid}/fd")), "threads": threads, "cpu_seconds": cpu}
 
 
 class Household:

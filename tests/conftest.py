@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -87,3 +88,9 @@ def run_cli(
         timeout=600,
         check=False,
     )
+
+
+def read_events(path: Path, kind: str) -> list[dict]:
+    """The events of one type from a daemon's ``--events`` file (none while it does not exist yet)."""
+    lines = path.read_text().splitlines() if path.exists() else []
+    return [event for line in lines if (event := json.loads(line))["type"] == kind]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import signal
 import sqlite3
 import subprocess
@@ -24,16 +23,11 @@ import skimage.data
 
 from device.media_files import write_slideshow
 from device.store import MIGRATIONS, SCHEMA_VERSION
-from tests.conftest import REPO, clean_env
+from tests.conftest import REPO, clean_env, read_events
 from tests.test_web_api import PASSWORD, Daemon, client_session, login
 from tests.test_web_kiosk_api import signed_in, wait_for_state
 
 STAND_INS = REPO / "tests" / "stand_ins"
-
-
-def events(path: Path, kind: str) -> list[dict]:
-    lines = path.read_text().splitlines() if path.exists() else []
-    return [event for line in lines if (event := json.loads(line))["type"] == kind]
 
 
 def camera_is(state: str, detail: str = "") -> Callable[[dict], bool]:
@@ -120,7 +114,7 @@ def test_a_playlist_whose_every_track_fails_backs_off(tmp_path: Path) -> None:
         asyncio.run(scenario())
     finally:
         log = daemon.stop()
-    failures = events(events_file, "track-error")
+    failures = read_events(events_file, "track-error")
     assert 3 <= len(failures) <= 8, f"{len(failures)} failures in 12 s: a busy loop, or no retry at all"
     gaps = [b["t"] - a["t"] for a, b in itertools.pairwise(failures[2:])]
     assert all(gap >= 0.9 for gap in gaps), gaps  # growing pauses after the first three

@@ -12,16 +12,11 @@ import skimage.data
 from playwright.sync_api import expect, sync_playwright
 
 from device.media_files import write_slideshow
+from tests.conftest import read_events
 from tests.media_server import MediaServer
 from tests.test_web_api import Daemon, client_session
 from tests.test_web_browser import CHROMIUM, FLAGS, sign_in
 from tests.test_web_kiosk_api import signed_in, wait_for_state
-
-
-def events_of(path: Path, kind: str) -> list[dict]:
-    if not path.exists():
-        return []
-    return [event for line in path.read_text().splitlines() if (event := json.loads(line))["type"] == kind]
 
 
 def test_remote_playlist_falls_back_to_local_and_a_liked_track_plays_offline(tmp_path: Path) -> None:
@@ -70,7 +65,7 @@ def test_remote_playlist_falls_back_to_local_and_a_liked_track_plays_offline(tmp
             assert played.status == 200
             await wait_for_state(client, daemon, lambda s: s["track"]["uri"] == liked["uri"])  # started, offline
             await asyncio.sleep(1)
-            assert not [e for e in events_of(events, "track-error") if e["uri"] == liked["uri"]]
+            assert not [e for e in read_events(events, "track-error") if e["uri"] == liked["uri"]]
 
     try:
         asyncio.run(scenario())
@@ -87,5 +82,5 @@ def test_remote_playlist_falls_back_to_local_and_a_liked_track_plays_offline(tmp
         log = daemon.stop()
     warnings = [line for line in log.splitlines() if " WARNING " in line and "music source" in line]
     assert len(warnings) == 1 and "is unavailable: a track would not play: no network" in warnings[0], log  # said once
-    sources = events_of(events, "source")
+    sources = read_events(events, "source")
     assert [e["state"] for e in sources] == ["listing", "ok", "failing"] or [e["state"] for e in sources] == ["ok", "failing"]

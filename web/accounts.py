@@ -6,6 +6,7 @@ import asyncio
 import re
 import time
 from dataclasses import dataclass
+from typing import Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,7 +20,15 @@ MAX_PASSWORD = 1024
 
 
 class AccountError(MoodkioskError):
-    """A bad name or password, a taken name, or an unknown account."""
+    """A bad name or password (``invalid``), a taken name (``taken``), or an unknown account (``unknown``)."""
+
+    def __init__(self, message: str, hint: str = "", kind: Literal["invalid", "taken", "unknown"] = "invalid") -> None:
+        super().__init__(message, hint)
+        self.kind = kind
+
+
+def unknown_user(name: str) -> AccountError:
+    return AccountError(f"no user {name!r}", "`moodkiosk user list` shows the accounts", "unknown")
 
 
 @dataclass(frozen=True)
@@ -57,7 +66,9 @@ class Accounts:
         self.check_name(name)
         digest = await asyncio.to_thread(self.hasher.hash, self.check_password(password))
         if await self.get(name) is not None:
-            raise AccountError(f"user {name!r} already exists", "pick another name, or `moodkiosk user passwd` to reset it")
+            raise AccountError(
+                f"user {name!r} already exists", "pick another name, or `moodkiosk user passwd` to reset it", "taken"
+            )
         await self.store.execute(
             "INSERT INTO users (name, password_hash, is_admin, created) VALUES (?, ?, ?, ?)",
             (name, digest, int(is_admin), time.time()),
@@ -87,12 +98,12 @@ class Accounts:
     async def set_password(self, name: str, password: str) -> None:
         digest = await asyncio.to_thread(self.hasher.hash, self.check_password(password))
         if not await self.store.execute("UPDATE users SET password_hash = ? WHERE name = ?", (digest, name)):
-            raise AccountError(f"no user {name!r}", "`moodkiosk user list` shows the accounts")
+            raise unknown_user(name)
 
     async def set_language(self, name: str, language: str) -> None:
         if not await self.store.execute("UPDATE users SET language = ? WHERE name = ?", (language, name)):
-            raise AccountError(f"no user {name!r}", "`moodkiosk user list` shows the accounts")
+            raise unknown_user(name)
 
     async def delete(self, name: str) -> None:
         if not await self.store.execute("DELETE FROM users WHERE name = ?", (name,)):
-            raise AccountError(f"no user {name!r}", "`moodkiosk user list` shows the accounts")
+            raise unknown_user(name)

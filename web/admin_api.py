@@ -10,11 +10,8 @@ from web.handling import ACCOUNTS, KIOSK, field, json_error, read_json, require_
 
 
 def account_error(error: AccountError) -> web.HTTPException:
-    text = str(error)
-    status = (
-        web.HTTPConflict if "exists" in text else web.HTTPNotFound if text.startswith("no user") else web.HTTPUnprocessableEntity
-    )
-    return json_error(status, error.describe())
+    statuses = {"taken": web.HTTPConflict, "unknown": web.HTTPNotFound, "invalid": web.HTTPUnprocessableEntity}
+    return json_error(statuses[error.kind], error.describe())
 
 
 async def list_users(request: web.Request) -> web.Response:

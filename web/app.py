@@ -94,7 +94,7 @@ async def signup(request: web.Request) -> web.Response:
     try:
         user = await request.app[ACCOUNTS].add(name, password)
     except AccountError as error:
-        if "exists" in str(error):
+        if error.kind == "taken":
             raise json_error(web.HTTPConflict, f"the name {name!r} is taken: pick another") from None
         raise json_error(web.HTTPUnprocessableEntity, error.describe()) from None
     return await start_session(request, user)

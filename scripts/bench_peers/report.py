@@ -138,8 +138,11 @@ def readings_lines(results: dict[str, Any]) -> list[str]:
     return lines
 
 
-def legend_below(ax: Any) -> None:
+def save_with_legend_below(fig: Any, ax: Any, path: Path) -> None:
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=3, frameon=False)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
 
 
 def latency_plot(results: dict[str, Any], path: Path) -> None:
@@ -157,10 +160,7 @@ def latency_plot(results: dict[str, Any], path: Path) -> None:
     ax.set_xscale("log")
     ax.set_xlabel("milliseconds, median (line: p95), log scale")
     ax.set_title("Per-stage latency, one core, same frames")
-    legend_below(ax)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    save_with_legend_below(fig, ax, path)
 
 
 def memory_plot(results: dict[str, Any], path: Path) -> None:
@@ -178,10 +178,7 @@ def memory_plot(results: dict[str, Any], path: Path) -> None:
     ax.invert_yaxis()
     ax.set_xlabel("resident memory (MB)")
     ax.set_title("Memory of each pipeline's process")
-    legend_below(ax)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    save_with_legend_below(fig, ax, path)
 
 
 def accuracy_plot(results: dict[str, Any], path: Path) -> None:
@@ -201,10 +198,7 @@ def accuracy_plot(results: dict[str, Any], path: Path) -> None:
     ax.set_ylim(0, 110)
     ax.set_ylabel("%")
     ax.set_title("Accuracy on FER-2013 PublicTest")
-    legend_below(ax)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    save_with_legend_below(fig, ax, path)
 
 
 def header_lines(results: dict[str, Any]) -> list[str]:
