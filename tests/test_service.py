@@ -116,3 +116,9 @@ def test_the_unit_file_is_clean_for_systemd_analyze(tmp_path: Path) -> None:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0 and not (result.stdout + result.stderr).strip(), result.stdout + result.stderr
+
+
+def test_the_daemon_limits_malloc_arenas_before_its_threads_start() -> None:
+    from device.memory import limit_malloc_arenas
+
+    assert limit_malloc_arenas() is True  # glibc accepts M_ARENA_MAX (Debian, Raspberry Pi OS)
