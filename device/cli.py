@@ -11,6 +11,7 @@ from pathlib import Path
 from device import __version__
 from device.config import Settings, default_config_path, iter_setting_docs, load_settings
 from device.errors import MoodkioskError
+from device.inference.native_logs import keep_python_stderr
 
 EXIT_USAGE = 2
 
@@ -72,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     config_commands = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
     config_commands.add_parser("keys", help="list every setting with its default")
     config_commands.add_parser("show", help="print the effective settings as JSON (with the admin page's changes)")
+    reset = config_commands.add_parser(
+        "reset-page", help="forget settings changed on the admin page (all, or the KEYs named): the file's values apply"
+    )
+    reset.add_argument("keys", nargs="*", metavar="KEY", help="e.g. camera.source (default: every page setting)")
     check = config_commands.add_parser("check", help="check a config file without starting anything")
     check.add_argument("file", type=Path, metavar="FILE")
 
@@ -88,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    keep_python_stderr()  # native libraries' output may be captured; Python's own never is
     if args.command == "doctor":
         return command_doctor(args)
     if args.command == "bench":
@@ -195,6 +201,13 @@ def command_config(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     import asyncio
 
+    if args.config_command == "reset-page":
+        from device.page_settings import reset_page_settings
+
+        removed = asyncio.run(reset_page_settings(settings, args.keys or None))
+        print(f"page settings removed: {', '.join(removed)}" if removed else "no page settings to remove")
+        print("restart the kiosk for this to take effect: sudo systemctl restart moodkiosk", file=sys.stderr)
+        return 0
     from device.page_settings import effective_settings, mask_secrets
 
     effective, page_keys = asyncio.run(effective_settings(settings))
@@ -252,9 +265,10 @@ def command_bench(args: argparse.Namespace) -> int:
 def command_run(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
-    from device.memory import limit_malloc_arenas
+    from device.memory import limit_malloc_arenas, raise_open_files_limit
 
     limit_malloc_arenas()  # before the daemon's threads start: a flat RSS over months
+    raise_open_files_limit()
 
     from device.daemon import Kiosk
 

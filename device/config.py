@@ -25,6 +25,8 @@ DEFAULT_CONFIG_PATH = Path("/etc/moodkiosk/config.toml")
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 ENV_PREFIX = "MOODKIOSK_"
 LANGUAGE_PATTERN = r"[a-z][a-z-]{0,31}"
+MAX_CAMERA_INDEX = 63
+MAX_MAPPED = 40  # playlists named in player.mapping, all languages together
 ANY_LANGUAGE = "any"
 PlaylistNames = str | list[str]
 
@@ -69,12 +71,23 @@ class CameraSettings(Section):
     """Where frames come from and how often they are analysed."""
 
     source: str = Field("auto", description="auto, picamera2[:N], /dev/videoN, usb:N, a file, folder or URL, or none")
-    analysis_fps: float = Field(4.0, gt=0, le=30, description="frames analysed per second (the newest frame each time)")
+    analysis_fps: float = Field(4.0, ge=0.1, le=30, description="frames analysed per second (the newest frame each time)")
     loop: bool = Field(False, description="start a video file over when it ends")
     exit_when_source_ends: bool = Field(False, description="stop the daemon when a video file ends (--until-source-ends)")
     stall_seconds: float = Field(10.0, ge=1, le=600, description="no frame for this long: the camera is reopened")
     max_retry_seconds: float = Field(60.0, ge=1, le=3600, description="longest wait between attempts to reopen the camera")
     paused: bool = Field(False, description="detection paused for privacy: the camera stays closed (the page's switch)")
+
+    @field_validator("source")
+    @classmethod
+    def _check_source(cls, source: str) -> str:
+        source = source.strip()
+        if not source:
+            raise ValueError("give a camera: auto, none, usb:0, /dev/video0, picamera2, a file, a folder or a URL")
+        numbered = re.fullmatch(r"(?:usb:|picamera2:|/dev/video)?(\d+)", source)
+        if numbered and int(numbered.group(1)) > MAX_CAMERA_INDEX:
+            raise ValueError(f"camera number {numbered.group(1)} is out of range (0 to {MAX_CAMERA_INDEX})")
+        return source
 
 
 class PlayerSettings(Section):
@@ -131,7 +144,9 @@ class PlayerSettings(Section):
     @field_validator("mapping")
     @classmethod
     def _check_mapping(cls, mapping: dict[str, Any]) -> dict[str, Any]:
-        """Emotion keys name playlists; any other key is a language whose table maps emotions."""
+        """Emotion keys name playlists; any other key is a language whose table maps emotions.
+
+        At most MAX_MAPPED playlists in all: each remote one is listed by its own yt-dlp run."""
         cleaned: dict[str, Any] = {}
         for key, value in mapping.items():
             if key in EMOTIONS:
@@ -144,6 +159,11 @@ class PlayerSettings(Section):
                 cleaned[language] = {emotion: check_playlists(f"{key}.{emotion}", names) for emotion, names in value.items()}
             else:
                 raise ValueError(f"{key!r} is neither an emotion ({', '.join(EMOTIONS)}) nor a language table")
+        tables = [value for value in cleaned.values() if isinstance(value, dict)]
+        cells = [value for value in cleaned.values() if not isinstance(value, dict)]
+        count = sum(len(as_list(names)) for names in cells + [n for table in tables for n in table.values()])
+        if count > MAX_MAPPED:
+            raise ValueError(f"the mapping names {count} playlists; at most {MAX_MAPPED}")
         return cleaned
 
     def playlists(self, emotion: str, language: str = ANY_LANGUAGE) -> list[str] | None:
@@ -177,7 +197,7 @@ class StorageSettings(Section):
     """Where the daemon keeps its state: derived facts only, never frames."""
 
     state_dir: Path = Field(default_factory=lambda: default_state_dir(), description="database and secrets")
-    retention_days: float = Field(30, gt=0, le=3650, description="mood records older than this are deleted")
+    retention_days: float = Field(30, ge=1, le=3650, description="mood records older than this are deleted (days)")
     events_file: Path | None = Field(None, description="also append every event as a JSON line to this file")
 
 

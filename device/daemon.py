@@ -12,12 +12,11 @@ import dataclasses
 import json
 import logging
 import signal
+import sqlite3
 import time
 from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import numpy as np
 from aiohttp import web
 
 from device.camera.picamera2_source import picamera2_cameras
@@ -28,8 +27,9 @@ from device.events import Event, EventBus, EventsFile, describe
 from device.inference.analyzer import FrameAnalysis, FrameAnalyzer
 from device.inference.labels import EMOTIONS
 from device.mood import Mood, MoodTracker
-from device.page_settings import check_keys, decode_stored, describe_settings, get_value, with_values
+from device.page_settings import check_keys, decode_stored, describe_settings, get_value, jsonable, with_values
 from device.perception import CameraStatus, PerceptionWorker
+from device.photos import PhotoAnalysis, PhotoResult
 from device.player.dj import DJ, STRATEGIES, FadeOut, Pick
 from device.player.library import MusicLibrary, Track
 from device.player.mpv_player import MpvPlayer, PlayerError, PlayerEvent
@@ -43,12 +43,14 @@ from device.player.sources import (
     is_remote,
     label,
 )
+from device.run_lock import RunLock
 from device.service import ServiceNotifier
 from device.state import KioskState
 from device.store import Store
 from web.accounts import Accounts
 from web.app import create_app
 from web.security import load_or_create_secret
+from web.server import GuardedSite, QuietResourceErrors, runner_for
 
 log = logging.getLogger("moodkiosk")
 PURGE_EVERY_SECONDS = 3600
@@ -87,6 +89,7 @@ class Kiosk:
             settings.player.cache_track_max_mb * 2**20,
         )
         self.store = Store(settings.storage.state_dir / "moodkiosk.db")
+        self.accounts = Accounts(self.store)
         self.player: MpvPlayer | None = None
         self.worker: PerceptionWorker | None = None
         self._stop = asyncio.Event()
@@ -97,8 +100,7 @@ class Kiosk:
         self.view = KioskState()
         self.bus.subscribe(self.view)
         self._web: web.AppRunner | None = None
-        self._photo_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="moodkiosk-photo")
-        self._photo_analyzer: FrameAnalyzer | None = None
+        self.photos = PhotoAnalysis(settings.inference)
         self.member: str | None = None  # who took over ("I'm here"): the kiosk plays their language
         self.override: Mood | None = None  # a mood set by hand on the page, until _override_timer fires
         self._override_timer: asyncio.TimerHandle | None = None
@@ -112,7 +114,10 @@ class Kiosk:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self._stop.set)
         loop.add_signal_handler(signal.SIGHUP, lambda: self._spawn(self.reload()))
+        loop.set_exception_handler(QuietResourceErrors())
         self.bus.subscribe(self._log_event)
+        lock = RunLock(self.settings.storage.state_dir)
+        lock.acquire()
         events_file = EventsFile(self.settings.storage.events_file) if self.settings.storage.events_file else None
         if events_file:
             self.bus.subscribe(events_file)
@@ -143,12 +148,11 @@ class Kiosk:
             if self.player:
                 self.player.close()
             await self.cache.close()
-            self._photo_thread.shutdown(wait=True)
-            if self._photo_analyzer:
-                self._photo_analyzer.close()
+            self.photos.close()
             await self.store.close()
             if events_file:
                 events_file.close()
+            lock.release()
         self.notifier.close()
         log.info("stopped")
         return 0
@@ -307,7 +311,9 @@ class Kiosk:
         check_keys(list(changes), self.locked)
         values = {k: v for k, v in {**self.page_values, **changes}.items() if v is not None}
         settings = with_values(self.base_settings, values)
-        await self.store.save_page_settings({k: None if v is None else json.dumps(v) for k, v in changes.items()}, by)
+        values = {key: jsonable(get_value(settings, key)) for key in values}  # as validated ("true" -> true), not as sent
+        stored = {key: None if changes[key] is None else json.dumps(values[key]) for key in changes}
+        await self.store.save_page_settings(stored, by)
         self.page_values = values
         self.bus.publish("settings", keys=sorted(changes), by=by)
         await self._use_settings(settings)
@@ -344,6 +350,7 @@ class Kiosk:
         old, self.settings = self.settings, settings
         self.tracker.settings = settings.mood
         self.dj.configure(settings.player)
+        self.photos.configure(settings.inference)
         if old.player.languages != settings.player.languages:
             await asyncio.to_thread(self.library.scan)  # the language folders tag tracks
         if old.player.mapping != settings.player.mapping and self._running:
@@ -373,13 +380,9 @@ class Kiosk:
         """Skip to another track for the current mood (neutral music when there is none)."""
         self._apply(self.dj.skip(time.monotonic()), self.tracker.current)
 
-    async def analyze_photo(self, rgb: np.ndarray) -> FrameAnalysis:
-        """Analyse an uploaded photo with an analyzer of its own, in its own thread (never stored)."""
-        if self._photo_analyzer is None:
-            self._photo_analyzer = await asyncio.get_running_loop().run_in_executor(
-                self._photo_thread, FrameAnalyzer, self.settings.inference
-            )
-        return await asyncio.get_running_loop().run_in_executor(self._photo_thread, self._photo_analyzer.analyze, rgb)
+    async def analyze_photo(self, data: bytes) -> PhotoResult:
+        """Decode and analyse an uploaded photo off the event loop, with an analyzer of its own (never stored)."""
+        return await self.photos.analyze(data)
 
     def play_emotion(self, emotion: str, reason: str) -> None:
         """Play the playlist for ``emotion`` now (the web page's "play this mood")."""
@@ -407,10 +410,10 @@ class Kiosk:
         if not settings.enabled:
             return
         secret = load_or_create_secret(self.settings.storage.state_dir / "session.key")
-        runner = web.AppRunner(create_app(self, Accounts(self.store), secret), access_log=None, shutdown_timeout=2.0)
+        runner = runner_for(create_app(self, self.accounts, secret))
         await runner.setup()
         try:
-            await web.TCPSite(runner, settings.host, settings.port).start()
+            await GuardedSite(runner, settings.host, settings.port).start()
         except OSError as error:
             await runner.cleanup()
             self.bus.publish(
@@ -604,6 +607,8 @@ class Kiosk:
         if worker is None or worker.finished:
             return None  # no camera (none, paused, failed): nothing to wait for
         silent = time.monotonic() - worker.last_progress_at
+        if not worker.alive:
+            return max(silent, watchdog)  # the analysis thread died: no progress will ever come
         return silent if silent > max(watchdog, 4 * worker.period, 2.0) else None
 
     def _status_line(self, fps: float | None) -> str:
@@ -618,6 +623,8 @@ class Kiosk:
     async def _purge_periodically(self) -> None:
         while True:
             await self.store.purge(self.settings.storage.retention_days)
+            with contextlib.suppress(sqlite3.Error):  # logged by the store's own writes when the disk is full
+                await self.accounts.purge_sessions()
             await asyncio.sleep(PURGE_EVERY_SECONDS)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:

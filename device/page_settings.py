@@ -133,6 +133,21 @@ def mask_secrets(value: Any, key: str = "") -> Any:
     return value
 
 
+async def reset_page_settings(settings: Settings, keys: list[str] | None = None) -> list[str]:
+    """Forget page settings (``keys``, or all), e.g. a camera that breaks the kiosk; returns those removed."""
+    from device.store import Store
+
+    unknown = [key for key in keys or [] if key not in EDITABLE]
+    if unknown:
+        raise PageSettingsError(f"not page settings: {', '.join(unknown)}", f"page settings: {', '.join(EDITABLE)}")
+    store = Store(settings.storage.state_dir / "moodkiosk.db")
+    await store.open()
+    try:
+        return await store.forget_page_settings(keys)
+    finally:
+        await store.close()
+
+
 async def effective_settings(settings: Settings) -> tuple[Settings, list[str]]:
     """``settings`` with the admin page's stored changes applied, as the daemon would run (no flags here)."""
     from device.store import Store

@@ -11,13 +11,15 @@ Frames exist only in memory.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from device.camera.source import CameraError, Frame, FrameSource
+from device.camera.source import Frame, FrameSource
+from device.errors import MoodkioskError
 from device.faults import fault, hang_forever
 from device.inference.analyzer import FrameAnalysis, FrameAnalyzer
 
@@ -26,10 +28,17 @@ log = logging.getLogger("moodkiosk.camera")
 
 @dataclass(frozen=True)
 class CameraStatus:
-    """``open``, ``offline`` (with why and what to do), ``stalled`` or ``ended`` (a file ran out)."""
+    """``opening``, ``open``, ``offline`` (with why and what to do), ``stalled`` or ``ended`` (a file ran out)."""
 
     state: str
     detail: str = ""
+
+
+def describe_failure(error: Exception) -> str:
+    """A camera problem in words: our own errors carry their fix; anything else is named as it is."""
+    if isinstance(error, MoodkioskError):
+        return error.describe()
+    return f"the camera failed: {type(error).__name__}: {error}"
 
 
 class PerceptionWorker:
@@ -100,13 +109,16 @@ class PerceptionWorker:
         return generation == self._generation and not self._stop.is_set()
 
     def _capture_loop(self, source: FrameSource, generation: int) -> None:
+        """Never ends by an exception: any failure is reported as offline and retried."""
         failures = 0
         while self._current(generation):
+            if not failures:  # the first try (retries are announced by their "offline")
+                self._status(CameraStatus("opening", f"opening {source}"))
             try:
                 source.open()
-            except CameraError as error:
+            except Exception as error:  # CameraError, and whatever a driver or OpenCV raises
                 failures += 1
-                self._status(CameraStatus("offline", error.describe()))
+                self._status(CameraStatus("offline", describe_failure(error)))
                 self._stop.wait(self._retry_delay(failures))
                 continue
             with self._new_frame:
@@ -128,14 +140,15 @@ class PerceptionWorker:
                         self._newest, self._sequence = frame, self._sequence + 1
                         self._last_frame_at = time.monotonic()
                         self._new_frame.notify_all()
-            except CameraError as error:
+            except Exception as error:
                 failures += 1
-                self._status(CameraStatus("offline", error.describe()))
+                self._status(CameraStatus("offline", describe_failure(error)))
                 with self._new_frame:
                     self._reading = False
                 self._stop.wait(self._retry_delay(failures))
             finally:
-                source.close()
+                with contextlib.suppress(Exception):
+                    source.close()
 
     def _finish(self) -> None:
         with self._new_frame:
@@ -154,7 +167,7 @@ class PerceptionWorker:
         self._start_capture()
 
     def _analysis_loop(self) -> None:
-        analysed = 0
+        analysed = failures = 0
         next_at = time.monotonic()
         while not self._stop.is_set():
             self.last_progress_at = time.monotonic()
@@ -172,8 +185,24 @@ class PerceptionWorker:
             analysed = sequence
             if self._hang_after is not None and self.analysed >= self._hang_after:
                 hang_forever()  # fault injection (tests): a wedged inference call
-            analysis = self.analyzer.analyze(frame.rgb)
+            try:
+                analysis = self.analyzer.analyze(frame.rgb)
+            except Exception as error:  # a frame the analyzer cannot take: say so, and go on with the next
+                failures += 1
+                if failures == 1:
+                    log.exception("the analysis of a frame from %s failed", self.source)
+                self._status(CameraStatus("offline", f"frames from {self.source} cannot be analysed: {error}"))
+                self._stop.wait(self._retry_delay(failures))
+                continue
+            if failures:
+                failures = 0
+                self._status(CameraStatus("open"))
             self.analysed += 1
             self._loop.call_soon_threadsafe(self._on_analysis, frame.timestamp, analysis)
             next_at = max(next_at + self.period, time.monotonic() - self.period)
             self._stop.wait(max(0.0, next_at - time.monotonic()))
+
+    @property
+    def alive(self) -> bool:
+        """The analysis thread runs (False before start, after stop, or if it died)."""
+        return any(thread.is_alive() and thread.name == "moodkiosk-analysis" for thread in self._threads)

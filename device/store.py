@@ -38,6 +38,12 @@ MIGRATIONS: list[list[str]] = [
     [
         "CREATE TABLE page_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, changed REAL NOT NULL, changed_by TEXT)",
     ],
+    [
+        # The web page's sign-ins: the cookie holds a random token, this table its SHA-256.
+        "CREATE TABLE sessions (id TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,"
+        " created REAL NOT NULL)",
+        "CREATE INDEX sessions_user ON sessions (user_id)",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -59,7 +65,9 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = await aiosqlite.connect(self.path)
             await self._db.execute("PRAGMA journal_mode=WAL")
-            await self._db.execute("PRAGMA synchronous=NORMAL")
+            # FULL: a commit is on the disk before the page is told "saved" (kiosks get unplugged); the
+            # kiosk writes a row per mood change or track, so the extra fsync costs nothing that matters.
+            await self._db.execute("PRAGMA synchronous=FULL")
             await self._db.execute("PRAGMA foreign_keys=ON")
             await self._migrate()
         except (OSError, sqlite3.Error) as error:
@@ -110,6 +118,14 @@ class Store:
     async def page_settings(self) -> dict[str, str]:
         """Settings changed on the admin page: dotted key -> JSON text."""
         return {key: value for key, value in await self.fetch("SELECT key, value FROM page_settings ORDER BY key")}
+
+    async def forget_page_settings(self, keys: list[str] | None = None) -> list[str]:
+        """Remove page settings (``keys``, or all): the config file's values apply again. Returns those removed."""
+        stored = sorted(await self.page_settings())
+        removed = [key for key in stored if keys is None or key in keys]
+        if removed:
+            await self.save_page_settings(dict.fromkeys(removed), "moodkiosk config reset-page")
+        return removed
 
     async def save_page_settings(self, values: dict[str, str | None], by: str) -> None:
         """Store (JSON text) or forget (None) page settings, all in one transaction. Errors propagate."""

@@ -4,25 +4,31 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from tests.test_daemon import tone
+from tests.helpers import tone
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
 
+    def do_GET(self) -> None:
+        time.sleep(getattr(self.server, "slow_seconds", 0.0))  # a slow network, when the test asks for one
+        super().do_GET()
+
 
 class MediaServer:
     """Serves ``folder``; ``feed(...)`` writes an RSS feed of tones, like a podcast or a playlist page."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, slow_seconds: float = 0.0) -> None:
         self.folder = folder
+        self.slow_seconds = slow_seconds
         folder.mkdir(parents=True, exist_ok=True)
         self._server: ThreadingHTTPServer | None = None
         self.port = 0
@@ -30,6 +36,7 @@ class MediaServer:
     def start(self) -> MediaServer:
         handler = functools.partial(QuietHandler, directory=str(self.folder))
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        self._server.slow_seconds = self.slow_seconds  # type: ignore[attr-defined]
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self

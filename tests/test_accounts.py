@@ -14,7 +14,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from device.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
-from tests.conftest import REPO, clean_env, run_cli
+from tests.helpers import REPO, clean_env, run_cli
 from web.accounts import AccountError, Accounts
 
 T = TypeVar("T")

@@ -10,7 +10,7 @@ import numpy as np
 import skimage.data
 
 from device.inference.labels import EMOTIONS
-from tests.conftest import require_shared, run_cli
+from tests.helpers import require_shared, run_cli
 
 
 def json_lines(text: str) -> list[dict]:

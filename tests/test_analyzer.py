@@ -11,7 +11,7 @@ from device.inference.analyzer import FrameAnalyzer, clipped_box
 from device.inference.face_crop import crop_box, face_crop
 from device.inference.face_detector import DetectedFace
 from device.inference.labels import EMOTIONS
-from tests.conftest import require_shared
+from tests.helpers import require_shared
 
 
 def test_astronaut_is_one_happy_face(analyzer: FrameAnalyzer) -> None:

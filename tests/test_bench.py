@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import clean_env, require_shared, run_cli
+from tests.helpers import clean_env, require_shared, run_cli
 
 
 def test_bench_quick_measures_moodkiosk_and_writes_the_report(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from device.camera.picamera2_source import Picamera2Source
 from device.camera.source import CameraError
 from device.camera.spec import camera_from_spec, video_devices
 from device.errors import ConfigError
-from tests.conftest import write_rgb
+from tests.helpers import write_rgb
 
 STAND_INS = Path(__file__).parent / "stand_ins"
 

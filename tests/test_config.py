@@ -9,7 +9,7 @@ import pytest
 
 from device.config import load_settings, unknown_environment_keys
 from device.errors import ConfigError
-from tests.conftest import clean_env, run_cli
+from tests.helpers import clean_env, run_cli
 
 
 @pytest.fixture(autouse=True)

@@ -8,37 +8,13 @@ import sqlite3
 import subprocess
 import sys
 import time
-import wave
 from pathlib import Path
 
-import numpy as np
 import skimage.data
 
-from device.inference.labels import EMOTIONS
-from device.media_files import write_slideshow
-from tests.conftest import REPO, clean_env, require_shared, run_cli
+from tests.helpers import REPO, clean_env, music_dir, photo_video, require_shared, run_cli
 
 NEGATIVE = {"sad", "fear", "angry"}
-
-
-def tone(path: Path, seconds: float = 30.0, frequency: float = 440.0) -> Path:
-    """A real (if dull) audio file: a sine tone as 16-bit mono WAV."""
-    rate = 8000
-    samples = (0.2 * 32767 * np.sin(2 * np.pi * frequency * np.arange(int(rate * seconds)) / rate)).astype(np.int16)
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(samples.tobytes())
-    return path
-
-
-def music_dir(root: Path) -> Path:
-    """One folder per emotion with one track each, named after its folder."""
-    for index, emotion in enumerate(EMOTIONS):
-        (root / emotion).mkdir(parents=True)
-        tone(root / emotion / f"{emotion}_tune.wav", frequency=300 + 50 * index)
-    return root
 
 
 def run_daemon(tmp_path: Path, camera: Path, config: str = "", timeout: float = 180) -> list[dict]:
@@ -56,11 +32,6 @@ def run_daemon(tmp_path: Path, camera: Path, config: str = "", timeout: float = 
 
 def of_type(events: list[dict], kind: str) -> list[dict]:
     return [e for e in events if e["type"] == kind]
-
-
-def photo_video(path: Path, scenes: list[tuple[np.ndarray, float]], fps: int = 10) -> Path:
-    """A video of still photos, each shown for its number of seconds."""
-    return write_slideshow(path, scenes, fps)
 
 
 def test_face_arrives_then_leaves_on_a_made_video(tmp_path: Path) -> None:
@@ -84,9 +55,9 @@ def test_face_arrives_then_leaves_on_a_made_video(tmp_path: Path) -> None:
         tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert rows == [("happy", 1), (None, 0)]
     assert plays == [("happy tune", "happy", "happy")]
-    assert tables == {"moods", "plays", "users", "favorites", "page_settings"}  # derived facts, accounts, settings: no images
+    assert tables == {"moods", "plays", "users", "favorites", "page_settings", "sessions"}  # facts, accounts: no images
     assert sorted(p.name for p in (tmp_path / "state").iterdir()) == [
-        "moodkiosk.db", "moodkiosk.db-shm", "moodkiosk.db-wal", "session.key"
+        "moodkiosk.db", "moodkiosk.db-shm", "moodkiosk.db-wal", "moodkiosk.lock", "session.key"
     ]  # fmt: skip
     assert (tmp_path / "state" / "session.key").stat().st_mode & 0o777 == 0o600
 

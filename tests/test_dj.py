@@ -15,7 +15,7 @@ from device.config import PlayerSettings
 from device.mood import Mood
 from device.player.dj import DJ, FadeOut, Pick
 from device.player.library import MusicLibrary, ShuffleQueue, Track
-from tests.test_daemon import tone
+from tests.helpers import tone
 
 
 def local_only(**settings: object) -> PlayerSettings:

@@ -11,8 +11,7 @@ import skimage.data
 
 from device.media_files import write_slideshow
 from device.store import Store
-from tests.conftest import REPO, clean_env, run_cli
-from tests.test_web_api import Daemon
+from tests.helpers import REPO, Daemon, clean_env, run_cli
 
 
 def doctor(env: dict[str, str], *flags: str) -> tuple[int, dict[str, dict]]:

@@ -11,7 +11,7 @@ import pytest
 from device.inference.emotion_classifier import EmotionClassifier
 from device.inference.evaluation import evaluate, format_report
 from device.inference.labels import EMOTIONS
-from tests.conftest import require_shared, run_cli
+from tests.helpers import require_shared, run_cli
 
 JSON_KEYS = {"n", "accuracy", "macro_recall", "per_class_recall", "confusion", "ms_per_image"}
 

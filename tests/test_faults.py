@@ -23,9 +23,7 @@ import skimage.data
 
 from device.media_files import write_slideshow
 from device.store import MIGRATIONS, SCHEMA_VERSION
-from tests.conftest import REPO, clean_env, read_events
-from tests.test_web_api import PASSWORD, Daemon, client_session, login
-from tests.test_web_kiosk_api import signed_in, wait_for_state
+from tests.helpers import PASSWORD, REPO, Daemon, clean_env, client_session, login, read_events, signed_in, wait_for_state
 
 STAND_INS = REPO / "tests" / "stand_ins"
 
@@ -130,6 +128,10 @@ def test_sigkill_while_writing_loses_nothing_committed(tmp_path: Path) -> None:
             csrf = await signed_in(client, daemon)
             await client.post(daemon.base + "/api/player/next", headers=csrf)
             await wait_for_state(client, daemon, lambda s: s["player"]["playing"])
+            for _ in range(100):  # the first play is written (on a busy machine that can take a moment)
+                if (await (await client.get(daemon.base + "/api/history?hours=1")).json())["plays"]:
+                    break
+                await asyncio.sleep(0.1)
             for _ in range(400):  # likes and plays written while the kill comes
                 response = await client.post(daemon.base + "/api/favorites", headers=csrf)
                 if response.status == 201:

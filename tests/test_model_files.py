@@ -13,7 +13,7 @@ from device.errors import ModelError
 from device.inference.analyzer import FrameAnalyzer
 from device.inference.labels import EMOTIONS
 from device.inference.model_files import FACE_MODEL_MEMBER, fetch_face_model, read_face_model, sha256_of
-from tests.conftest import clean_env, run_cli
+from tests.helpers import clean_env, run_cli
 
 FACE_MODEL = InferenceSettings().face_model
 EMOTION_MODEL = InferenceSettings().emotion_model

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 from device.store import Store
-from tests.test_web_api import Daemon, client_session, login
+from tests.helpers import Daemon, client_session, login
 from web.accounts import Accounts
 from web.app import create_app
 from web.openapi import SPEC

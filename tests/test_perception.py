@@ -12,7 +12,7 @@ from device.camera.opencv_source import OpenCVSource
 from device.camera.source import CameraError, Frame
 from device.inference.analyzer import FrameAnalysis, FrameAnalyzer
 from device.perception import CameraStatus, PerceptionWorker
-from tests.test_daemon import photo_video
+from tests.helpers import photo_video
 
 
 class FlakyCamera(OpenCVSource):
@@ -84,8 +84,8 @@ def test_failures_are_reported_and_retried(tmp_path: Path, analyzer: FrameAnalyz
     video = photo_video(tmp_path / "v.mp4", [(skimage.data.astronaut(), 3)], fps=10)
     source = FlakyCamera(video)
     statuses, analyses = run_worker(source, analyzer, fps=5)
-    assert statuses[:3] == ["offline", "offline", "open"]
-    assert "offline" in statuses[3:] and statuses[-2:] == ["open", "ended"]
+    assert statuses[:4] == ["opening", "offline", "offline", "open"]
+    assert "offline" in statuses[4:] and statuses[-2:] == ["open", "ended"]
     assert source.opens == 4
     assert analyses and all([f.emotion for f in a.faces] == ["happy"] for a in analyses)
 
@@ -94,7 +94,7 @@ def test_analysis_rate_takes_the_newest_frame_only(tmp_path: Path, analyzer: Fra
     """A 25 fps video for 4 s analysed at 2 per second: about 8 analyses, not 100 queued frames."""
     video = photo_video(tmp_path / "v.mp4", [(skimage.data.astronaut(), 4)], fps=25)
     statuses, analyses = run_worker(OpenCVSource(str(video)), analyzer, fps=2)
-    assert statuses == ["open", "ended"]
+    assert statuses == ["opening", "open", "ended"]
     assert 6 <= len(analyses) <= 10
 
 
@@ -105,5 +105,5 @@ def test_a_hanging_camera_is_abandoned_and_reopened(tmp_path: Path, analyzer: Fr
         statuses, analyses = run_worker(source, analyzer, fps=5, stall_seconds=1.0)
     finally:
         source.released.set()
-    assert statuses == ["open", "stalled", "open", "ended"]
+    assert statuses == ["opening", "open", "stalled", "opening", "open", "ended"]
     assert len(analyses) > 5  # frames came again from the fresh source

@@ -9,7 +9,7 @@ import pytest
 
 from device.player.library import Track
 from device.player.mpv_player import MpvPlayer, PlayerError, PlayerEvent
-from tests.test_daemon import tone
+from tests.helpers import tone
 
 
 async def wait_for(events: list[PlayerEvent], count: int, timeout: float = 10.0) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from device.cli import build_parser
 from device.config import iter_setting_docs, load_settings
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 README = (REPO / "README.md").read_text()
 

@@ -12,11 +12,8 @@ import skimage.data
 from playwright.sync_api import expect, sync_playwright
 
 from device.media_files import write_slideshow
-from tests.conftest import read_events
+from tests.helpers import CHROMIUM, FLAGS, Daemon, client_session, read_events, sign_in, signed_in, wait_for_state
 from tests.media_server import MediaServer
-from tests.test_web_api import Daemon, client_session
-from tests.test_web_browser import CHROMIUM, FLAGS, sign_in
-from tests.test_web_kiosk_api import signed_in, wait_for_state
 
 
 def test_remote_playlist_falls_back_to_local_and_a_liked_track_plays_offline(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import skimage.data
 
 from device.media_files import write_slideshow
 from device.service import ServiceNotifier
-from tests.conftest import REPO, clean_env
+from tests.helpers import REPO, clean_env
 
 
 class NotifySocket:

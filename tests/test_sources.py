@@ -24,9 +24,8 @@ from device.player.sources import (
     search_for,
     tracks_from_listing,
 )
-from tests.conftest import OFFLINE
+from tests.helpers import OFFLINE, tone
 from tests.media_server import MediaServer
-from tests.test_daemon import tone
 
 
 def test_which_playlists_are_remote_and_how_they_are_named() -> None:

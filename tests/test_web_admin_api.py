@@ -9,8 +9,7 @@ import skimage.data
 
 from device.media_files import write_slideshow
 from device.page_settings import EDITABLE
-from tests.test_web_api import PASSWORD, Daemon, client_session, login
-from tests.test_web_kiosk_api import signed_in, wait_for_state
+from tests.helpers import PASSWORD, Daemon, client_session, login, signed_in, wait_for_state
 
 ADMIN_CALLS = (
     ("GET", "/api/admin/users", None),

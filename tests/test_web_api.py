@@ -4,82 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
-import struct
-import subprocess
-import sys
 import time
-import urllib.request
-import zlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import aiohttp
-import cv2
-import numpy as np
 import pytest
 import skimage.data
 
 from device.media_files import write_slideshow
-from tests.conftest import REPO, clean_env, run_cli
-from tests.test_daemon import tone
-
-PASSWORD = "a long enough password"
-
-
-def client_session() -> aiohttp.ClientSession:
-    """A client that keeps cookies from 127.0.0.1 (aiohttp's default jar ignores cookies from IP addresses)."""
-    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-
-
-class Daemon:
-    """`moodkiosk run` in a child process with two accounts (asha, an admin, and ravi) and some music."""
-
-    def __init__(
-        self,
-        tmp_path: Path,
-        camera: str = "none",
-        extra: tuple[str, ...] = (),
-        music: tuple[str, ...] = (),
-        config: Path | None = None,
-        **env: str,
-    ) -> None:
-        """``music``: more tracks to make, as paths under the music folder (e.g. ``neutral/hindi/shant.wav``)."""
-        self.env = clean_env(**{"MOODKIOSK_STORAGE__STATE_DIR": str(tmp_path / "state"), **env})
-        self.base = f"http://127.0.0.1:{self.env['MOODKIOSK_WEB__PORT']}"
-        self.log = tmp_path / "daemon.log"
-        self.music = tmp_path / "music"
-        for relative in ("neutral/calm.wav", "happy/sunny.wav", *music):
-            (self.music / relative).parent.mkdir(parents=True, exist_ok=True)
-            tone(self.music / relative, seconds=120)
-        for name, admin in (("asha", True), ("ravi", False)):
-            if not (tmp_path / "state" / "moodkiosk.db").exists() or name not in run_cli("user", "list", env=self.env).stdout:
-                created = run_cli(
-                    "user", "add", name, *(["--admin"] if admin else []), "--password-stdin", env=self.env, stdin=PASSWORD
-                )
-                assert created.returncode == 0, created.stderr
-        camera_flag = () if "MOODKIOSK_CAMERA__SOURCE" in env else ("--camera", camera)
-        config_flag = ("--config", str(config)) if config else ()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "device", *config_flag, "run", *camera_flag,
-             "--audio-output", "null", "--video-output", "null", "--music-dir", str(self.music), *extra],
-            cwd=REPO, env=self.env, stderr=self.log.open("w"),  # a file: a pipe nobody reads could fill and block it
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.base + "/login", timeout=5).close()  # plain urllib: no event loop needed
-                return
-            except OSError:
-                time.sleep(0.3)
-        raise AssertionError(f"the web page did not come up: {self.log.read_text()}")
-
-    def stop(self) -> str:
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=20)
-        log = self.log.read_text()
-        assert self.process.returncode == 0, log
-        return log
+from tests.helpers import PASSWORD, Daemon, client_session, huge_png_header, login, png_bytes
 
 
 @pytest.fixture
@@ -88,10 +22,6 @@ def daemon(tmp_path: Path) -> Iterator[Daemon]:
     yield instance
     if instance.process.poll() is None:
         instance.stop()
-
-
-async def login(client: aiohttp.ClientSession, base: str, name: str = "asha", password: str = PASSWORD) -> aiohttp.ClientResponse:
-    return await client.post(base + "/api/login", json={"username": name, "password": password})
 
 
 def test_login_state_controls_logout(daemon: Daemon) -> None:
@@ -216,22 +146,6 @@ def test_favorites(daemon: Daemon) -> None:
             assert (await client.delete(f"{url}/abc", headers=csrf)).status == 404
 
     asyncio.run(scenario())
-
-
-def png_bytes(rgb: np.ndarray) -> bytes:
-    ok, encoded = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-    assert ok
-    return encoded.tobytes()
-
-
-def huge_png_header(width: int, height: int) -> bytes:
-    """A PNG whose header claims width x height pixels (a decompression bomb's calling card)."""
-
-    def chunk(kind: bytes, payload: bytes) -> bytes:
-        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + chunk(b"IEND", b"")
 
 
 def test_try_a_photo(daemon: Daemon) -> None:

@@ -19,8 +19,7 @@ import skimage.data
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_web_api import Daemon, client_session, huge_png_header, login, png_bytes
-from tests.test_web_kiosk_api import signed_in
+from tests.helpers import Daemon, client_session, huge_png_header, login, png_bytes, rss_kb, signed_in
 from web.openapi import SPEC
 
 # Operations that would end the fuzzing session itself; each is tested on its own elsewhere.
@@ -33,13 +32,6 @@ JSON_VALUES = st.recursive(
 )
 PATH_PARTS = st.sampled_from(["1", "0", "-1", "999999999999999999999", "ravi", "asha", "..", "%2e%2e%2fetc", "pause",
                               "next", "x" * 300, "é", "%00"]) | st.text(min_size=1, max_size=20)  # fmt: skip
-
-
-def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise AssertionError("no VmRSS")
 
 
 def known_fields(path: str, method: str) -> list[str]:

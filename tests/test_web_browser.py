@@ -12,14 +12,10 @@ import skimage.data
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from device.media_files import write_slideshow
-from tests.conftest import write_rgb
-from tests.test_web_api import PASSWORD, Daemon
+from tests.helpers import CHROMIUM, FLAGS, PASSWORD, Daemon, sign_in, write_rgb
 from web.i18n import HINDI
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "build" / "screenshots"  # looked at by people, not asserted
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -38,15 +34,6 @@ def smiling_kiosk(tmp_path: Path) -> Iterator[Daemon]:
     yield daemon
     if daemon.process.poll() is None:
         daemon.stop()
-
-
-def sign_in(page: Page, base: str, name: str = "asha", password: str = PASSWORD) -> None:
-    page.goto(base + "/")
-    expect(page).to_have_url(re.compile(r"/login$"))
-    form = page.locator("#login")  # the sign-up form, when it is on, has its own name and password fields
-    form.get_by_label("User name").fill(name)
-    form.get_by_label("Password").fill(password)
-    form.get_by_role("button", name="Sign in").click()
 
 
 def test_sign_in_follow_the_mood_control_and_sign_out(browser: Browser, smiling_kiosk: Daemon, tmp_path: Path) -> None:

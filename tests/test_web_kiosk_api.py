@@ -3,36 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import aiohttp
 import cv2
 import numpy as np
 import skimage.data
 
 from device.media_files import write_slideshow
-from tests.test_web_api import PASSWORD, Daemon, client_session, login
-
-
-async def signed_in(client: aiohttp.ClientSession, daemon: Daemon, name: str = "asha") -> dict[str, str]:
-    response = await login(client, daemon.base, name)
-    assert response.status == 200
-    return {"X-CSRF-Token": (await response.json())["csrf"]}
-
-
-async def wait_for_state(client: aiohttp.ClientSession, daemon: Daemon, ready: Callable[[dict[str, Any]], bool]) -> dict:
-    for _ in range(150):
-        state = await (await client.get(daemon.base + "/api/state")).json()
-        if ready(state):
-            return state
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"state never got there: {state}\n{daemon.log.read_text()[-3000:]}")
-
-
-def playing(title: str) -> Callable[[dict[str, Any]], bool]:
-    return lambda state: bool(state["track"]) and state["track"]["title"] == title and state["player"]["playing"]
+from tests.helpers import PASSWORD, Daemon, client_session, playing, signed_in, wait_for_state
 
 
 def test_takeover_makes_the_kiosk_follow_the_members_language(tmp_path: Path) -> None:

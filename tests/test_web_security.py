@@ -18,29 +18,49 @@ class Clock:
 
 def test_failures_expire_so_the_rightful_user_gets_back_in() -> None:
     clock = Clock()
-    limiter = LoginLimiter(per_account=3, per_ip=10, window_seconds=60, clock=clock)
+    limiter = LoginLimiter(per_account_address=3, per_ip=10, window_seconds=60, clock=clock)
     for _ in range(3):
         assert limiter.retry_after("10.0.0.5", "Asha") == 0
-        limiter.failed("10.0.0.5", "Asha")
-    assert 59 <= limiter.retry_after("10.0.0.9", "asha") <= 60  # per account, whatever the address or case
+        limiter.attempt("10.0.0.5", "Asha")
+    assert 59 <= limiter.retry_after("10.0.0.5", "asha") <= 60  # per account and address, whatever the case
+    assert limiter.retry_after("10.0.0.9", "asha") == 0  # the owner on another machine is not locked out
     clock.now += 61
     assert limiter.retry_after("10.0.0.5", "asha") == 0
 
 
+def test_guesses_from_many_addresses_meet_the_account_limit_but_never_a_clean_address() -> None:
+    limiter = LoginLimiter(per_account_address=3, per_ip=10, per_account=4, window_seconds=60, clock=Clock())
+    for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"):
+        limiter.attempt(address, "asha")
+    assert limiter.retry_after("10.0.0.1", "asha") > 0  # an address that failed for asha meets the account-wide limit
+    assert limiter.retry_after("10.0.0.9", "asha") == 0  # asha's own phone, which never failed, gets in
+
+
+def test_attempts_count_before_they_are_checked() -> None:
+    limiter = LoginLimiter(per_account_address=5, per_ip=100, window_seconds=60, clock=Clock())
+    allowed = 0
+    for _ in range(200):  # 200 guesses arriving together: none has been checked yet
+        if limiter.retry_after("10.0.0.5", "ravi") == 0:
+            limiter.attempt("10.0.0.5", "ravi")
+            allowed += 1
+    assert allowed == 5
+
+
 def test_one_address_trying_many_names_is_slowed() -> None:
     clock = Clock()
-    limiter = LoginLimiter(per_account=3, per_ip=5, window_seconds=60, clock=clock)
+    limiter = LoginLimiter(per_account_address=3, per_ip=5, window_seconds=60, clock=clock)
     for number in range(5):
-        limiter.failed("10.0.0.5", f"user{number}")
+        limiter.attempt("10.0.0.5", f"user{number}")
     assert limiter.retry_after("10.0.0.5", "someone-new") > 0
     assert limiter.retry_after("10.0.0.6", "someone-new") == 0
 
 
-def test_success_clears_the_account_count() -> None:
-    limiter = LoginLimiter(per_account=2, per_ip=100, window_seconds=60, clock=Clock())
-    limiter.failed("ip", "asha")
-    limiter.succeeded("asha")
-    limiter.failed("ip", "asha")
+def test_success_takes_its_attempt_back_and_clears_the_address() -> None:
+    limiter = LoginLimiter(per_account_address=2, per_ip=100, window_seconds=60, clock=Clock())
+    limiter.attempt("ip", "asha")
+    limiter.attempt("ip", "asha")
+    limiter.succeeded("ip", "asha")
+    limiter.attempt("ip", "asha")
     assert limiter.retry_after("ip", "asha") == 0
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -17,6 +19,8 @@ from device.store import Store
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
+SESSION_SECONDS = 30 * 86_400  # a sign-in lasts 30 days (as long as its cookie)
+USER_COLUMNS = "users.id, users.name, users.is_admin, users.language"
 
 
 class AccountError(MoodkioskError):
@@ -39,8 +43,18 @@ class User:
     language: str
 
 
+def session_key(token: str) -> str:
+    """What the database keeps of a session token: its SHA-256 (a copied database signs nobody in)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 class Accounts:
-    """Create, check and change accounts. Hashing runs in a worker thread (it takes ~50 ms)."""
+    """Create, check and change accounts, and their sign-ins (server-side sessions).
+
+    Hashing runs in a worker thread (it takes ~50 ms). A session is valid only while its row
+    exists: signing out removes it, a new password removes all of the user's, and deleting the
+    account removes them with it (a name created again is a new user id with no sessions).
+    """
 
     def __init__(self, store: Store, hasher: PasswordHasher | None = None) -> None:
         self.store = store
@@ -78,12 +92,36 @@ class Accounts:
         return user
 
     async def get(self, name: str) -> User | None:
-        rows = await self.store.fetch("SELECT id, name, is_admin, language FROM users WHERE name = ?", (name,))
+        rows = await self.store.fetch(f"SELECT {USER_COLUMNS} FROM users WHERE name = ?", (name,))
         return User(rows[0][0], rows[0][1], bool(rows[0][2]), rows[0][3]) if rows else None
 
     async def all(self) -> list[User]:
-        rows = await self.store.fetch("SELECT id, name, is_admin, language FROM users ORDER BY name COLLATE NOCASE")
+        rows = await self.store.fetch(f"SELECT {USER_COLUMNS} FROM users ORDER BY name COLLATE NOCASE")
         return [User(r[0], r[1], bool(r[2]), r[3]) for r in rows]
+
+    async def start_session(self, user: User) -> str:
+        """A new sign-in for ``user``: returns the token for the cookie."""
+        token = secrets.token_urlsafe(32)
+        await self.store.execute(
+            "INSERT INTO sessions (id, user_id, created) VALUES (?, ?, ?)", (session_key(token), user.id, time.time())
+        )
+        return token
+
+    async def session_user(self, token: str) -> User | None:
+        """The user a session token signs in, while the session exists and has not expired."""
+        rows = await self.store.fetch(
+            f"SELECT {USER_COLUMNS} FROM sessions JOIN users ON users.id = sessions.user_id"
+            " WHERE sessions.id = ? AND sessions.created > ?",
+            (session_key(token), time.time() - SESSION_SECONDS),
+        )
+        return User(rows[0][0], rows[0][1], bool(rows[0][2]), rows[0][3]) if rows else None
+
+    async def end_session(self, token: str) -> None:
+        await self.store.execute("DELETE FROM sessions WHERE id = ?", (session_key(token),))
+
+    async def purge_sessions(self) -> None:
+        """Forget expired sessions."""
+        await self.store.execute("DELETE FROM sessions WHERE created <= ?", (time.time() - SESSION_SECONDS,))
 
     async def verify(self, name: str, password: str) -> User | None:
         """The user when the password is right; None otherwise (same work for unknown names)."""
@@ -99,6 +137,8 @@ class Accounts:
         digest = await asyncio.to_thread(self.hasher.hash, self.check_password(password))
         if not await self.store.execute("UPDATE users SET password_hash = ? WHERE name = ?", (digest, name)):
             raise unknown_user(name)
+        # every earlier sign-in ends with the old password
+        await self.store.execute("DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?)", (name,))
 
     async def set_language(self, name: str, language: str) -> None:
         if not await self.store.execute("UPDATE users SET language = ? WHERE name = ?", (language, name)):

@@ -19,6 +19,8 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from device.config import LANGUAGE_PATTERN
 from device.errors import MoodkioskError
 from device.events import Event
+from device.images import ImageError
+from device.photos import PhotoBusyError
 from device.player.sources import label
 from web import admin_api, kiosk_api, openapi
 from web.accounts import AccountError, Accounts, User
@@ -35,48 +37,53 @@ from web.handling import (
     field,
     json_error,
     json_errors,
-    read_capped,
+    plain_bodies,
     read_json,
+    read_upload,
     too_large,
     user_json,
 )
 from web.i18n import CATALOGS, UI_LANGUAGES, pick_language, translator
-from web.photo import MAX_BYTES as MAX_PHOTO_BYTES
-from web.photo import PhotoError, decode_photo
 from web.remote_images import RemoteImageError, RemoteImages
-from web.security import LoginLimiter, new_csrf_token, security_headers
+from web.security import LoginLimiter, new_csrf_token, response_headers, security_headers
 
 SIGNUP_LIMITER = web.AppKey("signup_limiter", LoginLimiter)
 REMOTE_IMAGES = web.AppKey("remote_images", RemoteImages)
+VERIFYING = web.AppKey("verifying", asyncio.Semaphore)  # password checks under way (argon2: 64 MB, ~50 ms each)
+MAX_VERIFYING = 2
 HERE = Path(__file__).resolve().parent
 MAX_BODY = 10 * 2**20
 THUMBNAIL_SUFFIXES = {".jpg", ".jpeg", ".png"}
 
 
-def too_many_attempts(wait: float) -> web.HTTPException:
-    message = f"too many failed attempts; try again in {wait:.0f} s"
+def too_many_attempts(wait: float, message: str = "") -> web.HTTPException:
+    message = message or f"too many failed attempts; try again in {wait:.0f} s"
     return json_error(web.HTTPTooManyRequests, message, headers={"Retry-After": str(max(1, round(wait)))})
 
 
 async def start_session(request: web.Request, user: User) -> web.Response:
-    session = await new_session(request)  # a fresh session id on every login
-    session["user"], session["csrf"] = user.name, new_csrf_token()
+    session = await new_session(request)  # a fresh cookie on every login, naming a fresh server-side session
+    session["sid"], session["csrf"] = await request.app[ACCOUNTS].start_session(user), new_csrf_token()
     return web.json_response({"user": user_json(user), "csrf": session["csrf"]})
 
 
 async def login(request: web.Request) -> web.Response:
+    """The attempt counts before the password is checked, so parallel guesses are limited like serial ones."""
     body = await read_json(request)
     name, password = field(body, "username", str), field(body, "password", str)
     ip = request.remote or "?"
-    limiter = request.app[LIMITER]
+    limiter, verifying = request.app[LIMITER], request.app[VERIFYING]
     wait = limiter.retry_after(ip, name)
     if wait > 0:
         raise too_many_attempts(wait)
-    user = await request.app[ACCOUNTS].verify(name, password)
+    if verifying.locked():
+        raise too_many_attempts(1, "the kiosk is checking other sign-ins; try again in a second")
+    limiter.attempt(ip, name)
+    async with verifying:
+        user = await request.app[ACCOUNTS].verify(name, password)
     if user is None:
-        limiter.failed(ip, name)
         raise json_error(web.HTTPUnauthorized, "wrong user name or password")
-    limiter.succeeded(name)
+    limiter.succeeded(ip, name)
     return await start_session(request, user)
 
 
@@ -90,7 +97,7 @@ async def signup(request: web.Request) -> web.Response:
     wait = limiter.retry_after(ip, name)
     if wait > 0:
         raise too_many_attempts(wait)
-    limiter.failed(ip, name)  # every attempt counts, so nobody floods the kiosk with accounts
+    limiter.attempt(ip, name)  # every attempt counts, so nobody floods the kiosk with accounts
     try:
         user = await request.app[ACCOUNTS].add(name, password)
     except AccountError as error:
@@ -101,8 +108,10 @@ async def signup(request: web.Request) -> web.Response:
 
 
 async def logout(request: web.Request) -> web.Response:
+    """Ends the session on the server too: the old cookie never works again."""
     await current_user(request)
     session = await get_session(request)
+    await request.app[ACCOUNTS].end_session(session["sid"])
     session.invalidate()
     return web.json_response({"ok": True})
 
@@ -230,33 +239,27 @@ async def playing_thumbnail(request: web.Request) -> web.StreamResponse:
 async def analyze_upload(request: web.Request) -> web.Response:
     """``multipart/form-data`` with a ``file``: the faces and emotions in it; ``?play=1`` also plays the mood."""
     user = await current_user(request)
-    if not request.content_type.startswith("multipart/"):
-        raise json_error(web.HTTPUnsupportedMediaType, "send the photo as multipart/form-data in a field named 'file'")
-    data = None
-    async for part in await request.multipart():
-        if getattr(part, "name", None) == "file":
-            data = await read_capped(part, MAX_PHOTO_BYTES)  # 413 as soon as it is too large, before decoding
-            break
-    if data is None:
-        raise json_error(web.HTTPUnprocessableEntity, "no field named 'file' in the form", field="file")
+    data = await read_upload(request, "file")  # 413 as soon as it is too large, before decoding
     try:
-        rgb = decode_photo(data)
-    except PhotoError as error:
+        result = await request.app[KIOSK].analyze_photo(data)  # decoded and analysed in a worker thread
+    except ImageError as error:
         if error.status == 413:
-            raise too_large(MAX_PHOTO_BYTES, len(data), str(error)) from None
+            raise too_large(len(data), len(data), str(error)) from None
         status = web.HTTPUnsupportedMediaType if error.status == 415 else web.HTTPUnprocessableEntity
         raise json_error(status, str(error)) from None
-    try:
-        analysis = await request.app[KIOSK].analyze_photo(rgb)
+    except PhotoBusyError as error:
+        raise too_many_attempts(2, error.describe()) from None
     except MoodkioskError as error:  # e.g. a missing model: say so instead of a bare 500
         raise json_error(web.HTTPServiceUnavailable, error.describe()) from None
+    analysis = result.analysis
     faces = [face.to_json() for face in analysis.faces]
     played = None
     if faces and request.query.get("play") == "1":
         played = analysis.faces[0].emotion
         request.app[KIOSK].play_emotion(played, f"a photo {user.name} shared looked {played}")
-    height, width = rgb.shape[:2]
-    return web.json_response({"faces": faces, "ms": round(analysis.ms, 2), "width": width, "height": height, "played": played})
+    return web.json_response(
+        {"faces": faces, "ms": round(analysis.ms, 2), "width": result.width, "height": result.height, "played": played}
+    )
 
 
 async def history(request: web.Request) -> web.Response:
@@ -361,7 +364,7 @@ async def admin_page(request: web.Request) -> web.Response:
 
 
 def create_app(kiosk: KioskControls, accounts: Accounts, secret: bytes, limiter: LoginLimiter | None = None) -> web.Application:
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[security_headers, json_errors])
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[security_headers, json_errors, plain_bodies])
     setup_sessions(
         app,
         EncryptedCookieStorage(secret, cookie_name="moodkiosk_session", httponly=True, samesite="Strict", max_age=30 * 86400),
@@ -369,10 +372,12 @@ def create_app(kiosk: KioskControls, accounts: Accounts, secret: bytes, limiter:
     app.middlewares.append(csrf_protection)
     app[KIOSK], app[ACCOUNTS], app[LIMITER] = kiosk, accounts, limiter or LoginLimiter()
     app[CLOSING] = asyncio.Event()
-    app[SIGNUP_LIMITER] = LoginLimiter(per_account=5, per_ip=5, window_seconds=3600)
+    app[SIGNUP_LIMITER] = LoginLimiter(per_account_address=5, per_ip=5, per_account=5, window_seconds=3600)
+    app[VERIFYING] = asyncio.Semaphore(MAX_VERIFYING)
     app[REMOTE_IMAGES] = RemoteImages()
     app[FAVORITES] = Favorites(accounts.store)
     app.on_shutdown.append(close_streams)
+    app.on_response_prepare.append(response_headers)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
     app.router.add_get("/", index_page)
     app.router.add_get("/login", login_page)

@@ -8,12 +8,11 @@ import logging
 import sqlite3
 from typing import Any, Protocol
 
-import numpy as np
-from aiohttp import web
+from aiohttp import BodyPartReader, hdrs, web
 from aiohttp_session import get_session
 
 from device.events import EventBus
-from device.inference.analyzer import FrameAnalysis
+from device.photos import PhotoResult
 from device.player.library import Track
 from web.accounts import Accounts, User
 from web.favorites import Favorites
@@ -21,6 +20,9 @@ from web.security import CSRF_HEADER, UNSAFE_METHODS, Handler, LoginLimiter, csr
 
 log = logging.getLogger("moodkiosk.web")
 MAX_JSON_BYTES = 256 * 1024
+MAX_UPLOAD_BYTES = 8 * 2**20  # all the parts of one upload together
+MAX_UPLOAD_PARTS = 4
+BODY_SECONDS = 30.0  # a body (or an upload) must arrive within this time
 NO_SESSION_YET = {"/api/login", "/api/signup"}  # no CSRF token exists before these
 
 
@@ -37,7 +39,7 @@ class KioskControls(Protocol):
     def set_volume(self, volume: int) -> None: ...
     def play_tracks(self, tracks: list[Track], reason: str) -> None: ...
     def play_emotion(self, emotion: str, reason: str) -> None: ...
-    async def analyze_photo(self, rgb: np.ndarray) -> FrameAnalysis: ...
+    async def analyze_photo(self, data: bytes) -> PhotoResult: ...
     @property
     def current_track(self) -> Track | None: ...
     def takeover(self, member: str, language: str) -> None: ...
@@ -72,7 +74,7 @@ async def csrf_protection(request: web.Request, handler: Handler) -> web.StreamR
     """Every state-changing API call must carry the session's CSRF token in X-CSRF-Token."""
     if request.method in UNSAFE_METHODS and request.path.startswith("/api/") and request.path not in NO_SESSION_YET:
         session = await get_session(request)
-        signed_in = session.get("user") is not None  # without a session the handler answers 401
+        signed_in = session.get("sid") is not None  # without a session the handler answers 401
         if signed_in and not csrf_ok(session.get("csrf"), request.headers.get(CSRF_HEADER)):
             raise json_error(web.HTTPForbidden, f"missing or wrong {CSRF_HEADER} header (reload the page)")
     return await handler(request)
@@ -91,15 +93,31 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         raise json_error(web.HTTPServiceUnavailable, message) from None
     except (asyncio.CancelledError, ConnectionResetError):
         raise
+    except ClientGoneError:
+        log.debug("%s %s: the client went away while sending its request", request.method, request.path)
+        raise web.HTTPBadRequest(text="") from None  # nobody reads it
     except Exception:
         log.exception("unexpected error on %s %s", request.method, request.path)
         raise json_error(web.HTTPInternalServerError, "unexpected error; the kiosk's log has the details") from None
 
 
+@web.middleware
+async def plain_bodies(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Compressed request bodies are refused: a few KB of gzip must not become a gigabyte to read."""
+    if request.headers.get(hdrs.CONTENT_ENCODING, "identity").strip().lower() != "identity":
+        raise json_error(web.HTTPUnsupportedMediaType, "send the body uncompressed (no Content-Encoding)")
+    return await handler(request)
+
+
+class ClientGoneError(Exception):
+    """The client disconnected in the middle of its request body."""
+
+
 async def current_user(request: web.Request) -> User:
+    """The signed-in user: the session id in the cookie must still be valid on the server."""
     session = await get_session(request)
-    name = session.get("user")
-    user = await request.app[ACCOUNTS].get(name) if isinstance(name, str) else None
+    sid = session.get("sid")
+    user = await request.app[ACCOUNTS].session_user(sid) if isinstance(sid, str) else None
     if user is None:
         raise json_error(web.HTTPUnauthorized, "log in first")
     return user
@@ -119,23 +137,55 @@ async def read_json(request: web.Request) -> dict[str, Any]:
     raw = await read_capped(request.content, MAX_JSON_BYTES)
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise json_error(web.HTTPBadRequest, "the body is not valid JSON") from None
+        json.dumps(body, ensure_ascii=False).encode()  # lone surrogates ("\\udcff") are not text
+    except (ValueError, UnicodeError, RecursionError):
+        raise json_error(web.HTTPBadRequest, "the body is not valid JSON (or nests too deep, or is not valid Unicode)") from None
     if not isinstance(body, dict):
         raise json_error(web.HTTPUnprocessableEntity, "send a JSON object")
     return body
 
 
-async def read_capped(stream: Any, limit: int) -> bytes:
-    """Read a body (or a multipart part, anything with ``read_chunk``/``readany``) but never more than ``limit`` bytes."""
+async def read_capped(stream: Any, limit: int, seconds: float = BODY_SECONDS) -> bytes:
+    """Read a body (or a multipart part, anything with ``read_chunk``/``readany``) but never more than
+    ``limit`` bytes, nor for longer than ``seconds`` (413 / 408)."""
     data = bytearray()
-    while True:
-        chunk = await (stream.read_chunk() if hasattr(stream, "read_chunk") else stream.readany())
-        if not chunk:
-            return bytes(data)
-        data.extend(chunk)
-        if len(data) > limit:
-            raise too_large(limit, len(data))
+    try:
+        async with asyncio.timeout(seconds):
+            while True:
+                chunk = await (stream.read_chunk() if hasattr(stream, "read_chunk") else stream.readany())
+                if not chunk:
+                    return bytes(data)
+                data.extend(chunk)
+                if len(data) > limit:
+                    raise too_large(limit, len(data))
+    except TimeoutError:
+        raise json_error(web.HTTPRequestTimeout, f"the request did not arrive within {seconds:.0f} s") from None
+    except (web.RequestPayloadError, ConnectionError) as error:
+        raise ClientGoneError() from error
+
+
+async def read_upload(request: web.Request, name: str = "file") -> bytes:
+    """The ``name`` field of a ``multipart/form-data`` body: at most MAX_UPLOAD_PARTS parts and
+    MAX_UPLOAD_BYTES in all (every part counts, read or not), no encoded parts, no nesting."""
+    if not request.content_type.startswith("multipart/"):
+        raise json_error(web.HTTPUnsupportedMediaType, f"send the photo as multipart/form-data in a field named '{name}'")
+    if (request.content_length or 0) > MAX_UPLOAD_BYTES + 64 * 1024:
+        raise too_large(MAX_UPLOAD_BYTES, request.content_length or 0)
+    reader = await request.multipart()
+    found, total, parts = None, 0, 0
+    while (part := await reader.next()) is not None:
+        parts += 1
+        if parts > MAX_UPLOAD_PARTS or not isinstance(part, BodyPartReader):
+            raise json_error(web.HTTPUnprocessableEntity, f"send one field named '{name}' (at most {MAX_UPLOAD_PARTS} fields)")
+        if part.headers.get(hdrs.CONTENT_ENCODING, "identity").strip().lower() != "identity":
+            raise json_error(web.HTTPUnsupportedMediaType, "send the photo uncompressed (no Content-Encoding)")
+        data = await read_capped(part, MAX_UPLOAD_BYTES - total)
+        total += len(data)
+        if part.name == name and found is None:
+            found = data
+    if found is None:
+        raise json_error(web.HTTPUnprocessableEntity, f"no field named '{name}' in the form", field=name)
+    return found
 
 
 def field(body: dict[str, Any], name: str, kind: type) -> Any:

@@ -46,11 +46,12 @@ STATUS_TEXT = {
     "401": "not signed in (or wrong credentials)",
     "403": "missing or wrong X-CSRF-Token, or not allowed",
     "404": "no such thing",
+    "408": "the body did not arrive in time",
     "409": "not possible right now",
     "413": "too large",
-    "415": "wrong content type",
+    "415": "wrong content type, or a compressed body (Content-Encoding)",
     "422": "a field is missing or invalid",
-    "429": "too many attempts; see Retry-After",
+    "429": "too many attempts, or busy with others (two photos / sign-ins at a time); see Retry-After",
     "503": "the kiosk cannot do it right now (the reason is given)",
 }
 ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
@@ -187,7 +188,7 @@ def build_spec() -> Schema:
                         height={"type": "integer"},
                         played={"type": ["string", "null"]},
                     ),
-                    errors="403 413 415 422 503",
+                    errors="403 408 413 415 422 429 503",
                     parameters=[{"name": "play", "in": "query", "schema": {"enum": ["0", "1"]}}],
                 ),
                 "requestBody": {

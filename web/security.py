@@ -40,6 +40,16 @@ def load_or_create_secret(path: Path) -> bytes:
     return key
 
 
+SERVER_NAME = "moodkiosk"
+
+
+async def response_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Every response: no library version in ``Server``; API answers (the CSRF token among them) never cached."""
+    response.headers["Server"] = SERVER_NAME
+    if request.path.startswith("/api/") and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+
+
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
@@ -60,38 +70,62 @@ def new_csrf_token() -> str:
 
 
 class LoginLimiter:
-    """Failed logins per IP and per account in a sliding window; over the limit: wait (HTTP 429).
+    """Sign-in attempts in a sliding window; over a limit: wait (HTTP 429).
 
-    Only failures count, and they expire, so the rightful user is slowed for minutes, not locked out.
+    An attempt counts when it starts, before the password is checked, so a hundred guesses sent at
+    once are limited like a hundred sent one by one; a correct password takes its attempt back.
+    Limits: per address (``per_ip``); per account *and* address (``per_account_address``), so
+    guesses from one machine never lock the owner out on another; and per account across
+    addresses (``per_account``, against guessing from many machines), which applies only to
+    addresses that have themselves failed for that account. Attempts expire, so the rightful user
+    is slowed for minutes, never locked out for good.
     """
 
-    def __init__(self, per_account: int = 5, per_ip: int = 20, window_seconds: float = 300.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
-        self.per_account, self.per_ip, self.window = per_account, per_ip, window_seconds
+    def __init__(self, per_account_address: int = 5, per_ip: int = 20, per_account: int = 30,
+                 window_seconds: float = 300.0, clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+        self.per_account_address, self.per_ip, self.per_account = per_account_address, per_ip, per_account
+        self.window = window_seconds
         self._clock = clock
-        self._failures: dict[str, deque[float]] = {}
+        self._attempts: dict[str, deque[float]] = {}
 
     def _recent(self, key: str) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
+        times = self._attempts.setdefault(key, deque())
         cutoff = self._clock() - self.window
         while times and times[0] < cutoff:
             times.popleft()
         return times
 
+    @staticmethod
+    def _keys(ip: str, account: str) -> tuple[str, str, str]:
+        account = account.lower()
+        return f"ip:{ip}", f"user:{account}@{ip}", f"user:{account}"
+
     def retry_after(self, ip: str, account: str) -> float:
         """Seconds until another attempt is allowed (0: allowed now)."""
+        by_ip, here, anywhere = self._keys(ip, account)
+        limits = [(by_ip, self.per_ip), (here, self.per_account_address)]
+        if self._recent(here):  # this address has failed for this account: the account-wide limit applies too
+            limits.append((anywhere, self.per_account))
         waits = []
-        for key, limit in ((f"ip:{ip}", self.per_ip), (f"user:{account.lower()}", self.per_account)):
+        for key, limit in limits:
             times = self._recent(key)
             if len(times) >= limit:
-                waits.append(times[0] + self.window - self._clock())
+                waits.append(times[-limit] + self.window - self._clock())
         return max(waits, default=0.0)
 
-    def failed(self, ip: str, account: str) -> None:
-        for key in (f"ip:{ip}", f"user:{account.lower()}"):
-            self._recent(key).append(self._clock())
-        if len(self._failures) > 10_000:  # bound memory under a flood of made-up names
-            self._failures = {k: v for k, v in self._failures.items() if self._recent(k)}
+    def attempt(self, ip: str, account: str) -> None:
+        """Count an attempt now, before it is checked."""
+        now = self._clock()
+        for key in self._keys(ip, account):
+            self._recent(key).append(now)
+        if len(self._attempts) > 10_000:  # bound memory under a flood of made-up names
+            self._attempts = {k: v for k, v in self._attempts.items() if self._recent(k)}
 
-    def succeeded(self, account: str) -> None:
-        self._failures.pop(f"user:{account.lower()}", None)
+    def succeeded(self, ip: str, account: str) -> None:
+        """The password was right: take this attempt back, and forget this address's failures for the account."""
+        by_ip, here, anywhere = self._keys(ip, account)
+        for key in (by_ip, anywhere):
+            times = self._recent(key)
+            if times:
+                times.pop()
+        self._attempts.pop(here, None)

@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 
 from device.camera.source import CameraError, Frame, FrameSource
+from device.images import FILE_FORMATS, ImageError, decode_image
 from device.inference.native_logs import captured_native_stderr
-from device.media_files import expand_paths
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 
@@ -111,7 +111,15 @@ class OpenCVSource(FrameSource):
 
 
 class PictureSource(FrameSource):
-    """A photo, or a folder of photos shown in turn, each for ``seconds_each``: a still 'camera'."""
+    """A photo, or a folder of photos shown in turn, each for ``seconds_each``: a still 'camera'.
+
+    Photos are decoded one at a time, when they are shown, and reduced like uploads
+    (device.images); a folder is searched at most ``MAX_DEPTH`` levels down for at most
+    ``MAX_PHOTOS`` photos, so a folder that holds far more than photos costs little.
+    """
+
+    MAX_PHOTOS = 500
+    MAX_DEPTH = 3
 
     def __init__(
         self,
@@ -126,29 +134,64 @@ class PictureSource(FrameSource):
         self.seconds_each = seconds_each
         self.frame_interval = frame_interval
         self._clock, self._sleep = clock, sleep
-        self._images: list = []
+        self._files: list[Path] = []
+        self._shown: tuple[int, np.ndarray] | None = None
         self._index = 0
         self._started_at = 0.0
 
     def open(self) -> None:
-        files = [p for p in expand_paths([self.path]) if p.suffix.lower() in IMAGE_SUFFIXES]
-        images = [image for image in (cv2.imread(str(p), cv2.IMREAD_COLOR) for p in files) if image is not None]
-        if not images:
+        self._files = list_photos(self.path, self.MAX_PHOTOS, self.MAX_DEPTH)
+        if not self._files:
             raise CameraError(f"no readable photo in {self.path}", "give a .jpg or .png file, or a folder holding some")
-        self._images = [cv2.cvtColor(image, cv2.COLOR_BGR2RGB) for image in images]
+        self._shown = None
         self._started_at = self._clock()
 
     def fresh(self) -> PictureSource:
         return PictureSource(self.path, self.seconds_each, self.frame_interval, self._clock, self._sleep)
 
     def read(self) -> Frame | None:
-        if not self._images:
+        if not self._files:
             raise CameraError(f"{self.path} is not open", "open it first")
         if self._index:
             self._sleep(self.frame_interval)
         self._index += 1
-        shown = int((self._clock() - self._started_at) / self.seconds_each) % len(self._images)
-        return Frame(self._images[shown], self._index, self._clock())
+        due = int((self._clock() - self._started_at) / self.seconds_each) % len(self._files)
+        for offset in range(len(self._files)):  # the photo due now, else the next readable one
+            number = (due + offset) % len(self._files)
+            if self._shown is not None and self._shown[0] == number:
+                return Frame(self._shown[1], self._index, self._clock())
+            try:
+                rgb = decode_image(self._files[number], FILE_FORMATS)
+            except (ImageError, OSError):
+                continue
+            self._shown = (number, rgb)
+            return Frame(rgb, self._index, self._clock())
+        raise CameraError(f"none of the {len(self._files)} photos in {self.path} can be read", "use JPEG or PNG photos")
 
     def close(self) -> None:
-        self._images = []
+        self._files, self._shown = [], None
+
+
+def list_photos(path: Path, limit: int, depth: int) -> list[Path]:
+    """Photo files: ``path`` itself, or those in the folder ``path`` (sorted, hidden ones skipped),
+    ``depth`` levels down at most, the first ``limit`` of them."""
+    if path.is_file():
+        return [path] if path.suffix.lower() in IMAGE_SUFFIXES else []
+    found: list[Path] = []
+    folders = [path]
+    for _ in range(depth):
+        below: list[Path] = []
+        for folder in folders:
+            try:
+                entries = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.is_dir():
+                    below.append(entry)
+                elif entry.suffix.lower() in IMAGE_SUFFIXES and entry.is_file():
+                    found.append(entry)
+                    if len(found) >= limit:
+                        return found
+        folders = below
+    return found

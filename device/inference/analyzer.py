@@ -50,6 +50,7 @@ class FrameAnalyzer:
     """Owns a detector and a classifier; not thread-safe (use one per worker thread)."""
 
     def __init__(self, settings: InferenceSettings) -> None:
+        self.settings = settings
         self.classifier = EmotionClassifier(settings.emotion_model, settings.threads)
         info = self.classifier.info
         self.crop_scale = settings.crop_scale if settings.crop_scale is not None else info.crop_scale

@@ -8,11 +8,17 @@ import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from device.errors import ModelError
 from device.inference.model_files import read_face_model
 from device.inference.native_logs import captured_native_stderr
+
+# Frames are reduced to this many pixels on their longer side before detection (the model sees
+# 128 x 128 anyway). MediaPipe's own resampling aborts the whole process on a side of 32767 px.
+MAX_FRAME_SIDE = 1920
+MIN_FRAME_SIDE = 16  # a thinner (reduced) frame holds no face; MediaPipe is not asked
 
 # MediaPipe's detectors fail noisily when garbage-collected during interpreter shutdown, so the
 # ones still open are closed at exit, while the runtime is intact.
@@ -72,15 +78,25 @@ class FaceDetector:
         _open_detectors.add(self)
 
     def detect(self, rgb: np.ndarray) -> list[DetectedFace]:
-        """Faces in an HxWx3 uint8 RGB frame, largest first."""
+        """Faces in an HxWx3 uint8 RGB frame of any size, largest first, in that frame's pixels.
+
+        A frame longer than MAX_FRAME_SIDE is reduced first; one too thin to hold a face of
+        ``min_size`` pixels (e.g. 32767 x 1) never reaches MediaPipe.
+        """
+        height, width = rgb.shape[:2]
+        scale = min(1.0, MAX_FRAME_SIDE / max(height, width, 1))
+        if min(height, width) < self.min_size or min(height, width) * scale < MIN_FRAME_SIDE:
+            return []
+        if scale < 1.0:
+            rgb = cv2.resize(rgb, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         result = self._detector.detect(image)
         faces = [
             DetectedFace(
-                x=float(d.bounding_box.origin_x),
-                y=float(d.bounding_box.origin_y),
-                width=float(d.bounding_box.width),
-                height=float(d.bounding_box.height),
+                x=float(d.bounding_box.origin_x) / scale,
+                y=float(d.bounding_box.origin_y) / scale,
+                width=float(d.bounding_box.width) / scale,
+                height=float(d.bounding_box.height) / scale,
                 score=float(d.categories[0].score),
             )
             for d in result.detections

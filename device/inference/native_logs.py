@@ -1,12 +1,29 @@
-"""Capture what native libraries (MediaPipe, LiteRT) print straight to file descriptor 2."""
+"""Capture what native libraries (MediaPipe, LiteRT, OpenCV) print straight to file descriptor 2."""
 
 from __future__ import annotations
 
 import os
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+_swap = threading.Lock()
+
+
+def keep_python_stderr() -> None:
+    """Point Python's ``sys.stderr`` (and so its logging) at a copy of fd 2.
+
+    Called once at start: a capture below then only ever hides native output, never a log line
+    written meanwhile by another thread.
+    """
+    if getattr(sys.stderr, "_moodkiosk_own", False):
+        return
+    sys.stderr.flush()
+    stream = os.fdopen(os.dup(2), "w", buffering=1, encoding=sys.stderr.encoding, errors="backslashreplace")
+    stream._moodkiosk_own = True  # type: ignore[attr-defined]
+    sys.stderr = stream
 
 
 @contextmanager
@@ -15,17 +32,28 @@ def captured_native_stderr() -> Iterator[list[str]]:
 
     MediaPipe and LiteRT log INFO lines from C++ on every model load, which would drown the CLI's
     own output and journald. The lines are kept so that a failure can still show them.
+
+    fd 2 belongs to the whole process, so it is swapped only by the main thread and one block at
+    a time: a block in another thread captures nothing (its native lines go to the log), and a
+    call that hangs in a worker thread (a camera that never opens) can never leave fd 2 pointing
+    elsewhere.
     """
     lines: list[str] = []
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile(mode="w+b") as sink:
-        os.dup2(sink.fileno(), 2)
-        try:
-            yield lines
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            sink.seek(0)
-            lines.extend(sink.read().decode("utf-8", "replace").splitlines())
+    if threading.current_thread() is not threading.main_thread() or not _swap.acquire(blocking=False):
+        yield lines
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        with tempfile.TemporaryFile(mode="w+b") as sink:
+            os.dup2(sink.fileno(), 2)
+            try:
+                yield lines
+            finally:
+                sys.stderr.flush()
+                os.dup2(saved, 2)
+                os.close(saved)
+                sink.seek(0)
+                lines.extend(sink.read().decode("utf-8", "replace").splitlines())
+    finally:
+        _swap.release()

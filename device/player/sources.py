@@ -29,6 +29,7 @@ log = logging.getLogger("moodkiosk.sources")
 SEARCH = re.compile(r"ytsearch(\d*):(.+)", re.IGNORECASE)
 LIST_TIMEOUT_SECONDS = 60.0
 MAX_ENTRIES = 50
+LISTINGS_AT_ONCE = 2  # yt-dlp runs at the same time (each takes ~50 MB); the others wait their turn
 SEARCH_WORDS = {
     "happy": "happy upbeat",
     "sad": "sad",
@@ -166,6 +167,7 @@ class RemoteSources:
         self._tracks: dict[str, list[Track]] = {}
         self.health: dict[str, SourceHealth] = {}
         self._listing: dict[str, asyncio.Task] = {}
+        self._slots: asyncio.Semaphore | None = None  # made on the loop, at the first listing
 
     def tracks(self, playlist: str) -> list[Track]:
         """The listed tracks while the source is healthy; asks for a listing the first time."""
@@ -207,8 +209,10 @@ class RemoteSources:
         """Run ``yt-dlp -J --flat-playlist`` (cut off after a minute) and record the result."""
         command = [self.ytdl_path, "-J", "--flat-playlist", "--no-warnings", "--socket-timeout", "15",
                    "--playlist-end", str(MAX_ENTRIES), "--", playlist]  # fmt: skip
+        self._slots = self._slots or asyncio.Semaphore(LISTINGS_AT_ONCE)
         try:
-            returncode, stdout, stderr = await run_program(command, LIST_TIMEOUT_SECONDS)
+            async with self._slots:
+                returncode, stdout, stderr = await run_program(command, LIST_TIMEOUT_SECONDS)
         except OSError as error:
             self.failed(playlist, f"yt-dlp cannot run ({error}): run scripts/setup.sh, or set player.ytdl_path")
             return

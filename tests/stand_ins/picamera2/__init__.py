@@ -5,7 +5,8 @@ astronaut) in the layout picamera2 gives for "RGB888": B, G, R bytes per pixel. 
 folder on sys.path and steer it through the class attributes, or, for a daemon in another
 process, through the file named by $PICAMERA2_STAND_IN_MODE, holding one word:
 ``ok``, ``gone`` (unplugged: no camera listed, opening fails), ``error`` (every capture raises),
-``stall`` (a capture never returns), ``black`` (black frames) or ``noise`` (corrupt frames).
+``stall`` (a capture never returns), ``black`` (black frames), ``noise`` (corrupt frames) or
+``garbled`` (a frame of a type nobody expects: 64-bit floats, which OpenCV refuses with its own error).
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ class Picamera2:
         width, height = self.config[name]["size"]
         if current == "black":
             return np.zeros((height, width, 3), np.uint8)
+        if current == "garbled":
+            return np.zeros((height, width, 3), np.float64)
         if current == "noise":
             return np.random.default_rng(self.captured).integers(0, 256, (height, width, 3), dtype=np.uint8)
         rgb = cv2.resize(skimage.data.astronaut(), (width, height), interpolation=cv2.INTER_AREA)

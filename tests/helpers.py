@@ -1,0 +1,245 @@
+"""What the tests share: paths, the real CLI and daemon in child processes, HTTP clients, media.
+
+Every test module imports its helpers from here (never from another test module).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+import urllib.request
+import wave
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import cv2
+import numpy as np
+import pytest
+from playwright.sync_api import Page, expect
+
+from device.inference.labels import EMOTIONS
+from device.media_files import write_slideshow
+
+REPO = Path(__file__).resolve().parent.parent
+
+SHARED = Path(os.environ.get("MOODKIOSK_TEST_SHARED", REPO.parent / "shared"))
+
+
+def require_shared(relative: str) -> Path:
+    """A file under ../shared; skipped on a bare clone, but a failure in CI, where it must exist."""
+    path = SHARED / relative
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing: CI runs with ../shared beside the clone")
+        pytest.skip(f"{path} not present (tests on the shared data sets run when ../shared exists)")
+    return path
+
+
+def write_rgb(path: Path, rgb: np.ndarray) -> Path:
+    assert cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment without any MOODKIOSK_* settings of the developer's, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOODKIOSK_")}
+    env |= {"MOODKIOSK_WEB__HOST": "127.0.0.1", "MOODKIOSK_WEB__PORT": str(free_port())}
+    env |= {"MOODKIOSK_PLAYER__DEFAULT_SEARCHES": "false"} | OFFLINE | extra
+    return env
+
+
+# Anything that would leave the machine (yt-dlp, mpv's network, aiohttp) meets a closed local port instead.
+OFFLINE = {
+    name: "http://127.0.0.1:9" for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy")
+} | {"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+
+
+def run_cli(
+    *args: str | Path,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    stdin: str | None = None,
+    timeout: float = 600,
+) -> subprocess.CompletedProcess[str]:
+    """Run the real ``moodkiosk`` command line in a child process (subprocess.TimeoutExpired after ``timeout``)."""
+    return subprocess.run(
+        [sys.executable, "-m", "device", *map(str, args)],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env or clean_env(),
+        cwd=cwd or REPO,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def read_events(path: Path, kind: str) -> list[dict]:
+    """The events of one type from a daemon's ``--events`` file (none while it does not exist yet)."""
+    lines = path.read_text().splitlines() if path.exists() else []
+    return [event for line in lines if (event := json.loads(line))["type"] == kind]
+
+
+def tone(path: Path, seconds: float = 30.0, frequency: float = 440.0) -> Path:
+    """A real (if dull) audio file: a sine tone as 16-bit mono WAV."""
+    rate = 8000
+    samples = (0.2 * 32767 * np.sin(2 * np.pi * frequency * np.arange(int(rate * seconds)) / rate)).astype(np.int16)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(samples.tobytes())
+    return path
+
+
+def music_dir(root: Path) -> Path:
+    """One folder per emotion with one track each, named after its folder."""
+    for index, emotion in enumerate(EMOTIONS):
+        (root / emotion).mkdir(parents=True)
+        tone(root / emotion / f"{emotion}_tune.wav", frequency=300 + 50 * index)
+    return root
+
+
+def photo_video(path: Path, scenes: list[tuple[np.ndarray, float]], fps: int = 10) -> Path:
+    """A video of still photos, each shown for its number of seconds."""
+    return write_slideshow(path, scenes, fps)
+
+
+PASSWORD = "a long enough password"
+
+
+def client_session() -> aiohttp.ClientSession:
+    """A client that keeps cookies from 127.0.0.1 (aiohttp's default jar ignores cookies from IP addresses),
+    with at most 24 connections at once (the daemon takes 32 from one address)."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=24), cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+
+class Daemon:
+    """`moodkiosk run` in a child process with two accounts (asha, an admin, and ravi) and some music."""
+
+    def __init__(
+        self,
+        tmp_path: Path,
+        camera: str = "none",
+        extra: tuple[str, ...] = (),
+        music: tuple[str, ...] = (),
+        config: Path | None = None,
+        wrapper: tuple[str, ...] = (),
+        **env: str,
+    ) -> None:
+        """``music``: more tracks to make, as paths under the music folder (e.g. ``neutral/hindi/shant.wav``);
+        ``wrapper``: a command the daemon runs under (e.g. ``prlimit --nofile=90:90 --``)."""
+        self.env = clean_env(**{"MOODKIOSK_STORAGE__STATE_DIR": str(tmp_path / "state"), **env})
+        self.base = f"http://127.0.0.1:{self.env['MOODKIOSK_WEB__PORT']}"
+        self.log = tmp_path / "daemon.log"
+        self.music = tmp_path / "music"
+        for relative in ("neutral/calm.wav", "happy/sunny.wav", *music):
+            (self.music / relative).parent.mkdir(parents=True, exist_ok=True)
+            tone(self.music / relative, seconds=120)
+        for name, admin in (("asha", True), ("ravi", False)):
+            if not (tmp_path / "state" / "moodkiosk.db").exists() or name not in run_cli("user", "list", env=self.env).stdout:
+                created = run_cli(
+                    "user", "add", name, *(["--admin"] if admin else []), "--password-stdin", env=self.env, stdin=PASSWORD
+                )
+                assert created.returncode == 0, created.stderr
+        camera_flag = () if "MOODKIOSK_CAMERA__SOURCE" in env else ("--camera", camera)
+        config_flag = ("--config", str(config)) if config else ()
+        self.process = subprocess.Popen(
+            [*wrapper, sys.executable, "-m", "device", *config_flag, "run", *camera_flag,
+             "--audio-output", "null", "--video-output", "null", "--music-dir", str(self.music), *extra],
+            cwd=REPO, env=self.env, stderr=self.log.open("w"),  # a file: a pipe nobody reads could fill and block it
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.base + "/login", timeout=5).close()  # plain urllib: no event loop needed
+                return
+            except OSError:
+                time.sleep(0.3)
+        raise AssertionError(f"the web page did not come up: {self.log.read_text()}")
+
+    def stop(self) -> str:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=20)
+        log = self.log.read_text()
+        assert self.process.returncode == 0, log
+        return log
+
+
+async def login(client: aiohttp.ClientSession, base: str, name: str = "asha", password: str = PASSWORD) -> aiohttp.ClientResponse:
+    return await client.post(base + "/api/login", json={"username": name, "password": password})
+
+
+def png_bytes(rgb: np.ndarray) -> bytes:
+    ok, encoded = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    assert ok
+    return encoded.tobytes()
+
+
+def huge_png_header(width: int, height: int) -> bytes:
+    """A PNG whose header claims width x height pixels (a decompression bomb's calling card)."""
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + chunk(b"IEND", b"")
+
+
+async def signed_in(client: aiohttp.ClientSession, daemon: Daemon, name: str = "asha") -> dict[str, str]:
+    response = await login(client, daemon.base, name)
+    assert response.status == 200
+    return {"X-CSRF-Token": (await response.json())["csrf"]}
+
+
+async def wait_for_state(client: aiohttp.ClientSession, daemon: Daemon, ready: Callable[[dict[str, Any]], bool]) -> dict:
+    for _ in range(150):
+        state = await (await client.get(daemon.base + "/api/state")).json()
+        if ready(state):
+            return state
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"state never got there: {state}\n{daemon.log.read_text()[-3000:]}")
+
+
+def playing(title: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda state: bool(state["track"]) and state["track"]["title"] == title and state["player"]["playing"]
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
+
+
+def sign_in(page: Page, base: str, name: str = "asha", password: str = PASSWORD) -> None:
+    page.goto(base + "/")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    form = page.locator("#login")  # the sign-up form, when it is on, has its own name and password fields
+    form.get_by_label("User name").fill(name)
+    form.get_by_label("Password").fill(password)
+    form.get_by_role("button", name="Sign in").click()
+
+
+def rss_kb(pid: int) -> int:
+    """A process's resident memory now, in kB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
