@@ -150,6 +150,8 @@ def command_analyze(args: argparse.Namespace, settings: Settings) -> int:
     if args.every < 1:
         raise MoodkioskError(f"--every must be 1 or more, got {args.every}")
     analyzer = FrameAnalyzer(settings.inference)
+    if analyzer.backend_note:
+        print(f"moodkiosk: {analyzer.backend_note}", file=sys.stderr)
     try:
         command = AnalyzeCommand(analyzer, sys.stdout, sys.stderr, args.json, args.annotate, args.every)
         failures = command.run(args.paths)
@@ -189,8 +191,11 @@ def command_models(args: argparse.Namespace, settings: Settings) -> int:
     from device.inference.model_files import verify_emotion_model
 
     verify_emotion_model(settings.inference.emotion_model)
-    FrameAnalyzer(settings.inference).close()
-    print(f"face model ok: {face_model}\nemotion model ok: {settings.inference.emotion_model}")
+    analyzer = FrameAnalyzer(settings.inference)
+    analyzer.close()
+    if analyzer.backend_note:
+        print(f"moodkiosk: {analyzer.backend_note}", file=sys.stderr)
+    print(f"face model ok: {face_model} (run by {analyzer.backend})\nemotion model ok: {settings.inference.emotion_model}")
     return 0
 
 

@@ -44,6 +44,11 @@ class InferenceSettings(Section):
         MODELS_DIR / "face_detection_short_range.tflite",
         description="MediaPipe BlazeFace short-range model (fetched by `moodkiosk models fetch`)",
     )
+    face_backend: Literal["auto", "litert", "mediapipe"] = Field(
+        "auto",
+        description="what runs the face model: litert (LiteRT, every 64-bit Pi), mediapipe (optional install; "
+        "not on a Pi 3 or 4), auto (litert)",
+    )
     emotion_model: Path = Field(MODELS_DIR / "emotion_fer_int8.tflite", description="the int8 FER model")
     min_face_score: float = Field(0.5, ge=0.05, le=1.0, description="detector confidence below which a face is ignored")
     min_face_size: int = Field(20, ge=8, le=4096, description="faces smaller than this many pixels are ignored")
@@ -72,6 +77,10 @@ class CameraSettings(Section):
 
     source: str = Field("auto", description="auto, picamera2[:N], /dev/videoN, usb:N, a file, folder or URL, or none")
     analysis_fps: float = Field(4.0, ge=0.1, le=30, description="frames analysed per second (the newest frame each time)")
+    idle_fps: float = Field(
+        2.0, ge=0.1, le=30, description="frames analysed per second while nobody has been seen for idle_after_seconds"
+    )
+    idle_after_seconds: float = Field(10.0, ge=0, le=3600, description="nobody seen this long: analyse at idle_fps")
     loop: bool = Field(False, description="start a video file over when it ends")
     exit_when_source_ends: bool = Field(False, description="stop the daemon when a video file ends (--until-source-ends)")
     stall_seconds: float = Field(10.0, ge=1, le=600, description="no frame for this long: the camera is reopened")

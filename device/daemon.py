@@ -478,6 +478,9 @@ class Kiosk:
         except MoodkioskError as error:
             self.bus.publish("note", text=f"emotion detection is off: {error.describe()}")
             return None
+        log.info("faces are found by the %s backend", analyzer.backend)
+        if analyzer.backend_note:
+            self.bus.publish("note", text=analyzer.backend_note)
         worker = PerceptionWorker(
             source,
             analyzer,
@@ -487,6 +490,8 @@ class Kiosk:
             camera.analysis_fps,
             camera.stall_seconds,
             camera.max_retry_seconds,
+            min(camera.idle_fps, camera.analysis_fps),
+            camera.idle_after_seconds,
         )
         worker.start()
         return worker
@@ -609,7 +614,7 @@ class Kiosk:
         silent = time.monotonic() - worker.last_progress_at
         if not worker.alive:
             return max(silent, watchdog)  # the analysis thread died: no progress will ever come
-        return silent if silent > max(watchdog, 4 * worker.period, 2.0) else None
+        return silent if silent > max(watchdog, 4 * max(worker.period, worker.idle_period), 2.0) else None
 
     def _status_line(self, fps: float | None) -> str:
         mood = self.tracker.current

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import importlib.metadata
+import json
 import shutil
 import socket
 import subprocess
@@ -20,10 +21,29 @@ from device.config import Settings
 from device.errors import MoodkioskError
 
 Status = Literal["ok", "warn", "fail"]
-PACKAGES = ("mediapipe", "ai-edge-litert", "numpy", "opencv-python-headless", "python-mpv", "aiohttp", "yt-dlp", "mutagen")
+PACKAGES = ("ai-edge-litert", "numpy", "opencv-python-headless", "python-mpv", "aiohttp", "yt-dlp", "mutagen")
 MIN_FREE_MB, LOW_FREE_MB = 200, 1024
 YT_DLP_MAX_AGE_DAYS = 60
 FIRST_ADMIN = "create the first admin: moodkiosk user add NAME --admin"
+
+
+def load_in_child(what: str, model: Path, timeout: float = 120.0) -> str | None:
+    """Load and run a model in a child process (device.inference.model_check); why it failed, or None."""
+    from device.inference.face_detector import native_failure
+
+    command = [sys.executable, "-m", "device.inference.model_check", what, str(model)]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return f"it did not load within {timeout:.0f} s"
+    lines = result.stdout.strip().splitlines()
+    try:
+        answer = json.loads(lines[-1]) if lines else {}
+    except ValueError:
+        answer = {}
+    if result.returncode == 0 and answer.get("ok"):
+        return None
+    return str(answer.get("error") or native_failure(result.stderr, result.returncode))
 
 
 @dataclass(frozen=True)
@@ -92,6 +112,8 @@ class Doctor:
         return Check("config", "ok", where)
 
     def check_face_model(self) -> Check:
+        """The file (SHA-256), then the backend that will run it, loaded in a child process."""
+        from device.inference.face_detector import choose_backend
         from device.inference.model_files import read_face_model
 
         path = self.settings.inference.face_model
@@ -99,7 +121,15 @@ class Doctor:
             read_face_model(path)
         except MoodkioskError as error:
             return Check("face model", "fail", str(error), error.hint)
-        return Check("face model", "ok", f"{path} (SHA-256 verified)")
+        backend, note = choose_backend(self.settings.inference.face_backend, path)
+        problem = load_in_child(backend, path)
+        if problem:
+            return Check("face model", "fail", f"{path}: the {backend} face detector does not load: {problem}",
+                         "reinstall (scripts/setup.sh); the log above says which library failed")  # fmt: skip
+        detail = f"{path} (SHA-256 verified), loaded and run by the {backend} backend"
+        if note:
+            return Check("face model", "warn", f"{detail}; {note}", 'set inference.face_backend = "litert" (or "auto")')
+        return Check("face model", "ok", detail)
 
     def check_emotion_model(self) -> Check:
         from device.inference.model_files import verify_emotion_model
@@ -109,7 +139,10 @@ class Doctor:
             verify_emotion_model(path)
         except MoodkioskError as error:
             return Check("emotion model", "fail", str(error), error.hint)
-        return Check("emotion model", "ok", f"{path} (SHA-256 verified)")
+        problem = load_in_child("emotion", path)
+        if problem:
+            return Check("emotion model", "fail", f"{path} does not load: {problem}", "restore it: git checkout models/")
+        return Check("emotion model", "ok", f"{path} (SHA-256 verified, loaded and run)")
 
     def check_camera(self) -> Check:
         from device.camera.picamera2_source import picamera2_cameras, picamera2_import_error

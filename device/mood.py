@@ -15,6 +15,8 @@ The rule, step by step, for each analysed frame:
    someone walking up gets music quickly, while an established mood changes calmly.
 4. **No face**: the decided mood stays; after ``idle_seconds`` without a face the tracker
    reports idle (``emotion=None``), and the next face starts a fresh decision.
+5. **Not sure**: a face the model is not sure about (``emotion`` UNSURE) is no evidence: it
+   keeps the kiosk from going idle (someone is there) but changes no probability.
 """
 
 from __future__ import annotations
@@ -27,12 +29,13 @@ from typing import Protocol
 import numpy as np
 
 from device.config import MoodSettings
-from device.inference.labels import EMOTIONS
+from device.inference.labels import EMOTIONS, UNSURE
 
 
 class FaceLike(Protocol):
     box: tuple[int, int, int, int]
     score: float
+    emotion: str
     probabilities: dict[str, float]
 
 
@@ -61,7 +64,8 @@ class MoodTracker:
         self.settings = settings
         self.current: Mood | None = None
         self.smoothed: np.ndarray | None = None
-        self._last_face_at: float | None = None
+        self._last_face_at: float | None = None  # someone was seen (for idle)
+        self._last_evidence_at: float | None = None  # a face the model was sure of (for the smoothing)
         self._challenger: str | None = None
         self._challenger_since = 0.0
 
@@ -73,14 +77,19 @@ class MoodTracker:
         """Take one frame's faces (possibly none) seen at time ``now`` (seconds)."""
         if not faces:
             return self._no_face(now)
+        sure = [face for face in faces if face.emotion != UNSURE]
+        if not sure:  # someone is there, but says nothing the model is sure of
+            self._last_face_at = now
+            return None
+        faces = sure
         frame = combine_faces(faces)
-        gap = math.inf if self._last_face_at is None else now - self._last_face_at
+        gap = math.inf if self._last_evidence_at is None else now - self._last_evidence_at
         if self.smoothed is None or gap > self.settings.idle_seconds:
             self.smoothed = frame
         else:
             alpha = 1.0 - math.exp(-max(gap, 0.0) / self.settings.smoothing_seconds)
             self.smoothed = (1 - alpha) * self.smoothed + alpha * frame
-        self._last_face_at = now
+        self._last_face_at = self._last_evidence_at = now
         return self._decide(now, len(faces))
 
     def _decide(self, now: float, face_count: int) -> Mood | None:

@@ -1,11 +1,13 @@
-"""Capture and analysis off the event loop: the newest frame only, at a steady rate.
+"""Capture and analysis off the event loop: a fresh frame when one is wanted, at a steady rate.
 
-Two threads: the capture thread reads frames as fast as the source gives them and keeps only
-the newest (a kiosk wants the present; nothing queues up); the analysis thread wakes
-``analysis_fps`` times a second and analyses that newest frame. Results and camera status go to
-the event loop through ``call_soon_threadsafe``. A camera that fails to open, errors or stalls
-is reported and reopened with growing pauses; the rest of the daemon never waits for it.
-Frames exist only in memory.
+Two threads: the analysis thread wakes ``analysis_fps`` times a second and asks for a frame; the
+capture thread reads one from the camera when asked (the camera is read no faster than frames
+are analysed; a video file skips the frames it is past without converting them) and keeps only
+the newest (a kiosk wants the present; nothing queues up). When nobody has been seen for
+``idle_after`` seconds the analysis slows to ``idle_fps``, and it is back at full rate from the
+first frame with a face. Results and camera status go to the event loop through
+``call_soon_threadsafe``. A camera that fails to open, errors or stalls is reported and reopened
+with growing pauses; the rest of the daemon never waits for it. Frames exist only in memory.
 """
 
 from __future__ import annotations
@@ -59,12 +61,19 @@ class PerceptionWorker:
         analysis_fps: float = 4.0,
         stall_seconds: float = 10.0,
         max_retry_seconds: float = 60.0,
+        idle_fps: float | None = None,
+        idle_after: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.source = source
         self.analyzer = analyzer
         self._loop = loop
         self._on_analysis, self._on_status = on_analysis, on_status
         self.period = 1.0 / analysis_fps
+        self.idle_period = 1.0 / idle_fps if idle_fps else self.period
+        self.idle_after = idle_after
+        self._clock = clock
+        self.last_face_at = clock()
         self.stall_seconds = stall_seconds
         self.max_retry_seconds = max_retry_seconds
         self._stop = threading.Event()
@@ -72,8 +81,9 @@ class PerceptionWorker:
         self._newest: Frame | None = None
         self._sequence = 0  # frames stored so far, across sources
         self._ended = False
-        self._reading = False  # a capture thread is open and waiting for frames
-        self._last_frame_at = time.monotonic()
+        self._reading = False  # a capture thread has the camera open
+        self._wanted = False  # the analysis thread waits for a new frame
+        self._wanted_at = time.monotonic()
         self._generation = 0  # capture threads of older generations were abandoned
         self.last_progress_at = time.monotonic()  # for the watchdog: the analysis loop is alive
         self.analysed = 0
@@ -122,10 +132,12 @@ class PerceptionWorker:
                 self._stop.wait(self._retry_delay(failures))
                 continue
             with self._new_frame:
-                self._reading, self._last_frame_at = True, time.monotonic()
+                self._reading, self._wanted_at = True, time.monotonic()  # the stall clock starts with the open camera
             announced = False  # "open" is said with the first frame: a camera that opens but gives none is not watching
             try:
                 while self._current(generation):
+                    if not self._wait_until_wanted(generation):
+                        return
                     frame = source.read()
                     if not self._current(generation):
                         return  # abandoned while waiting for this frame
@@ -138,7 +150,7 @@ class PerceptionWorker:
                     failures = 0
                     with self._new_frame:
                         self._newest, self._sequence = frame, self._sequence + 1
-                        self._last_frame_at = time.monotonic()
+                        self._wanted = False
                         self._new_frame.notify_all()
             except Exception as error:
                 failures += 1
@@ -149,6 +161,13 @@ class PerceptionWorker:
             finally:
                 with contextlib.suppress(Exception):
                     source.close()
+
+    def _wait_until_wanted(self, generation: int) -> bool:
+        """Block until the analysis asks for a frame (False: this capture thread is to end)."""
+        with self._new_frame:
+            while not self._wanted and self._current(generation):
+                self._new_frame.wait(timeout=1.0)
+            return self._current(generation)
 
     def _finish(self) -> None:
         with self._new_frame:
@@ -162,7 +181,7 @@ class PerceptionWorker:
         """Called with the lock held: give up on a source that stopped answering and open a new one."""
         self._status(CameraStatus("stalled", f"no frame for {self.stall_seconds:.0f} s; reopening the camera"))
         self._generation += 1
-        self._reading = False
+        self._reading, self._wanted_at = False, time.monotonic()
         self.source = self.source.fresh()
         self._start_capture()
 
@@ -178,8 +197,11 @@ class PerceptionWorker:
                         self._status(CameraStatus("ended", f"{self.source} has no more frames"))
                         self.finished = True
                         return
+                    if not self._wanted:
+                        self._wanted, self._wanted_at = True, time.monotonic()
+                        self._new_frame.notify_all()
                     self._new_frame.wait(timeout=min(1.0, self.stall_seconds))
-                    if self._reading and time.monotonic() - self._last_frame_at > self.stall_seconds:
+                    if self._reading and self._wanted and time.monotonic() - self._wanted_at > self.stall_seconds:
                         self._reopen_stalled()
                     continue
             analysed = sequence
@@ -199,8 +221,16 @@ class PerceptionWorker:
                 self._status(CameraStatus("open"))
             self.analysed += 1
             self._loop.call_soon_threadsafe(self._on_analysis, frame.timestamp, analysis)
-            next_at = max(next_at + self.period, time.monotonic() - self.period)
+            period = self.current_period(bool(analysis.faces))
+            next_at = max(next_at + period, time.monotonic() - period)
             self._stop.wait(max(0.0, next_at - time.monotonic()))
+
+    def current_period(self, faces: bool) -> float:
+        """Seconds to the next analysis: the full rate while someone has been seen lately, else the idle rate."""
+        now = self._clock()
+        if faces:
+            self.last_face_at = now
+        return self.period if now - self.last_face_at < self.idle_after else self.idle_period
 
     @property
     def alive(self) -> bool:

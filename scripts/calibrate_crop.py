@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from device.config import InferenceSettings  # noqa: E402
 from device.inference.emotion_classifier import EmotionClassifier  # noqa: E402
 from device.inference.face_crop import face_crop  # noqa: E402
-from device.inference.face_detector import DetectedFace, FaceDetector  # noqa: E402
+from device.inference.face_detector import DetectedFace, FaceDetector, open_face_detector  # noqa: E402
 from device.inference.labels import EMOTIONS  # noqa: E402
 from device.inference.model_files import EmotionModelInfo, sha256_of  # noqa: E402
 
@@ -87,7 +87,7 @@ def main() -> int:
 
     val = np.load(args.data / "val.npz")
     images, labels = val["x"], val["y"]
-    detector = FaceDetector(args.face_model, min_score=0.5, min_size=20)
+    detector = open_face_detector(args.face_model, "litert", min_score=0.5, min_size=20)
     found = measure(detector, images)
     detector.close()
     scales = np.array([s for *_, s, _ in found])

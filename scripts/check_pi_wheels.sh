@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-.venv/bin/python}
 requirements="$(mktemp)"
 trap 'rm -rf "$requirements" "$requirements.target"' EXIT
-"$PYTHON" -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' > "$requirements"
+# The kiosk's requirements and the optional MediaPipe backend (it installs on a Pi; it runs on a Pi 5).
+"$PYTHON" -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]
+print("\n".join(p["dependencies"] + p["optional-dependencies"]["mediapipe"]))' > "$requirements"
 
 platforms=()
 for minor in $(seq 17 36); do  # pip does not widen a manylinux tag: name every glibc from 2.17 to 2.36

@@ -1,4 +1,4 @@
-"""The per-frame analyzer on real photos, with the real MediaPipe detector and the real model."""
+"""The per-frame analyzer on real photos, with the real face detector and the real model."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import skimage.data
 
 from device.inference.analyzer import FrameAnalyzer, clipped_box
-from device.inference.face_crop import crop_box, face_crop
+from device.inference.face_crop import crop_box, eye_tilt, face_crop
 from device.inference.face_detector import DetectedFace
 from device.inference.labels import EMOTIONS
 from tests.helpers import require_shared
@@ -123,3 +123,19 @@ def test_sad_then_laughing_video(analyzer: FrameAnalyzer) -> None:
     negative = {"sad", "fear", "angry", "disgust"}
     assert sum(e in negative for e in first) > len(first) / 2, first
     assert sum(e == "happy" for e in last) > len(last) / 2, last
+
+
+def test_a_tilted_head_is_turned_upright_before_cropping(analyzer: FrameAnalyzer) -> None:
+    """The astronaut turned 20 degrees clockwise: with alignment its crop looks like the upright one again."""
+    upright = skimage.data.astronaut()
+    centre = (analyzer.detector.detect(upright)[0].x + 47, analyzer.detector.detect(upright)[0].y + 47)
+    tilted = cv2.warpAffine(upright, cv2.getRotationMatrix2D(centre, -20, 1.0), (512, 512), borderMode=cv2.BORDER_REPLICATE)
+    straight_face, tilted_face = analyzer.detector.detect(upright)[0], analyzer.detector.detect(tilted)[0]
+    assert abs(eye_tilt(straight_face)) < 8 and 18 < eye_tilt(tilted_face) < 32  # she leans 5 degrees already
+    crop = {}
+    for name, frame, face, align in (("upright", upright, straight_face, True), ("aligned", tilted, tilted_face, True),
+                                     ("plain", tilted, tilted_face, False)):  # fmt: skip
+        gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+        crop[name] = face_crop(gray, face, analyzer.crop_scale, analyzer.crop_shift, 48, align).astype(np.float32)
+    likeness = {name: float(np.corrcoef(crop["upright"].ravel(), crop[name].ravel())[0, 1]) for name in ("aligned", "plain")}
+    assert likeness["aligned"] > likeness["plain"] + 0.15, likeness  # the reference itself leans 5 degrees

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from device.config import MoodSettings
-from device.inference.labels import EMOTIONS
+from device.inference.labels import EMOTIONS, UNSURE
 from device.mood import MoodTracker, combine_faces
 
 
@@ -18,6 +18,11 @@ class Face:
     box: tuple[int, int, int, int] = (0, 0, 100, 100)
     score: float = 0.9
     extra: dict = field(default_factory=dict)
+    unsure: bool = False  # the model's top probability was under its "not sure" threshold
+
+    @property
+    def emotion(self) -> str:
+        return UNSURE if self.unsure else max(self.probabilities, key=self.probabilities.__getitem__)
 
 
 def face(emotion: str, p: float = 0.8, size: int = 100, score: float = 0.9) -> Face:
@@ -135,3 +140,16 @@ def test_smoothed_probabilities_stay_a_distribution() -> None:
         tracker.update(i * 0.3, faces)
         assert tracker.smoothed.sum() == pytest.approx(1.0)
         assert (tracker.smoothed >= 0).all()
+
+
+def test_faces_the_model_is_not_sure_about_are_no_evidence() -> None:
+    """Unsure faces (their likeliest class: neutral) neither make nor change a mood, nor let the kiosk go idle."""
+    tracker = MoodTracker(SETTINGS.model_copy(update={"idle_seconds": 5}))
+    unsure_neutral = Face(face("neutral", 0.35).probabilities, unsure=True)
+    assert feed(tracker, 0.0, 4.0, [unsure_neutral]) == []  # four seconds of nothing sure: no mood at all
+    assert tracker.current is None
+    assert feed(tracker, 4.0, 3.0, [face("happy")]) == [(5.0, "happy")]  # sure faces decide as usual
+    assert feed(tracker, 7.0, 10.0, [unsure_neutral]) == []  # neither neutral nor idle: someone is there
+    assert tracker.emotion == "happy" and tracker.smoothed is not None
+    assert float(tracker.smoothed[EMOTIONS.index("happy")]) > 0.7  # the unsure frames moved nothing
+    assert feed(tracker, 17.0, 6.0, []) == [(21.8, None)]  # idle 5 s after the last unsure face (16.8 s)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 from pathlib import Path
 
@@ -107,3 +108,31 @@ def test_a_hanging_camera_is_abandoned_and_reopened(tmp_path: Path, analyzer: Fr
         source.released.set()
     assert statuses == ["opening", "open", "stalled", "opening", "open", "ended"]
     assert len(analyses) > 5  # frames came again from the fresh source
+
+
+def test_the_analysis_slows_down_without_faces_and_is_back_with_the_first_face(tmp_path: Path, analyzer: FrameAnalyzer) -> None:
+    """Nobody for 8 s (a photo of a coffee cup), then a face: 4 analyses a second, 1 after 3 s of nobody, 4 again."""
+    video = photo_video(tmp_path / "v.mp4", [(skimage.data.coffee(), 8), (skimage.data.astronaut(), 3)], fps=10)
+    moments: list[tuple[float, int]] = []
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        ended = asyncio.Event()
+        worker = PerceptionWorker(
+            OpenCVSource(str(video)), analyzer, loop, lambda at, a: moments.append((at, len(a.faces))),
+            lambda status: ended.set() if status.state == "ended" else None, 4.0, idle_fps=1.0, idle_after=3.0,
+        )  # fmt: skip
+        worker.start()
+        await asyncio.wait_for(ended.wait(), 60)
+        worker.stop()
+
+    asyncio.run(scenario())
+    first = moments[0][0]
+    nobody = [at - first for at, faces in moments if not faces]
+    gaps_early = [b - a for a, b in itertools.pairwise(nobody) if b < 2.5]
+    gaps_idle = [b - a for a, b in itertools.pairwise(nobody) if a > 4.0]
+    assert gaps_early and max(gaps_early) < 0.4  # the full rate while someone may still be there
+    assert gaps_idle and min(gaps_idle) > 0.8  # then the idle rate
+    seen = next(index for index, (_, faces) in enumerate(moments) if faces)
+    assert moments[seen][0] - first - 8.0 < 1.1  # the face is seen within one idle interval
+    assert moments[seen + 1][0] - moments[seen][0] < 0.4  # and the next frame comes at the full rate again

@@ -255,7 +255,7 @@ async def analyze_upload(request: web.Request) -> web.Response:
     faces = [face.to_json() for face in analysis.faces]
     played = None
     if faces and request.query.get("play") == "1":
-        played = analysis.faces[0].emotion
+        played = analysis.faces[0].likeliest  # asked for explicitly: the likeliest mood, sure or not
         request.app[KIOSK].play_emotion(played, f"a photo {user.name} shared looked {played}")
     return web.json_response(
         {"faces": faces, "ms": round(analysis.ms, 2), "width": result.width, "height": result.height, "played": played}

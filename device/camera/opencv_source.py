@@ -81,7 +81,7 @@ class OpenCVSource(FrameSource):
         return self._frame(bgr)
 
     def _read_file_frame(self) -> Frame | None:
-        """The frame that is due now at the file's own rate, skipping those already past."""
+        """The frame that is due now at the file's own rate; those already past are skipped (decoded, not converted)."""
         assert self._capture is not None
         elapsed = self._clock() - self._started_at
         due = int(elapsed * self._fps)  # the frame on screen now, if this were a camera
@@ -89,6 +89,9 @@ class OpenCVSource(FrameSource):
             self._sleep(self._file_frame / self._fps - elapsed)
             due = self._file_frame
         while True:
+            if self._file_frame < due and self._capture.grab():
+                self._file_frame += 1
+                continue
             ok, bgr = self._capture.read()
             if not ok or bgr is None:
                 if not self.loop or self._file_frame == 0:
@@ -97,8 +100,7 @@ class OpenCVSource(FrameSource):
                 self._started_at, self._file_frame, due = self._clock(), 0, 0
                 continue
             self._file_frame += 1
-            if self._file_frame > due:
-                return self._frame(bgr)
+            return self._frame(bgr)
 
     def _frame(self, bgr: np.ndarray) -> Frame:
         self._index += 1

@@ -12,13 +12,17 @@ import numpy as np
 from device.config import InferenceSettings
 from device.inference.emotion_classifier import EmotionClassifier
 from device.inference.face_crop import face_crop
-from device.inference.face_detector import FaceDetector
-from device.inference.labels import EMOTIONS
+from device.inference.face_detector import choose_backend, open_face_detector
+from device.inference.labels import EMOTIONS, UNSURE
 
 
 @dataclass(frozen=True)
 class FaceReading:
-    """One face: its box in frame pixels (clipped to the frame), detector score and emotion."""
+    """One face: its box in frame pixels (clipped to the frame), detector score and emotion.
+
+    ``emotion`` is UNSURE when the model's top probability is under its "not sure" threshold;
+    ``likeliest`` is always the most probable of the seven.
+    """
 
     box: tuple[int, int, int, int]
     score: float
@@ -26,8 +30,12 @@ class FaceReading:
     probabilities: dict[str, float]
 
     @property
+    def likeliest(self) -> str:
+        return max(self.probabilities, key=self.probabilities.__getitem__)
+
+    @property
     def confidence(self) -> float:
-        return self.probabilities[self.emotion]
+        return self.probabilities[self.likeliest]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,7 +63,12 @@ class FrameAnalyzer:
         info = self.classifier.info
         self.crop_scale = settings.crop_scale if settings.crop_scale is not None else info.crop_scale
         self.crop_shift = info.crop_shift
-        self.detector = FaceDetector(settings.face_model, settings.min_face_score, settings.min_face_size)
+        self.unsure_below = info.unsure_below
+        self.align = info.align
+        self.backend, self.backend_note = choose_backend(settings.face_backend, settings.face_model)
+        self.detector = open_face_detector(
+            settings.face_model, self.backend, settings.min_face_score, settings.min_face_size, settings.threads
+        )
 
     def analyze(self, rgb: np.ndarray) -> FrameAnalysis:
         """Read the faces in an HxWx3 uint8 RGB frame."""
@@ -65,7 +78,7 @@ class FrameAnalyzer:
         if faces:
             gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
             size = self.classifier.input_size
-            crops = np.stack([face_crop(gray, f, self.crop_scale, self.crop_shift, size) for f in faces])
+            crops = np.stack([face_crop(gray, f, self.crop_scale, self.crop_shift, size, self.align) for f in faces])
             probabilities = self.classifier.predict(crops)
             height, width = gray.shape
             for face, probs in zip(faces, probabilities, strict=True):
@@ -73,7 +86,7 @@ class FrameAnalyzer:
                     FaceReading(
                         box=clipped_box(face.x, face.y, face.width, face.height, width, height),
                         score=face.score,
-                        emotion=EMOTIONS[int(np.argmax(probs))],
+                        emotion=EMOTIONS[int(np.argmax(probs))] if probs.max() >= self.unsure_below else UNSURE,
                         probabilities={name: float(p) for name, p in zip(EMOTIONS, probs, strict=True)},
                     )
                 )

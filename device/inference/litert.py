@@ -23,18 +23,15 @@ def interpreter_class() -> type:
     return Interpreter
 
 
-def load_interpreter(path: Path, threads: int = 1) -> Any:
+def load_interpreter(path: Path, threads: int = 1, what: str = "emotion model") -> Any:
     """An allocated interpreter for the .tflite at ``path``; ModelError if it is missing or unreadable."""
     if not path.is_file():
-        raise ModelError(
-            f"emotion model not found at {path}", "restore models/ from the repository, or set inference.emotion_model"
-        )
+        raise ModelError(f"{what} not found at {path}", "restore models/ from the repository, or set inference.emotion_model")
     try:
         with captured_native_stderr():  # "Created TensorFlow Lite XNNPACK delegate" on every load
             interpreter = interpreter_class()(model_path=str(path), num_threads=threads)
             interpreter.allocate_tensors()
     except (ValueError, RuntimeError) as error:
-        raise ModelError(
-            f"emotion model {path} cannot be loaded: {error}", "restore it from the repository (git checkout models/)"
-        ) from error
+        hint = "restore it from the repository (git checkout models/)"
+        raise ModelError(f"{what} {path} cannot be loaded: {error}", hint) from error
     return interpreter

@@ -103,6 +103,8 @@ class EmotionModelInfo:
     crop_scale: float = 1.0
     crop_shift: float = 0.0
     flip_average: bool = False
+    unsure_below: float = 0.0  # top probability under which a face reads "unsure" (0: never)
+    align: bool = False  # turn tilted heads upright (eyes level) before cropping
     sha256: str | None = None
 
     @classmethod
@@ -119,6 +121,8 @@ class EmotionModelInfo:
                 crop_scale=float(raw["crop"]["scale"]),
                 crop_shift=float(raw["crop"]["shift"]),
                 flip_average=bool(raw.get("flip_average", False)),
+                unsure_below=float(raw.get("unsure_below", 0.0)),
+                align=bool(raw.get("align", False)),
                 sha256=raw.get("sha256"),
             )
         except (OSError, ValueError, KeyError, TypeError) as error:

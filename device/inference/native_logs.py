@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import sys
 import tempfile
@@ -10,13 +11,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 _swap = threading.Lock()
+_capturing = True
+
+
+def show_native_output() -> None:
+    """Never capture in this process: a probe run to see whether a library aborts must let its last words out."""
+    global _capturing
+    _capturing = False
 
 
 def keep_python_stderr() -> None:
-    """Point Python's ``sys.stderr`` (and so its logging) at a copy of fd 2.
+    """Point Python's ``sys.stderr`` (and so its logging and faulthandler) at a copy of fd 2.
 
     Called once at start: a capture below then only ever hides native output, never a log line
-    written meanwhile by another thread.
+    written meanwhile by another thread; and a native crash (SIGSEGV, SIGABRT, SIGILL) still
+    prints where in Python it happened, even while fd 2 is captured.
     """
     if getattr(sys.stderr, "_moodkiosk_own", False):
         return
@@ -24,6 +33,7 @@ def keep_python_stderr() -> None:
     stream = os.fdopen(os.dup(2), "w", buffering=1, encoding=sys.stderr.encoding, errors="backslashreplace")
     stream._moodkiosk_own = True  # type: ignore[attr-defined]
     sys.stderr = stream
+    faulthandler.enable(stream, all_threads=True)
 
 
 @contextmanager
@@ -39,7 +49,7 @@ def captured_native_stderr() -> Iterator[list[str]]:
     elsewhere.
     """
     lines: list[str] = []
-    if threading.current_thread() is not threading.main_thread() or not _swap.acquire(blocking=False):
+    if not _capturing or threading.current_thread() is not threading.main_thread() or not _swap.acquire(blocking=False):
         yield lines
         return
     try:

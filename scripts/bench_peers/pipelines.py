@@ -86,14 +86,13 @@ class Moodkiosk(Pipeline):
         if str(ROOT) not in sys.path:
             sys.path.insert(0, str(ROOT))
         import cv2
-        import mediapipe  # noqa: F401  (imported by FaceDetector on load; counted here)
 
         from device.config import InferenceSettings
         from device.inference.analyzer import FrameAnalyzer
         from device.inference.face_crop import face_crop
         from device.inference.litert import interpreter_class
 
-        interpreter_class()  # ai_edge_litert, imported on first use
+        interpreter_class()  # ai_edge_litert, imported on first use (the face model runs on it too, by default)
         self._cv2, self._settings, self._analyzer_class, self._face_crop = cv2, InferenceSettings, FrameAnalyzer, face_crop
 
     def load(self) -> None:
@@ -124,10 +123,11 @@ class Moodkiosk(Pipeline):
 
     def info(self) -> dict[str, Any]:
         return {
-            "versions": versions("mediapipe", "ai-edge-litert", "opencv-python-headless", "numpy"),
+            "versions": versions("ai-edge-litert", "opencv-python-headless", "numpy"),
+            "face_backend": getattr(getattr(self, "analyzer", None), "backend", None),
             "settings": "device.config.InferenceSettings() defaults: threads=1, min_face_score=0.5, min_face_size=20, "
             "the model's calibrated crop, flip_average from the model's JSON",
-            "models": "MediaPipe BlazeFace short-range (face), models/emotion_fer_int8.tflite (int8, 48x48)",
+            "models": "MediaPipe BlazeFace short-range (face, run by LiteRT), models/emotion_fer_int8.tflite (int8, 48x48)",
         }
 
 

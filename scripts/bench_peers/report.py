@@ -231,7 +231,8 @@ def method_lines(results: dict[str, Any]) -> list[str]:
         f"- **Frames** ({i['frames']}, sizes {', '.join(i['frame_sizes'])}): " + "; ".join(i["frame_sources"]) + "."
         " Videos' frames are scaled to 640 pixels wide. Every pipeline gets the same pixels (RGB for moodkiosk, the"
         " same frame as BGR for fer and deepface, converted before timing).",
-        "- **Face detection:** moodkiosk `FaceDetector.detect` (MediaPipe BlazeFace short-range); fer `FER.find_faces`.",
+        "- **Face detection:** moodkiosk `FaceDetector.detect` (MediaPipe's BlazeFace short-range model, run by LiteRT); "
+        "fer `FER.find_faces`.",
         "- **Emotion per face:** from a face box found on these frames to its emotion. moodkiosk: grey conversion, the"
         " calibrated crop, the int8 model on the crop and its mirror image (as the analyzer does). fer:"
         " `FER.detect_emotions(frame, face_rectangles=[box])` (grey conversion, padding, crop, 64x64, its model).",
