@@ -18,11 +18,16 @@ NUM_CLASSES = 7
 DROPOUT = 0.4
 
 
-def build_torch_net() -> nn.Sequential:
+def parse_stages(text: str) -> tuple[tuple[int, int], ...]:
+    """``"32x2,64x2,128x2,192x2"`` -> ((32, 2), (64, 2), (128, 2), (192, 2))."""
+    return tuple((int(width), int(blocks)) for width, blocks in (part.split("x") for part in text.split(",")))
+
+
+def build_torch_net(stages: tuple[tuple[int, int], ...] = STAGES) -> nn.Sequential:
     """Return the PyTorch model (BatchNorm un-folded, for training)."""
     layers: list[nn.Module] = []
     channels = 1
-    for index, (width, blocks) in enumerate(STAGES):
+    for index, (width, blocks) in enumerate(stages):
         for _ in range(blocks):
             layers += [
                 nn.Conv2d(channels, width, 3, padding=1, bias=False),
@@ -30,7 +35,7 @@ def build_torch_net() -> nn.Sequential:
                 nn.ReLU(inplace=True),
             ]
             channels = width
-        if index < len(STAGES) - 1:
+        if index < len(stages) - 1:
             layers.append(nn.MaxPool2d(2))
     layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(DROPOUT), nn.Linear(channels, NUM_CLASSES)]
     return nn.Sequential(*layers)

@@ -4,10 +4,14 @@ Usage (from the repository root, in the training venv; see models/MODEL_CARD.md)
 
     python scripts/training/train_fer.py --data ../shared/data/fer2013 --workdir build/train
 
-Trains on train.npz with FER+ crowd votes blended into the targets, augments on the fly,
-keeps an exponential moving average (EMA) of the weights, and selects the best epoch (EMA or raw
-weights) by accuracy on val.npz. A checkpoint is written after every epoch; running the same
-command again resumes from it. The best weights go to <workdir>/best.pt for export_fer.py.
+Trains on train.npz with FER+ crowd votes blended into the targets, augments on the fly
+(optionally mixing pairs of images: mixup / CutMix), keeps an exponential moving average (EMA) of
+the weights, and selects the best epoch (EMA or raw weights) by accuracy on val.npz. A fixed,
+class-stratified slice of train.npz (``--holdout``, the same for every run) is kept out of
+training for calibration (temperature, class bias, the "not sure" threshold). A checkpoint is
+written after every epoch; running the same command again resumes from it. The best weights go
+to <workdir>/best.pt for export_fer.py, their logits on the hold-out slice and val.npz to
+<workdir>/logits.npz.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fer_net import NUM_CLASSES, build_torch_net
+from fer_net import NUM_CLASSES, STAGES, build_torch_net, parse_stages
 
 # FER+ vote columns -> FER-2013 class index (contempt, unknown and NF are dropped).
 FERPLUS_TO_FER = {"anger": 0, "disgust": 1, "fear": 2, "happiness": 3, "sadness": 4, "surprise": 5, "neutral": 6}
@@ -93,6 +97,12 @@ def evaluate(net: nn.Module, x: torch.Tensor, y: torch.Tensor, flip_tta: bool = 
     return float((all_probs.argmax(1) == y.numpy()).mean()), all_probs
 
 
+@torch.no_grad()
+def logits_of(net: nn.Module, x: torch.Tensor) -> np.ndarray:
+    net.eval()
+    return torch.cat([net(x[start : start + 512]) for start in range(0, len(x), 512)]).numpy()
+
+
 class Ema:
     """Exponential moving average of a model's parameters and buffers."""
 
@@ -117,6 +127,39 @@ def to_tensor(images: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(images.astype(np.float32) / 255.0)[:, None].contiguous(memory_format=torch.channels_last)
 
 
+def holdout_indices(labels: np.ndarray, count: int, seed: int = 0) -> np.ndarray:
+    """A fixed class-stratified slice of ``count`` training rows (same seed: same slice in every run)."""
+    rng = np.random.default_rng(seed)
+    picks = []
+    for c in range(NUM_CLASSES):
+        rows = np.flatnonzero(labels == c)
+        picks.append(rng.choice(rows, round(count * len(rows) / len(labels)), replace=False))
+    return np.sort(np.concatenate(picks))
+
+
+def equalized(images: np.ndarray) -> np.ndarray:
+    """Histogram equalization per image (OpenCV's, as the kiosk applies it to each crop)."""
+    import cv2
+
+    return np.stack([cv2.equalizeHist(image) for image in images])
+
+
+def mix(x: torch.Tensor, t: torch.Tensor, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mixup (Beta(0.4)) or CutMix (Beta(1)), chosen at random, with the targets mixed in proportion."""
+    n = x.shape[0]
+    partner = torch.randperm(n, generator=gen)
+    if torch.rand(1, generator=gen).item() < 0.5:
+        lam = float(torch.distributions.Beta(0.4, 0.4).sample())
+        return lam * x + (1 - lam) * x[partner], lam * t + (1 - lam) * t[partner]
+    lam = float(torch.rand(1, generator=gen))
+    side = int(48 * math.sqrt(1 - lam))
+    top, left = torch.randint(0, 48 - side + 1, (2,), generator=gen).tolist()
+    x = x.clone()
+    x[:, :, top : top + side, left : left + side] = x[partner, :, top : top + side, left : left + side]
+    kept = 1 - side * side / (48 * 48)
+    return x, kept * t + (1 - kept) * t[partner]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=Path("../shared/data/fer2013"))
@@ -130,17 +173,27 @@ def main() -> int:
     parser.add_argument("--ema", type=float, default=0.998)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=2013)
+    parser.add_argument("--mix", type=float, default=0.0, help="share of batches mixed (mixup or CutMix)")
+    parser.add_argument("--equalize", action="store_true", help="histogram-equalize every image (and crop at run time)")
+    parser.add_argument("--holdout", type=int, default=2000, help="training rows kept out for calibration")
+    parser.add_argument("--stages", type=parse_stages, default=STAGES, help="e.g. 32x2,64x2,128x2,192x2")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     args.workdir.mkdir(parents=True, exist_ok=True)
     train, val = np.load(args.data / "train.npz"), np.load(args.data / "val.npz")
-    x_train, y_train = to_tensor(train["x"]), train["y"].astype(np.int64)
-    x_val, y_val = to_tensor(val["x"]), torch.from_numpy(val["y"].astype(np.int64))
-    targets = torch.from_numpy(soft_targets(y_train, args.data / "ferplus_train.npz", args.ferplus_alpha, args.smoothing))
+    images_train, images_val = (equalized(train["x"]), equalized(val["x"])) if args.equalize else (train["x"], val["x"])
+    all_targets = soft_targets(train["y"].astype(np.int64), args.data / "ferplus_train.npz", args.ferplus_alpha, args.smoothing)
+    held = holdout_indices(train["y"], args.holdout)
+    kept = np.setdiff1d(np.arange(len(train["y"])), held)
+    x_train, targets = to_tensor(images_train[kept]), torch.from_numpy(all_targets[kept])
+    x_held, y_held = to_tensor(images_train[held]), torch.from_numpy(train["y"][held].astype(np.int64))
+    x_val, y_val = to_tensor(images_val), torch.from_numpy(val["y"].astype(np.int64))
+    config = {"stages": [list(s) for s in args.stages], "equalize": args.equalize, "holdout": args.holdout}
+    (args.workdir / "config.json").write_text(json.dumps({**config, "args": {k: str(v) for k, v in vars(args).items()}}))
 
     torch.manual_seed(args.seed)
-    net = build_torch_net().to(memory_format=torch.channels_last)
+    net = build_torch_net(args.stages).to(memory_format=torch.channels_last)
     ema = Ema(net, args.ema)
     optimizer = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=0.9, nesterov=True, weight_decay=args.weight_decay)
     steps_per_epoch = len(x_train) // args.batch
@@ -169,9 +222,11 @@ def main() -> int:
         running = 0.0
         for step in range(steps_per_epoch):
             idx = order[step * args.batch : (step + 1) * args.batch]
-            batch = augment(x_train[idx], gen).contiguous(memory_format=torch.channels_last)
-            logits = net(batch)
-            loss = torch.sum(-targets[idx] * F.log_softmax(logits, dim=1), dim=1).mean()
+            batch, batch_targets = augment(x_train[idx], gen), targets[idx]
+            if args.mix and torch.rand(1, generator=gen).item() < args.mix:
+                batch, batch_targets = mix(batch, batch_targets, gen)
+            logits = net(batch.contiguous(memory_format=torch.channels_last))
+            loss = torch.sum(-batch_targets * F.log_softmax(logits, dim=1), dim=1).mean()
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -195,7 +250,7 @@ def main() -> int:
         if best_acc > state["best_acc"]:
             state["best_acc"] = best_acc
             torch.save(
-                {"net": best_net.state_dict(), "epoch": epoch + 1, "val_acc": best_acc, "weights": source},
+                {"net": best_net.state_dict(), "epoch": epoch + 1, "val_acc": best_acc, "weights": source, **config},
                 args.workdir / "best.pt",
             )
         torch.save(
@@ -216,6 +271,15 @@ def main() -> int:
     net.load_state_dict(best["net"])
     plain, _ = evaluate(net, x_val, y_val)
     flipped, _ = evaluate(net, x_val, y_val, flip_tta=True)
+    np.savez(
+        args.workdir / "logits.npz",
+        val=logits_of(net, x_val),
+        val_flip=logits_of(net, torch.flip(x_val, dims=[3])),
+        holdout=logits_of(net, x_held),
+        holdout_flip=logits_of(net, torch.flip(x_held, dims=[3])),
+        holdout_rows=held,
+        holdout_y=y_held.numpy(),
+    )
     summary = {"best_epoch": best["epoch"], "val_acc": plain, "val_acc_flip_tta": flipped, "history": state["history"]}
     (args.workdir / "summary.json").write_text(json.dumps(summary, indent=1))
     print(json.dumps({k: v for k, v in summary.items() if k != "history"}), flush=True)
