@@ -19,7 +19,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from device.errors import ConfigError
 from device.faults import FAULTS_ENV
-from device.inference.labels import EMOTIONS
+from device.labels import EMOTIONS
 
 DEFAULT_CONFIG_PATH = Path("/etc/moodkiosk/config.toml")
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"

@@ -1,17 +1,203 @@
-"""One publish/subscribe hub for everything the daemon does: log, events file, store, web page."""
+"""Everything the daemon decides, as typed events on one bus: the log, the events file, the
+database (device/recorder.py), the page's state and its live stream all see the same events.
+
+Each kind is a frozen dataclass with its wire name in ``kind``; ``to_json`` is the contract of
+``--events FILE`` and of the page's event stream: ``{"t": seconds since start, "type": kind,
+**fields}``.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, ClassVar, TextIO
 
 log = logging.getLogger("moodkiosk.events")
+DAEMON_LOG = logging.getLogger("moodkiosk")
 
-Event = dict[str, Any]
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    """Base of every event; ``t`` is set by the bus when it is published."""
+
+    kind: ClassVar[str] = ""
+    t: float = dataclasses.field(default=0.0, kw_only=True)
+
+    def to_json(self) -> dict[str, Any]:
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "t"}
+        return {"t": self.t, "type": self.kind, **fields}
+
+    def describe(self) -> str | None:
+        """One journald-friendly line (None: not worth a log line)."""
+        return None
+
+    def warning(self) -> bool:
+        """Whether its log line is a warning (trouble) rather than information."""
+        return False
+
+
+@dataclasses.dataclass(frozen=True)
+class MoodChanged(Event):
+    """The decided mood changed."""
+
+    kind: ClassVar[str] = "mood"
+    emotion: str
+    confidence: float
+    faces: int
+
+    def describe(self) -> str:
+        return f"mood: {self.emotion} ({self.confidence:.0%}, {self.faces} face(s))"
+
+
+@dataclasses.dataclass(frozen=True)
+class Idle(Event):
+    """Nobody seen for ``mood.idle_seconds``."""
+
+    kind: ClassVar[str] = "idle"
+
+    def describe(self) -> str:
+        return "mood: idle (nobody seen for a while)"
+
+
+@dataclasses.dataclass(frozen=True)
+class TrackStarted(Event):
+    """A track started; ``emotion`` is the mood it was chosen for (None: idle)."""
+
+    kind: ClassVar[str] = "track"
+    emotion: str | None
+    playlist: str
+    label: str
+    title: str
+    artist: str | None
+    uri: str
+    source: str
+    language: str | None
+    thumbnail: str | None
+    reason: str
+
+    def describe(self) -> str:
+        return f"playing '{self.title}' from {self.playlist} for {self.emotion or 'idle'} ({self.uri})"
+
+
+@dataclasses.dataclass(frozen=True)
+class TrackFailed(Event):
+    """A track could not be played (the kiosk moves on)."""
+
+    kind: ClassVar[str] = "track-error"
+    uri: str
+    playlist: str
+    error: str
+
+    def describe(self) -> str:
+        return f"cannot play {self.uri}: {self.error}; moving on"
+
+    def warning(self) -> bool:
+        return True
+
+
+@dataclasses.dataclass(frozen=True)
+class CameraChanged(Event):
+    """``state``: opening, open, offline, stalled, ended, paused or none; ``detail`` says why."""
+
+    kind: ClassVar[str] = "camera"
+    camera: str
+    state: str
+    detail: str = ""
+
+    def describe(self) -> str:
+        if self.state == "none" and not self.detail:
+            return "camera: off (--camera none); music and the web page still run"
+        return f"camera {self.camera}: {self.state}" + (f" ({self.detail})" if self.detail else "")
+
+    def warning(self) -> bool:
+        return self.state in {"offline", "stalled"} or (self.state == "none" and bool(self.detail))
+
+
+@dataclasses.dataclass(frozen=True)
+class Note(Event):
+    """Something people should know: fading out, a part that is off and why."""
+
+    kind: ClassVar[str] = "note"
+    text: str
+
+    def describe(self) -> str:
+        return self.text
+
+
+@dataclasses.dataclass(frozen=True)
+class OverrideStarted(Event):
+    """A mood set by hand on the page, until ``until`` (epoch seconds)."""
+
+    kind: ClassVar[str] = "override"
+    emotion: str
+    minutes: float
+    until: float
+    by: str
+
+    def describe(self) -> str:
+        return f"mood set to {self.emotion} by {self.by} for {self.minutes:g} min"
+
+
+@dataclasses.dataclass(frozen=True)
+class OverrideEnded(Event):
+    kind: ClassVar[str] = "override-end"
+    why: str
+
+    def describe(self) -> str:
+        return f"mood override ended ({self.why}); the camera decides again"
+
+
+@dataclasses.dataclass(frozen=True)
+class LanguageChanged(Event):
+    """The music language the kiosk follows: a member's, or the household's (``member`` None)."""
+
+    kind: ClassVar[str] = "language"
+    language: str
+    member: str | None
+
+    def describe(self) -> str:
+        who = f"{self.member} took over" if self.member else "household default"
+        return f"music language: {self.language} ({who})"
+
+
+@dataclasses.dataclass(frozen=True)
+class SettingsChanged(Event):
+    """An admin changed settings on the page."""
+
+    kind: ClassVar[str] = "settings"
+    keys: list[str]
+    by: str
+
+    def describe(self) -> str:
+        return f"settings changed on the page by {self.by}: {', '.join(self.keys)}"
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceChanged(Event):
+    """A remote playlist's health changed: ``state`` listing, ok or failing (with ``error``)."""
+
+    kind: ClassVar[str] = "source"
+    playlist: str
+    label: str
+    state: str
+    error: str = ""
+
+    def describe(self) -> str | None:
+        if self.state == "failing":
+            return f"music source {self.label} is unavailable: {self.error}; local music plays meanwhile, retrying"
+        if self.state == "ok":
+            return f"music source {self.label} works"
+        return None
+
+    def warning(self) -> bool:
+        return self.state == "failing"
+
+
+Subscriber = Callable[[Event], None]
 
 
 class EventBus:
@@ -20,24 +206,31 @@ class EventBus:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self.started_at = clock()
-        self._subscribers: list[Callable[[Event], None]] = []
+        self._subscribers: list[Subscriber] = []
 
-    def subscribe(self, callback: Callable[[Event], None]) -> None:
+    def subscribe(self, callback: Subscriber) -> None:
         self._subscribers.append(callback)
 
-    def unsubscribe(self, callback: Callable[[Event], None]) -> None:
+    def unsubscribe(self, callback: Subscriber) -> None:
         if callback in self._subscribers:
             self._subscribers.remove(callback)
 
-    def publish(self, kind: str, **fields: Any) -> Event:
-        """Send ``{"t": seconds since start, "type": kind, **fields}`` to every subscriber."""
-        event: Event = {"t": round(self._clock() - self.started_at, 3), "type": kind, **fields}
+    def publish(self, event: Event) -> Event:
+        """Stamp ``event`` with the seconds since start and hand it to every subscriber."""
+        event = dataclasses.replace(event, t=round(self._clock() - self.started_at, 3))
         for callback in list(self._subscribers):
             try:
                 callback(event)
             except Exception:  # one broken subscriber must not silence the others
-                log.exception("event subscriber %r failed on %s", callback, kind)
+                log.exception("event subscriber %r failed on %s", callback, event.kind)
         return event
+
+
+def log_event(event: Event) -> None:
+    """The bus's log subscriber: one line per event worth one, warnings for trouble."""
+    line = event.describe()
+    if line:
+        DAEMON_LOG.log(logging.WARNING if event.warning() else logging.INFO, "%s", line)
 
 
 class EventsFile:
@@ -53,7 +246,7 @@ class EventsFile:
         if self._handle is None:
             return
         try:
-            self._handle.write(json.dumps(event) + "\n")
+            self._handle.write(json.dumps(event.to_json()) + "\n")
             self._handle.flush()
             self._failed = False
         except OSError as error:
@@ -65,36 +258,3 @@ class EventsFile:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
-
-
-def describe(event: Event) -> str | None:
-    """A one-line, journald-friendly description of an event (None: not worth a log line)."""
-    kind = event["type"]
-    if kind == "mood":
-        return f"mood: {event['emotion']} ({event['confidence']:.0%}, {event['faces']} face(s))"
-    if kind == "idle":
-        return "mood: idle (nobody seen for a while)"
-    if kind == "track":
-        return f"playing '{event['title']}' from {event['playlist']} for {event['emotion'] or 'idle'} ({event['uri']})"
-    if kind == "track-error":
-        return f"cannot play {event['uri']}: {event['error']}; moving on"
-    if kind == "camera" and event["state"] == "none" and not event.get("detail"):
-        return "camera: off (--camera none); music and the web page still run"
-    if kind == "camera":
-        return f"camera {event['camera']}: {event['state']}" + (f" ({event['detail']})" if event.get("detail") else "")
-    if kind == "note":
-        return str(event["text"])
-    if kind == "override":
-        return f"mood set to {event['emotion']} by {event['by']} for {event['minutes']:g} min"
-    if kind == "override-end":
-        return f"mood override ended ({event['why']}); the camera decides again"
-    if kind == "language":
-        who = f"{event['member']} took over" if event.get("member") else "household default"
-        return f"music language: {event['language']} ({who})"
-    if kind == "source" and event["state"] == "failing":
-        return f"music source {event['label']} is unavailable: {event['error']}; local music plays meanwhile, retrying"
-    if kind == "source" and event["state"] == "ok":
-        return f"music source {event['label']} works"
-    if kind == "settings":
-        return f"settings changed on the page by {event['by']}: {', '.join(event['keys'])}"
-    return None

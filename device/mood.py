@@ -29,7 +29,7 @@ from typing import Protocol
 import numpy as np
 
 from device.config import MoodSettings
-from device.inference.labels import EMOTIONS, UNSURE
+from device.labels import EMOTIONS, UNSURE
 
 
 class FaceLike(Protocol):

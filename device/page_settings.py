@@ -135,12 +135,12 @@ def mask_secrets(value: Any, key: str = "") -> Any:
 
 async def reset_page_settings(settings: Settings, keys: list[str] | None = None) -> list[str]:
     """Forget page settings (``keys``, or all), e.g. a camera that breaks the kiosk; returns those removed."""
-    from device.store import Store
+    from device.store import Store, database_path
 
     unknown = [key for key in keys or [] if key not in EDITABLE]
     if unknown:
         raise PageSettingsError(f"not page settings: {', '.join(unknown)}", f"page settings: {', '.join(EDITABLE)}")
-    store = Store(settings.storage.state_dir / "moodkiosk.db")
+    store = Store(database_path(settings))
     await store.open()
     try:
         return await store.forget_page_settings(keys)
@@ -150,9 +150,9 @@ async def reset_page_settings(settings: Settings, keys: list[str] | None = None)
 
 async def effective_settings(settings: Settings) -> tuple[Settings, list[str]]:
     """``settings`` with the admin page's stored changes applied, as the daemon would run (no flags here)."""
-    from device.store import Store
+    from device.store import Store, database_path
 
-    database = settings.storage.state_dir / "moodkiosk.db"
+    database = database_path(settings)
     if not database.exists():
         return settings, []
     store = Store(database)

@@ -109,8 +109,8 @@ class PerceptionWorker:
         self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
 
-    def _start_capture(self) -> None:
-        self._spawn(self._capture_loop, "moodkiosk-capture", self.source, self._generation)
+    def _start_capture(self, announce: bool = True) -> None:
+        self._spawn(self._capture_loop, "moodkiosk-capture", self.source, self._generation, announce)
 
     def _status(self, status: CameraStatus) -> None:
         self._loop.call_soon_threadsafe(self._on_status, status)
@@ -118,11 +118,14 @@ class PerceptionWorker:
     def _current(self, generation: int) -> bool:
         return generation == self._generation and not self._stop.is_set()
 
-    def _capture_loop(self, source: FrameSource, generation: int) -> None:
-        """Never ends by an exception: any failure is reported as offline and retried."""
+    def _capture_loop(self, source: FrameSource, generation: int, announce: bool = True) -> None:
+        """Never ends by an exception: any failure is reported as offline and retried.
+
+        ``announce``: say "opening" first (a camera reopened after a stall stays "stalled" until it gives a frame).
+        """
         failures = 0
         while self._current(generation):
-            if not failures:  # the first try (retries are announced by their "offline")
+            if announce and not failures:  # the first try (retries are announced by their "offline")
                 self._status(CameraStatus("opening", f"opening {source}"))
             try:
                 source.open()
@@ -183,7 +186,7 @@ class PerceptionWorker:
         self._generation += 1
         self._reading, self._wanted_at = False, time.monotonic()
         self.source = self.source.fresh()
-        self._start_capture()
+        self._start_capture(announce=False)
 
     def _analysis_loop(self) -> None:
         analysed = failures = 0

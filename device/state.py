@@ -1,17 +1,34 @@
-"""What the kiosk is doing right now, kept up to date from the event bus (for the web page)."""
+"""What the page shows of the kiosk: the latest mood, track, camera, notes and override, kept up to
+date from the events on the bus, with what the parts say of themselves (player, language,
+detection, music sources, analysis rate). ``snapshot()`` is ``GET /api/state`` (plus the user)."""
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from device.events import Event
+from device.events import (
+    CameraChanged,
+    Event,
+    Idle,
+    MoodChanged,
+    Note,
+    OverrideEnded,
+    OverrideStarted,
+    TrackFailed,
+    TrackStarted,
+)
+
+if TYPE_CHECKING:
+    from device.conductor import Conductor
+    from device.jukebox import Jukebox
+    from device.live_settings import LiveSettings
+    from device.watcher import Watcher
 
 
 class KioskState:
-    """The latest mood, track and camera state, as plain JSON-ready data."""
-
-    def __init__(self) -> None:
+    def __init__(self, conductor: Conductor, jukebox: Jukebox, watcher: Watcher, live: LiveSettings) -> None:
+        self.conductor, self.jukebox, self.watcher, self.live = conductor, jukebox, watcher, live
         self.mood: dict[str, Any] | None = None
         self.track: dict[str, Any] | None = None
         self.camera: dict[str, Any] = {"state": "starting", "detail": ""}
@@ -19,30 +36,46 @@ class KioskState:
         self.override: dict[str, Any] | None = None
 
     def __call__(self, event: Event) -> None:
-        kind = event["type"]
-        if kind == "mood":
-            self.mood = {**{k: event[k] for k in ("emotion", "confidence", "faces")}, "since": time.time()}
-        elif kind == "idle":
+        """The bus's subscriber."""
+        if isinstance(event, MoodChanged):
+            self.mood = {"emotion": event.emotion, "confidence": event.confidence, "faces": event.faces, "since": time.time()}
+        elif isinstance(event, Idle):
             self.mood = {"emotion": None, "confidence": 0.0, "faces": 0, "since": time.time()}
-        elif kind == "track":
+        elif isinstance(event, TrackStarted):
             keys = ("emotion", "playlist", "label", "title", "artist", "uri", "source", "reason", "language")
-            self.track = {k: event.get(k) for k in keys}
-            self.track["thumbnail"] = bool(event.get("thumbnail"))
-            self.track["since"] = time.time()
-        elif kind == "camera":
-            self.camera = {k: event.get(k, "") for k in ("camera", "state", "detail")}
-        elif kind == "override":
-            self.override = {k: event[k] for k in ("emotion", "until", "by")}
-        elif kind == "override-end":
+            self.track = {key: getattr(event, key) for key in keys}
+            self.track |= {"thumbnail": bool(event.thumbnail), "since": time.time()}
+        elif isinstance(event, CameraChanged):
+            self.camera = {"camera": event.camera, "state": event.state, "detail": event.detail}
+        elif isinstance(event, OverrideStarted):
+            self.override = {"emotion": event.emotion, "until": event.until, "by": event.by}
+        elif isinstance(event, OverrideEnded):
             self.override = None
-        elif kind in {"note", "track-error"}:
-            self.notes = [*self.notes[-9:], {**event, "at": time.time()}]
+        elif isinstance(event, Note | TrackFailed):
+            self.notes = [*self.notes[-9:], {**event.to_json(), "at": time.time()}]
 
     def snapshot(self) -> dict[str, Any]:
+        settings = self.live.settings
+        fps = self.watcher.fps
         return {
             "mood": self.mood,
             "track": self.track,
             "camera": self.camera,
             "notes": list(self.notes),
             "override": self.override,
+            "player": self.jukebox.playback_state(),
+            "language": self.conductor.language_state(settings.player.languages),
+            "detection": {"paused": settings.camera.paused},
+            "sources": self.jukebox.sources_state(),
+            "analysis": {"fps": None if fps is None else round(fps, 2), "frames": self.watcher.analysed},
         }
+
+    def status_line(self, fps: float | None) -> str:
+        """One line for systemd's STATUS=: e.g. "happy (82%), playing X, 4.0 fps"."""
+        mood = self.conductor.tracker.current
+        seen = f"{mood.emotion} ({mood.confidence:.0%})" if mood and mood.emotion else "idle" if mood else "no mood yet"
+        track = self.jukebox.current_track
+        playing = f"playing {track.title}" if track else "nothing playing"
+        camera = self.camera.get("state", "")
+        frames = f"{fps:.1f} fps" if fps is not None and camera == "open" else f"camera {camera}"
+        return f"{seen}, {playing}, {frames}"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from device.config import Settings
 from device.errors import MoodkioskError
 
 log = logging.getLogger("moodkiosk.store")
@@ -46,6 +47,12 @@ MIGRATIONS: list[list[str]] = [
     ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+DATABASE_NAME = "moodkiosk.db"
+
+
+def database_path(settings: Settings) -> Path:
+    """The kiosk's database: ``<storage.state_dir>/moodkiosk.db`` (the one place that says so)."""
+    return settings.storage.state_dir / DATABASE_NAME
 
 
 class StoreError(MoodkioskError):

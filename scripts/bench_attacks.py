@@ -39,7 +39,7 @@ from bench_daemon import make_music  # noqa: E402
 from bench_load import wait_until_up  # noqa: E402
 from soak import PASSWORD, free_port  # noqa: E402
 
-from device.media_files import write_slideshow  # noqa: E402
+from device.cli.media_files import write_slideshow  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 

@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
 
-from device.inference.labels import EMOTIONS  # noqa: E402
-from device.media_files import write_slideshow  # noqa: E402
+from device.cli.media_files import write_slideshow  # noqa: E402
+from device.labels import EMOTIONS  # noqa: E402
 
 VGA = {"fps": 25, "size": (640, 480)}
 TICKS = os.sysconf("SC_CLK_TCK")

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from bench_daemon import make_music  # noqa: E402
 from soak import PASSWORD, free_port  # noqa: E402
 
-from device.media_files import write_slideshow  # noqa: E402
+from device.cli.media_files import write_slideshow  # noqa: E402
 
 READS = ["/", "/api/state", "/api/favorites", "/api/history?hours=24", "/api/recommendations"]
 

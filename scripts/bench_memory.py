@@ -37,7 +37,7 @@ from bench_daemon import TICKS, make_music  # noqa: E402
 from bench_load import wait_until_up  # noqa: E402
 from soak import PASSWORD, free_port  # noqa: E402
 
-from device.media_files import write_slideshow  # noqa: E402
+from device.cli.media_files import write_slideshow  # noqa: E402
 
 STEPS = [
     ("python", "pass"),

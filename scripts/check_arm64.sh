@@ -67,7 +67,7 @@ import cv2
 import numpy as np
 import skimage.data
 
-from device.media_files import write_slideshow
+from device.cli.media_files import write_slideshow
 
 out, shared = Path(sys.argv[1]), Path(sys.argv[2])
 cv2.imwrite(str(out / "astronaut.png"), cv2.cvtColor(skimage.data.astronaut(), cv2.COLOR_RGB2BGR))
@@ -114,7 +114,7 @@ check_profile() {  # name qemu_cpu part features variant
     in_checkout ".venv/bin/python -c 'from pathlib import Path; from device.inference.face_detector import \
         mediapipe_load_failure as probe; print(probe(Path(\"models/face_detection_short_range.tflite\")))' \
         > /root/check/probe-$name.txt"
-    in_checkout "MOODKIOSK_TEST_SHARED=/root/shared .venv/bin/python -m pytest -q -p no:cacheprovider tests/test_analyzer.py"
+    in_checkout "MOODKIOSK_TEST_SHARED=/root/shared .venv/bin/python -m pytest -q -p no:cacheprovider tests/device/inference/test_analyzer.py"
     in_checkout "mkdir -p /root/check/music-$name/happy /root/check/music-$name/neutral && .venv/bin/python -c \"from tests.helpers import tone; from pathlib import Path; \
         [tone(Path('/root/check/music-$name') / p, 30) for p in ('happy/sunny.wav', 'neutral/calm.wav')]\" && \
         timeout 600 .venv/bin/moodkiosk run --camera /root/check/visit.mp4 --until-source-ends --audio-output null \

@@ -30,6 +30,12 @@ if [[ $(id -u) -ne 0 ]]; then
     command -v sudo >/dev/null || { echo "need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
     sudo="sudo"
 fi
-echo "installing system packages: ${missing[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "moodkiosk: installing system packages: ${missing[*]} (a few minutes the first time)"
+log="$(mktemp /tmp/moodkiosk-apt.XXXXXX.log)"
+if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}"; } >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    echo "moodkiosk: installing the system packages failed; the whole log: $log" >&2
+    exit 1
+fi
+rm -f "$log"

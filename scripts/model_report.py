@@ -20,8 +20,8 @@ sys.path.insert(0, str(ROOT))
 
 from device.inference.emotion_classifier import EmotionClassifier  # noqa: E402
 from device.inference.evaluation import EvalReport, evaluate  # noqa: E402
-from device.inference.labels import EMOTIONS  # noqa: E402
 from device.inference.model_files import EmotionModelInfo  # noqa: E402
+from device.labels import EMOTIONS  # noqa: E402
 
 
 def leaked_rows(train_x: np.ndarray, val_x: np.ndarray) -> np.ndarray:

@@ -25,10 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright  # noqa: E402
 
-from device.media_files import write_slideshow  # noqa: E402
-from tests.conftest import write_rgb  # noqa: E402
-from tests.test_web_api import Daemon  # noqa: E402
-from tests.test_web_browser import CHROMIUM, FLAGS, sign_in  # noqa: E402
+from device.cli.media_files import write_slideshow  # noqa: E402
+from tests.helpers import CHROMIUM, FLAGS, Daemon, sign_in, write_rgb  # noqa: E402
 
 MUSIC = ("happy/hindi/khushi.wav", "neutral/hindi/shant.wav", "sad/rain.wav", "surprise/wow.wav")
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}

@@ -18,8 +18,15 @@ fi
 stamp="$VENV/.installed$extras"
 wanted="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [[ ! -f $stamp || "$(cat "$stamp")" != "$wanted" ]]; then
-    "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet -e ".$extras"
+    echo "moodkiosk: installing moodkiosk$extras and its Python packages into $VENV (a few minutes the first time)"
+    log="$(mktemp /tmp/moodkiosk-pip.XXXXXX.log)"  # pip's and setuptools' chatter stays here unless something fails
+    if ! { "$VENV/bin/python" -m pip install --quiet --upgrade pip && "$VENV/bin/python" -m pip install --quiet -e ".$extras"; } \
+        >"$log" 2>&1; then
+        tail -n 30 "$log" >&2
+        echo "moodkiosk: installing the Python packages failed; the whole log: $log" >&2
+        exit 1
+    fi
+    rm -f "$log"
     echo "$wanted" > "$stamp"
 fi
 # YouTube changes often and only a recent yt-dlp keeps up: update it on every run (offline: keep the one there).

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from bench_daemon import make_music, sample  # noqa: E402
 
-from device.media_files import write_slideshow  # noqa: E402
+from device.cli.media_files import write_slideshow  # noqa: E402
 
 WARM_UP_SECONDS = 120
 PASSWORD = "a long enough password"

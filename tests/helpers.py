@@ -28,8 +28,8 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
-from device.inference.labels import EMOTIONS
-from device.media_files import write_slideshow
+from device.cli.media_files import write_slideshow
+from device.labels import EMOTIONS
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from device.household.accounts import AccountError
 from device.page_settings import PageSettingsError
-from web.accounts import AccountError
 from web.handling import ACCOUNTS, KIOSK, field, json_error, read_json, require_admin, user_json
 
 
@@ -43,7 +43,7 @@ async def delete_user(request: web.Request) -> web.Response:
         await request.app[ACCOUNTS].delete(name)
     except AccountError as error:
         raise account_error(error) from None
-    request.app[KIOSK].release(name)
+    request.app[KIOSK].conductor.release(name)
     return web.json_response({"ok": True})
 
 
@@ -60,7 +60,7 @@ async def reset_password(request: web.Request) -> web.Response:
 
 async def get_settings(request: web.Request) -> web.Response:
     await require_admin(request)
-    return web.json_response(request.app[KIOSK].page_settings())
+    return web.json_response(request.app[KIOSK].live.page_settings())
 
 
 async def change_settings(request: web.Request) -> web.Response:
@@ -70,11 +70,11 @@ async def change_settings(request: web.Request) -> web.Response:
     if not changes:
         raise json_error(web.HTTPUnprocessableEntity, "send at least one setting")
     try:
-        await request.app[KIOSK].change_settings(changes, admin.name)
+        await request.app[KIOSK].live.change(changes, admin.name)
     except PageSettingsError as error:
         status = web.HTTPConflict if error.status == 409 else web.HTTPUnprocessableEntity
         raise json_error(status, error.describe()) from None
-    return web.json_response(request.app[KIOSK].page_settings())
+    return web.json_response(request.app[KIOSK].live.page_settings())
 
 
 def add_routes(app: web.Application) -> None:

@@ -19,19 +19,17 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from device.config import LANGUAGE_PATTERN
 from device.errors import MoodkioskError
 from device.events import Event
+from device.household.accounts import AccountError, User
 from device.images import ImageError
 from device.photos import PhotoBusyError
-from device.player.sources import label
-from web import admin_api, kiosk_api, openapi
-from web.accounts import AccountError, Accounts, User
-from web.favorites import Favorite, Favorites
+from web import admin_api, favorites_api, kiosk_api, openapi
 from web.handling import (
     ACCOUNTS,
     CLOSING,
     FAVORITES,
     KIOSK,
     LIMITER,
-    KioskControls,
+    KioskParts,
     csrf_protection,
     current_user,
     field,
@@ -44,16 +42,14 @@ from web.handling import (
     user_json,
 )
 from web.i18n import CATALOGS, UI_LANGUAGES, pick_language, translator
-from web.remote_images import RemoteImageError, RemoteImages
+from web.remote_images import RemoteImages
 from web.security import LoginLimiter, new_csrf_token, response_headers, security_headers
 
 SIGNUP_LIMITER = web.AppKey("signup_limiter", LoginLimiter)
-REMOTE_IMAGES = web.AppKey("remote_images", RemoteImages)
 VERIFYING = web.AppKey("verifying", asyncio.Semaphore)  # password checks under way (argon2: 64 MB, ~50 ms each)
 MAX_VERIFYING = 2
 HERE = Path(__file__).resolve().parent
 MAX_BODY = 10 * 2**20
-THUMBNAIL_SUFFIXES = {".jpg", ".jpeg", ".png"}
 
 
 def too_many_attempts(wait: float, message: str = "") -> web.HTTPException:
@@ -119,7 +115,7 @@ async def logout(request: web.Request) -> web.Response:
 async def state(request: web.Request) -> web.Response:
     user = await current_user(request)
     session = await get_session(request)
-    return web.json_response({**request.app[KIOSK].state(), "user": user_json(user), "csrf": session.get("csrf")})
+    return web.json_response({**request.app[KIOSK].state.snapshot(), "user": user_json(user), "csrf": session.get("csrf")})
 
 
 async def set_language(request: web.Request) -> web.Response:
@@ -128,14 +124,15 @@ async def set_language(request: web.Request) -> web.Response:
     if not re.fullmatch(LANGUAGE_PATTERN, language):
         raise json_error(web.HTTPUnprocessableEntity, "'language' must be a language name such as english, hindi or any")
     await request.app[ACCOUNTS].set_language(user.name, language)
-    request.app[KIOSK].member_language_changed(user.name, language)
+    request.app[KIOSK].conductor.member_language_changed(user.name, language)
     return web.json_response({"language": language})
 
 
 async def player_action(request: web.Request) -> web.Response:
     await current_user(request)
     kiosk = request.app[KIOSK]
-    actions = {"pause": kiosk.pause, "resume": kiosk.resume, "next": kiosk.next_track, "previous": kiosk.previous_track}
+    jukebox = kiosk.jukebox
+    actions = {"pause": jukebox.pause, "resume": jukebox.resume, "next": kiosk.conductor.next_track, "previous": jukebox.previous}
     action = actions.get(request.match_info["action"])
     if action is None:
         raise json_error(web.HTTPNotFound, "unknown player action (pause, resume, next, previous)")
@@ -148,92 +145,8 @@ async def set_volume(request: web.Request) -> web.Response:
     volume = field(await read_json(request), "volume", int)
     if not 0 <= volume <= 100:
         raise json_error(web.HTTPUnprocessableEntity, "'volume' must be 0 to 100", field="volume")
-    request.app[KIOSK].set_volume(volume)
+    request.app[KIOSK].jukebox.set_volume(volume)
     return web.json_response({"volume": volume})
-
-
-def favorite_id(request: web.Request) -> int:
-    """The path's favorite id; anything that cannot be one (text, huge numbers) is simply not found."""
-    text = request.match_info["id"]
-    if not (text.isascii() and text.isdigit() and 0 < len(text) <= 18):
-        raise json_error(web.HTTPNotFound, "no such favorite")
-    return int(text)
-
-
-async def list_favorites(request: web.Request) -> web.Response:
-    user = await current_user(request)
-    return web.json_response({"favorites": [favorite_json(request, f) for f in await request.app[FAVORITES].all(user)]})
-
-
-def favorite_json(request: web.Request, favorite: Favorite) -> dict[str, Any]:
-    """As the API shows a favorite: with ``offline`` true when it plays without the network."""
-    offline = favorite.source == "local" or request.app[KIOSK].offline(favorite.uri)
-    return {**favorite.to_json(), "label": label(favorite.playlist), "offline": offline}
-
-
-async def like_playing(request: web.Request) -> web.Response:
-    user = await current_user(request)
-    track = request.app[KIOSK].current_track
-    if track is None:
-        raise json_error(web.HTTPConflict, "nothing is playing right now")
-    favorite = await request.app[FAVORITES].add(user, track)
-    await request.app[KIOSK].favorites_changed()  # a remote favorite is kept for offline play
-    return web.json_response(favorite_json(request, favorite), status=201)
-
-
-async def remove_favorite(request: web.Request) -> web.Response:
-    user = await current_user(request)
-    if not await request.app[FAVORITES].remove(user, favorite_id(request)):
-        raise json_error(web.HTTPNotFound, "no such favorite")
-    await request.app[KIOSK].favorites_changed()
-    return web.json_response({"ok": True})
-
-
-async def play_favorite(request: web.Request) -> web.Response:
-    user = await current_user(request)
-    favorite = await request.app[FAVORITES].get(user, favorite_id(request))
-    if favorite is None:
-        raise json_error(web.HTTPNotFound, "no such favorite")
-    request.app[KIOSK].play_tracks([favorite.track()], f"a favorite of {user.name}")
-    return web.json_response({"ok": True})
-
-
-async def play_all_favorites(request: web.Request) -> web.Response:
-    user = await current_user(request)
-    favorites = await request.app[FAVORITES].all(user)
-    if not favorites:
-        raise json_error(web.HTTPConflict, "no favorites yet: like a track first")
-    request.app[KIOSK].play_tracks([f.track() for f in favorites], f"favorites of {user.name}")
-    return web.json_response({"ok": True, "tracks": len(favorites)})
-
-
-async def thumbnail_response(request: web.Request, thumbnail: str | None) -> web.StreamResponse:
-    """A local cover inside the music folder, or a remote one fetched by the kiosk; else a 404."""
-    if thumbnail and thumbnail.startswith(("http://", "https://")):
-        try:
-            data, kind = await request.app[REMOTE_IMAGES].get(thumbnail)
-        except RemoteImageError:
-            raise json_error(web.HTTPNotFound, "the thumbnail cannot be fetched right now") from None
-        return web.Response(body=data, content_type=kind, headers={"Cache-Control": "private, max-age=3600"})
-    music_dir = request.app[KIOSK].settings.music_dir.resolve()
-    path = Path(thumbnail).resolve() if thumbnail and "://" not in thumbnail else None
-    if path is None or not path.is_relative_to(music_dir) or path.suffix.lower() not in THUMBNAIL_SUFFIXES or not path.is_file():
-        raise json_error(web.HTTPNotFound, "no thumbnail")
-    return web.FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})
-
-
-async def favorite_thumbnail(request: web.Request) -> web.StreamResponse:
-    user = await current_user(request)
-    favorite = await request.app[FAVORITES].get(user, favorite_id(request))
-    if favorite is None:
-        raise json_error(web.HTTPNotFound, "no such favorite")
-    return await thumbnail_response(request, favorite.thumbnail)
-
-
-async def playing_thumbnail(request: web.Request) -> web.StreamResponse:
-    await current_user(request)
-    track = request.app[KIOSK].current_track
-    return await thumbnail_response(request, track.thumbnail if track else None)
 
 
 async def analyze_upload(request: web.Request) -> web.Response:
@@ -241,7 +154,7 @@ async def analyze_upload(request: web.Request) -> web.Response:
     user = await current_user(request)
     data = await read_upload(request, "file")  # 413 as soon as it is too large, before decoding
     try:
-        result = await request.app[KIOSK].analyze_photo(data)  # decoded and analysed in a worker thread
+        result = await request.app[KIOSK].photos.analyze(data)  # decoded and analysed in a worker thread
     except ImageError as error:
         if error.status == 413:
             raise too_large(len(data), len(data), str(error)) from None
@@ -256,7 +169,7 @@ async def analyze_upload(request: web.Request) -> web.Response:
     played = None
     if faces and request.query.get("play") == "1":
         played = analysis.faces[0].likeliest  # asked for explicitly: the likeliest mood, sure or not
-        request.app[KIOSK].play_emotion(played, f"a photo {user.name} shared looked {played}")
+        request.app[KIOSK].conductor.play_emotion(played, f"a photo {user.name} shared looked {played}")
     return web.json_response(
         {"faces": faces, "ms": round(analysis.ms, 2), "width": result.width, "height": result.height, "played": played}
     )
@@ -297,7 +210,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     kiosk.bus.subscribe(forward)
     try:
-        await response.write(f"event: state\ndata: {json.dumps(kiosk.state())}\n\n".encode())
+        await response.write(f"event: state\ndata: {json.dumps(kiosk.state.snapshot())}\n\n".encode())
         while not closing.is_set():
             getter = asyncio.ensure_future(queue.get())
             stopper = asyncio.ensure_future(closing.wait())
@@ -306,7 +219,7 @@ async def events(request: web.Request) -> web.StreamResponse:
                 task.cancel()
             if getter in done:
                 event = getter.result()
-                await response.write(f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode())
+                await response.write(f"event: {event.kind}\ndata: {json.dumps(event.to_json())}\n\n".encode())
             elif not done:
                 await response.write(b": keep-alive\n\n")
     except ConnectionResetError:
@@ -363,19 +276,18 @@ async def admin_page(request: web.Request) -> web.Response:
     return render_page(request, "admin.html", user=user)
 
 
-def create_app(kiosk: KioskControls, accounts: Accounts, secret: bytes, limiter: LoginLimiter | None = None) -> web.Application:
+def create_app(kiosk: KioskParts, secret: bytes, limiter: LoginLimiter | None = None) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY, middlewares=[security_headers, json_errors, plain_bodies])
     setup_sessions(
         app,
         EncryptedCookieStorage(secret, cookie_name="moodkiosk_session", httponly=True, samesite="Strict", max_age=30 * 86400),
     )
     app.middlewares.append(csrf_protection)
-    app[KIOSK], app[ACCOUNTS], app[LIMITER] = kiosk, accounts, limiter or LoginLimiter()
+    app[KIOSK], app[ACCOUNTS], app[FAVORITES], app[LIMITER] = kiosk, kiosk.accounts, kiosk.favorites, limiter or LoginLimiter()
     app[CLOSING] = asyncio.Event()
     app[SIGNUP_LIMITER] = LoginLimiter(per_account_address=5, per_ip=5, per_account=5, window_seconds=3600)
     app[VERIFYING] = asyncio.Semaphore(MAX_VERIFYING)
-    app[REMOTE_IMAGES] = RemoteImages()
-    app[FAVORITES] = Favorites(accounts.store)
+    app[favorites_api.REMOTE_IMAGES] = RemoteImages()
     app.on_shutdown.append(close_streams)
     app.on_response_prepare.append(response_headers)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
@@ -393,13 +305,7 @@ def create_app(kiosk: KioskControls, accounts: Accounts, secret: bytes, limiter:
     app.router.add_put("/api/player/volume", set_volume)
     app.router.add_post("/api/analyze", analyze_upload)
     app.router.add_get("/api/history", history)
-    app.router.add_get("/api/favorites", list_favorites)
-    app.router.add_post("/api/favorites", like_playing)
-    app.router.add_post("/api/favorites/play", play_all_favorites)
-    app.router.add_delete("/api/favorites/{id}", remove_favorite)
-    app.router.add_post("/api/favorites/{id}/play", play_favorite)
-    app.router.add_get("/api/favorites/{id}/thumbnail", favorite_thumbnail)
-    app.router.add_get("/api/now/thumbnail", playing_thumbnail)
+    favorites_api.add_routes(app)
     kiosk_api.add_routes(app)
     admin_api.add_routes(app)
     app.router.add_get("/api/openapi.json", openapi.serve)

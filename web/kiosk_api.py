@@ -8,7 +8,7 @@ import re
 from aiohttp import web
 
 from device.config import LANGUAGE_PATTERN
-from device.inference.labels import EMOTIONS
+from device.labels import EMOTIONS
 from web.handling import KIOSK, current_user, field, json_error, read_json
 
 MAX_OVERRIDE_MINUTES = 24 * 60
@@ -17,13 +17,13 @@ MAX_OVERRIDE_MINUTES = 24 * 60
 async def take_over(request: web.Request) -> web.Response:
     """The kiosk plays the member's music language until someone else takes over or nobody is seen."""
     user = await current_user(request)
-    request.app[KIOSK].takeover(user.name, user.language)
+    request.app[KIOSK].conductor.takeover(user.name, user.language)
     return web.json_response({"member": user.name, "language": user.language})
 
 
 async def let_go(request: web.Request) -> web.Response:
     user = await current_user(request)
-    if not request.app[KIOSK].release(user.name):
+    if not request.app[KIOSK].conductor.release(user.name):
         raise json_error(web.HTTPConflict, "you have not taken over the kiosk")
     return web.json_response({"ok": True})
 
@@ -40,13 +40,13 @@ async def override_mood(request: web.Request) -> web.Response:
         raise json_error(
             web.HTTPUnprocessableEntity, f"'minutes' must be a number above 0 and at most {MAX_OVERRIDE_MINUTES}", field="minutes"
         )
-    until = request.app[KIOSK].override_mood(emotion, float(minutes), user.name)
+    until = request.app[KIOSK].conductor.override_mood(emotion, float(minutes), user.name)
     return web.json_response({"emotion": emotion, "minutes": minutes, "until": until, "by": user.name})
 
 
 async def end_override(request: web.Request) -> web.Response:
     await current_user(request)
-    if not request.app[KIOSK].end_override():
+    if not request.app[KIOSK].conductor.end_override():
         raise json_error(web.HTTPConflict, "no mood is set by hand right now")
     return web.json_response({"ok": True})
 
@@ -60,7 +60,7 @@ async def recommendations(request: web.Request) -> web.Response:
         raise json_error(web.HTTPUnprocessableEntity, f"'emotion' must be one of {', '.join(EMOTIONS)}", field="emotion")
     if language is not None and not re.fullmatch(LANGUAGE_PATTERN, language):
         raise json_error(web.HTTPUnprocessableEntity, "'language' must be a language name such as hindi or any", field="language")
-    return web.json_response(request.app[KIOSK].recommendations(emotion, language))
+    return web.json_response(request.app[KIOSK].conductor.recommendations(emotion, language))
 
 
 async def detection(request: web.Request) -> web.Response:
@@ -69,7 +69,7 @@ async def detection(request: web.Request) -> web.Response:
     action = request.match_info["action"]
     if action not in {"pause", "resume"}:
         raise json_error(web.HTTPNotFound, "unknown detection action (pause, resume)")
-    await request.app[KIOSK].change_settings({"camera.paused": action == "pause"}, user.name)
+    await request.app[KIOSK].live.change({"camera.paused": action == "pause"}, user.name)
     return web.json_response({"paused": action == "pause"})
 
 

@@ -9,7 +9,10 @@ anyway (a low ``ulimit -n``) is logged once a minute, not for every refused conn
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
+import socket
+import struct
 import time
 from typing import Any
 
@@ -90,7 +93,13 @@ class GuardedSite(web.BaseSite):
 
     @property
     def name(self) -> str:
-        return f"http://{self._host}:{self._port}"
+        return f"http://{self._host}:{self.port}"
+
+    @property
+    def port(self) -> int:
+        """The port it listens on (the one chosen when asked for port 0)."""
+        sockets = self._server.sockets if self._server is not None else []
+        return int(sockets[0].getsockname()[1]) if sockets else self._port
 
     async def start(self) -> None:
         await super().start()
@@ -125,3 +134,27 @@ class QuietResourceErrors:
             log.error("cannot accept connections to the web page: %s (%d times since the last report); raise LimitNOFILE "
                       "or close idle clients", error or "too many open files", self._since)  # fmt: skip
             self._last, self._since = now, 0
+
+
+def reachable_urls(host: str, port: int) -> list[str]:
+    """Addresses to type into a phone: this machine's LAN addresses and ``<hostname>.local`` when the page
+    listens on every interface, else the one address it listens on."""
+    if host not in {"0.0.0.0", "::", ""}:
+        return [f"http://{host}:{port}/"]
+    addresses = [f"http://{address}:{port}/" for address in lan_addresses()]
+    return [*addresses, f"http://{socket.gethostname()}.local:{port}/"] if addresses else [f"http://127.0.0.1:{port}/"]
+
+
+def lan_addresses() -> list[str]:
+    """The IPv4 addresses of this machine's interfaces, loopback left out (Linux)."""
+    found = []
+    for _, name in socket.if_nameindex():
+        if name == "lo":
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:  # SIOCGIFADDR
+                packed = fcntl.ioctl(probe.fileno(), 0x8915, struct.pack("256s", name.encode()[:15]))
+            except OSError:  # no IPv4 address on this interface
+                continue
+        found.append(socket.inet_ntoa(packed[20:24]))
+    return found

@@ -11,7 +11,7 @@ import numpy as np
 
 from device.camera.source import CameraError, Frame, FrameSource
 from device.images import FILE_FORMATS, ImageError, decode_image
-from device.inference.native_logs import captured_native_stderr
+from device.native_logs import captured_native_stderr
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 

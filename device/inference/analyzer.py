@@ -13,7 +13,7 @@ from device.config import InferenceSettings
 from device.inference.emotion_classifier import EmotionClassifier
 from device.inference.face_crop import face_crop
 from device.inference.face_detector import choose_backend, open_face_detector
-from device.inference.labels import EMOTIONS, UNSURE
+from device.labels import EMOTIONS, UNSURE
 
 
 @dataclass(frozen=True)

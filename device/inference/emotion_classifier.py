@@ -1,4 +1,4 @@
-"""Emotion classification of 48x48 grayscale face crops with the int8 FER model."""
+"""Emotion classification of 48x48 grayscale face crops with the int8 FER model(s)."""
 
 from __future__ import annotations
 
@@ -10,28 +10,23 @@ from device.errors import ModelError
 from device.inference.litert import load_interpreter
 from device.inference.model_files import EmotionModelInfo
 
+PROBABILITY_FLOOR = 1e-4  # an int8 softmax says 0 below 1/256: never log(0)
+
 
 class EmotionClassifier:
     """Turns face crops into probabilities over ``EMOTIONS`` (FER-2013 order).
 
     Input pixels are scaled to [0, 1] and quantized with the model's own input parameters, so
-    a float model works too. With ``flip_average`` (set in the model's JSON) each crop is also
-    classified mirrored and the two results are averaged.
+    a float model works too. The model's JSON may add, beside the model itself: more networks to
+    average with it (``ensemble``), the mirrored crop averaged in (``flip_average``), and a
+    calibration of the averaged probabilities (``calibration``: a bias per class on the log
+    probabilities, then a temperature). ``predict`` gives what the kiosk uses.
     """
 
     def __init__(self, model_path: Path, threads: int = 1, info: EmotionModelInfo | None = None) -> None:
         self.info = info or EmotionModelInfo.for_model(model_path)
-        self._interpreter = load_interpreter(model_path, threads)
-        self._input = self._interpreter.get_input_details()[0]
-        self._output = self._interpreter.get_output_details()[0]
-        size = self.info.input_size
-        if tuple(self._input["shape"][1:]) != (size, size, 1) or self._output["shape"][-1] != len(self.info.labels):
-            raise ModelError(
-                f"{model_path} takes {tuple(self._input['shape'])} and gives {tuple(self._output['shape'])}; "
-                f"expected (N, {size}, {size}, 1) -> (N, {len(self.info.labels)})",
-                "use a FER model exported by scripts/training/export_fer.py",
-            )
-        self._batch = int(self._input["shape"][0])
+        paths = [model_path, *(model_path.parent / name for name, _ in self.info.members)]
+        self._networks = [Network(path, threads, self.info.input_size, len(self.info.labels)) for path in paths]
 
     @property
     def input_size(self) -> int:
@@ -41,13 +36,41 @@ class EmotionClassifier:
         """Probabilities [N, 7] for uint8 crops [N, size, size]."""
         if len(crops) == 0:
             return np.zeros((0, len(self.info.labels)), np.float32)
+        return self.calibrate(np.mean([self.network_probabilities(index, crops) for index in range(len(self._networks))], axis=0))
+
+    def network_probabilities(self, index: int, crops: np.ndarray) -> np.ndarray:
+        """One network's probabilities (with its mirrored crop averaged in when ``flip_average``), uncalibrated."""
         batch = np.concatenate([crops, crops[:, :, ::-1]]) if self.info.flip_average else crops
-        probs = self._invoke(batch)
+        probs = self._networks[index].invoke(batch)
         if self.info.flip_average:
             probs = (probs[: len(crops)] + probs[len(crops) :]) / 2
         return probs / np.maximum(probs.sum(axis=1, keepdims=True), 1e-9)
 
-    def _invoke(self, crops: np.ndarray) -> np.ndarray:
+    def calibrate(self, probs: np.ndarray) -> np.ndarray:
+        if not self.info.class_bias and self.info.temperature == 1.0:
+            return probs.astype(np.float32)
+        logits = np.log(np.maximum(probs, PROBABILITY_FLOOR)) + np.asarray(self.info.class_bias or 0.0)
+        logits = logits / self.info.temperature
+        exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+class Network:
+    """One int8 (or float) network: crops in, softmax probabilities out."""
+
+    def __init__(self, path: Path, threads: int, size: int, classes: int) -> None:
+        self._interpreter = load_interpreter(path, threads)
+        self._input = self._interpreter.get_input_details()[0]
+        self._output = self._interpreter.get_output_details()[0]
+        if tuple(self._input["shape"][1:]) != (size, size, 1) or self._output["shape"][-1] != classes:
+            raise ModelError(
+                f"{path} takes {tuple(self._input['shape'])} and gives {tuple(self._output['shape'])}; "
+                f"expected (N, {size}, {size}, 1) -> (N, {classes})",
+                "use a FER model exported by scripts/training/export_fer.py",
+            )
+        self._batch = int(self._input["shape"][0])
+
+    def invoke(self, crops: np.ndarray) -> np.ndarray:
         if len(crops) != self._batch:
             self._interpreter.resize_tensor_input(self._input["index"], [len(crops), *self._input["shape"][1:]])
             self._interpreter.allocate_tensors()

@@ -12,7 +12,7 @@ import numpy as np
 
 from device.errors import InputDataError
 from device.inference.emotion_classifier import EmotionClassifier
-from device.inference.labels import EMOTIONS
+from device.labels import EMOTIONS
 
 
 @dataclass(frozen=True)

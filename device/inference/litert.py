@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from device.errors import ModelError
-from device.inference.native_logs import captured_native_stderr
+from device.native_logs import captured_native_stderr
 
 
 def interpreter_class() -> type:

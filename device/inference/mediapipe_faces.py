@@ -19,7 +19,7 @@ import numpy as np
 from device.errors import ModelError
 from device.inference.face_detector import DetectedFace, FaceDetector
 from device.inference.model_files import read_face_model
-from device.inference.native_logs import captured_native_stderr
+from device.native_logs import captured_native_stderr
 
 # MediaPipe's detectors fail noisily when garbage-collected during interpreter shutdown, so the
 # ones still open are closed at exit, while the runtime is intact.
@@ -92,7 +92,7 @@ class MediaPipeFaces(FaceDetector):
 
 
 if __name__ == "__main__":
-    from device.inference.native_logs import show_native_output
+    from device.native_logs import show_native_output
 
     show_native_output()
     MediaPipeFaces(Path(sys.argv[1])).close()

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from device.errors import ModelError
-from device.inference.labels import EMOTIONS
+from device.labels import EMOTIONS
 
 FACE_MODEL_SHA256 = "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8"
 FACE_MODEL_SIZE = 229_714
@@ -106,6 +106,9 @@ class EmotionModelInfo:
     unsure_below: float = 0.0  # top probability under which a face reads "unsure" (0: never)
     align: bool = False  # turn tilted heads upright (eyes level) before cropping
     sha256: str | None = None
+    members: tuple[tuple[str, str | None], ...] = ()  # more networks beside it, averaged with it: (file, sha256)
+    temperature: float = 1.0  # calibration: probabilities = softmax((log p + class_bias) / temperature)
+    class_bias: tuple[float, ...] = ()
 
     @classmethod
     def for_model(cls, model: Path) -> EmotionModelInfo:
@@ -124,9 +127,14 @@ class EmotionModelInfo:
                 unsure_below=float(raw.get("unsure_below", 0.0)),
                 align=bool(raw.get("align", False)),
                 sha256=raw.get("sha256"),
+                members=tuple((str(m["model"]), m.get("sha256")) for m in raw.get("ensemble", [])),
+                temperature=float(raw.get("calibration", {}).get("temperature", 1.0)),
+                class_bias=tuple(float(b) for b in raw.get("calibration", {}).get("class_bias", [])),
             )
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise ModelError(f"model description {sidecar} is unreadable: {error}", "restore it from the repository") from error
+        if (info.class_bias and len(info.class_bias) != len(EMOTIONS)) or info.temperature <= 0:
+            raise ModelError(f"{sidecar}: the calibration needs one bias per label and a positive temperature", "restore it")
         if info.labels != EMOTIONS:
             raise ModelError(
                 f"{sidecar} lists labels {info.labels}, expected {EMOTIONS}", "use a model trained on the FER-2013 labels"
@@ -135,10 +143,11 @@ class EmotionModelInfo:
 
 
 def verify_emotion_model(model: Path) -> None:
-    """Check the emotion model against the SHA-256 recorded in its JSON (when there is one)."""
+    """Check the emotion model, and the networks averaged with it, against the SHA-256s in its JSON."""
     info = EmotionModelInfo.for_model(model)
-    if info.sha256 and model.is_file() and sha256_of(model) != info.sha256:
-        raise ModelError(
-            f"{model} does not match {model.with_suffix('.json').name} (SHA-256 differs): the file was changed or replaced",
-            "restore both from the repository (git checkout models/), or re-run scripts/calibrate_crop.py for a new model",
-        )
+    for path, digest in [(model, info.sha256), *((model.parent / name, sha) for name, sha in info.members)]:
+        if digest and path.is_file() and sha256_of(path) != digest:
+            raise ModelError(
+                f"{path} does not match {model.with_suffix('.json').name} (SHA-256 differs): the file was changed or replaced",
+                "restore them from the repository (git checkout models/), or re-run scripts/calibrate_crop.py for a new model",
+            )

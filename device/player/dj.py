@@ -19,7 +19,7 @@ import random
 from dataclasses import dataclass
 
 from device.config import ANY_LANGUAGE, PlayerSettings
-from device.inference.labels import EMOTIONS
+from device.labels import EMOTIONS
 from device.mood import Mood
 from device.player.library import MusicLibrary, ShuffleQueue, Track
 from device.player.sources import Catalog, label, search_for
@@ -42,11 +42,13 @@ STRATEGIES: dict[str, dict[str, str]] = {
 
 @dataclass(frozen=True)
 class Pick:
-    """A track to play now, the mood it is for (None: idle), and why, for the on-screen note."""
+    """A track to play now, the mood it is for (None: idle), why (for the on-screen note), and the
+    playlists the DJ wanted for it (remote ones not listed yet are for the jukebox to list)."""
 
     track: Track
     emotion: str | None
     reason: str
+    playlists: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,9 +142,9 @@ class DJ:
             if choice.note != self._last_note:  # once per situation, not at every track
                 log.info("%s", choice.note)
                 self._last_note = choice.note
-            return Pick(track, emotion, choice.note)
+            return Pick(track, emotion, choice.note, tuple(choice.playlists))
         language = "" if choice.language == ANY_LANGUAGE else f" ({choice.language})"
-        return Pick(track, emotion, f"{emotion or 'idle'} -> {track.playlist}{language}")
+        return Pick(track, emotion, f"{emotion or 'idle'} -> {track.playlist}{language}", tuple(choice.playlists))
 
     def _problem(self, playlist: str) -> str | None:
         """Why a remote playlist gives no music now (the "listing" of a first try is not a problem yet)."""

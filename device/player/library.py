@@ -55,9 +55,12 @@ def read_m3u(path: Path, playlist: str) -> list[Track]:
         if "://" in line:
             tracks.append(Track(line, title or line, playlist, "stream"))
         else:
-            target = (path.parent / line).resolve()
-            if target.is_file():
-                tracks.append(Track(str(target), title or title_from_name(target.name), playlist))
+            try:
+                target = (path.parent / line).resolve()
+                if target.is_file():
+                    tracks.append(Track(str(target), title or title_from_name(target.name), playlist))
+            except OSError as error:  # a name too long for the file system, a loop of links, ...
+                log.warning("%s: skipping an entry that is no file name here (%s)", path, error.strerror or error)
         title = None
     return tracks
 

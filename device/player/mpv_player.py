@@ -13,6 +13,7 @@ from device.errors import MoodkioskError
 from device.player.library import Track
 
 log = logging.getLogger("moodkiosk.player")
+FAILURE_GRACE_SECONDS = 0.3
 FILE_COMPONENTS = {"ffmpeg", "stream", "ytdl_hook", "cplayer", "demux", "file", "lavf"}
 
 
@@ -132,6 +133,15 @@ class MpvPlayer:
     def volume(self, value: int) -> None:
         self._mpv.volume = max(0, min(100, int(value)))
 
+    @property
+    def ytdl_format(self) -> str:
+        return str(self._mpv["ytdl-format"])
+
+    @ytdl_format.setter
+    def ytdl_format(self, value: str) -> None:
+        """The yt-dlp format for remote tracks from the next one on (player.ytdl_format, changed live)."""
+        self._mpv["ytdl-format"] = value
+
     async def fade_out(self, seconds: float) -> None:
         """Lower the volume to nothing over ``seconds``, stop, and restore the volume for later."""
         self._volume_before_fade, self._fading = float(self._mpv.volume), True
@@ -187,14 +197,23 @@ class MpvPlayer:
                 if reason == "eof":
                     report = PlayerEvent("ended", track)
                 elif reason == "error":
+                    self._track = None
                     detail = explain_error(data.get("file_error", b"").decode())
-                    report = PlayerEvent("failed", track, f"{detail} ({self._last_error})" if self._last_error else detail)
+                    # The ytdl hook's own complaint can come a moment after the end of the file: wait for it.
+                    later = self._loop.call_later
+                    self._loop.call_soon_threadsafe(later, FAILURE_GRACE_SECONDS, self._report_failure, track, detail)
+                    return
                 else:
                     return
                 self._track = None
             else:
                 return
         self._loop.call_soon_threadsafe(self._on_event, report)
+
+    def _report_failure(self, track: Track, detail: str) -> None:
+        with self._lock:
+            why = self._last_error
+        self._on_event(PlayerEvent("failed", track, f"{detail} ({why})" if why else detail))
 
 
 def explain_error(error: str) -> str:

@@ -170,12 +170,9 @@ class RemoteSources:
         self._slots: asyncio.Semaphore | None = None  # made on the loop, at the first listing
 
     def tracks(self, playlist: str) -> list[Track]:
-        """The listed tracks while the source is healthy; asks for a listing the first time."""
+        """The listed tracks while the source is healthy ([] before its first listing: reading never starts one)."""
         health = self.health.get(playlist)
-        if health is None:
-            self.request(playlist)
-            return []
-        return list(self._tracks.get(playlist, [])) if health.state == "ok" else []
+        return list(self._tracks.get(playlist, [])) if health is not None and health.state == "ok" else []
 
     def problem(self, playlist: str) -> str | None:
         health = self.health.get(playlist)

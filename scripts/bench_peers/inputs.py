@@ -103,6 +103,6 @@ def rate_video(work: Path) -> Path:
         return video
     import skimage.data
 
-    from device.media_files import write_slideshow
+    from device.cli.media_files import write_slideshow
 
     return write_slideshow(work / "astronaut.mp4", [(skimage.data.astronaut(), 20)], fps=24, size=(640, 480))

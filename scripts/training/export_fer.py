@@ -26,14 +26,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fer_net import NUM_CLASSES, STAGES, build_torch_net, folded_conv_weights
 
 
-def build_keras_net(tf):
+def build_keras_net(tf, stages=STAGES):
     layers = tf.keras.layers
     inputs = layers.Input((48, 48, 1), name="face_48x48_gray")
     x = inputs
-    for index, (width, blocks) in enumerate(STAGES):
+    for index, (width, blocks) in enumerate(stages):
         for _ in range(blocks):
             x = layers.Conv2D(width, 3, padding="same", activation="relu")(x)
-        if index < len(STAGES) - 1:
+        if index < len(stages) - 1:
             x = layers.MaxPooling2D(2)(x)
     x = layers.GlobalAveragePooling2D()(x)
     x = layers.Dense(NUM_CLASSES)(x)
@@ -72,10 +72,14 @@ def main() -> int:
 
     import tensorflow as tf
 
-    net = build_torch_net()
-    net.load_state_dict(torch.load(args.checkpoint, weights_only=False)["net"])
+    saved = torch.load(args.checkpoint, weights_only=False)
+    stages = tuple(tuple(stage) for stage in saved.get("stages", STAGES))
+    if saved.get("equalize"):
+        raise SystemExit("this network was trained on equalized images: the kiosk does not equalize crops")
+    net = build_torch_net(stages)
+    net.load_state_dict(saved["net"])
     net.eval()
-    keras_model = build_keras_net(tf)
+    keras_model = build_keras_net(tf, stages)
     copy_weights(net, keras_model)
 
     calibration = representative_images(args.data / "train.npz", args.per_class, args.seed)

@@ -1,0 +1,229 @@
+"""The jukebox: carries out the DJ's picks on mpv, and keeps the music at hand.
+
+It owns everything about playing: the mpv player, the music library and its rescans, remote
+playlists (listed by yt-dlp when a pick or the mapping names them, retried when they fail),
+favorites kept for offline play, the reason each track was picked, and the back-off after
+failures. It publishes what happened (track started, failed, a source's health, notes) and
+tells the conductor when a track is over, through ``on_track_end``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from device.config import PlayerSettings
+from device.events import EventBus, Note, SourceChanged, TrackFailed, TrackStarted
+from device.mood import Mood
+from device.player.dj import FadeOut, Pick
+from device.player.library import MusicLibrary, Track
+from device.player.mpv_player import MpvPlayer, PlayerError, PlayerEvent
+from device.player.offline_cache import OfflineCache
+from device.player.sources import (
+    Catalog,
+    RemoteSources,
+    SourceHealth,
+    default_ytdl_path,
+    explain_ytdl_error,
+    is_remote,
+    label,
+)
+
+log = logging.getLogger("moodkiosk")
+LIBRARY_RESCAN_SECONDS = 60
+MOOD_FOLDERS = ("happy", "sad", "angry", "fear", "disgust", "surprise", "neutral")
+
+
+class Jukebox:
+    def __init__(self, settings: PlayerSettings, music_dir: Path, cache_dir: Path, bus: EventBus) -> None:
+        self.settings, self.bus = settings, bus
+        self.library = MusicLibrary(music_dir, settings.languages)
+        ytdl = str(settings.ytdl_path) if settings.ytdl_path else default_ytdl_path()
+        self.remote = RemoteSources(ytdl, self._source_changed, settings.remote_refresh_hours * 3600)
+        self.catalog = Catalog(self.library, self.remote)
+        self.cache = OfflineCache(
+            cache_dir, ytdl, settings.ytdl_format, settings.cache_max_mb * 2**20, settings.cache_track_max_mb * 2**20
+        )
+        self.player: MpvPlayer | None = None
+        self.on_track_end: Callable[[], None] = lambda: None  # the conductor's: what next
+        self._picks: dict[str, Pick] = {}
+        self._failures = 0
+        self._retry: asyncio.TimerHandle | None = None
+        self._fade: asyncio.Task | None = None
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Start mpv (the music is off, with a note why, when it cannot start) and list the mapped sources."""
+        try:
+            self.player = MpvPlayer(
+                loop, self._on_player_event, self.settings.audio_output, self.settings.video_output,
+                self.settings.volume, self.remote.ytdl_path, self.settings.ytdl_format,
+            )  # fmt: skip
+        except PlayerError as error:
+            self.bus.publish(Note(f"music is off: {error.describe()}"))
+        self.request_mapped_sources()
+
+    def configure(self, settings: PlayerSettings) -> list[str]:
+        """Take new player settings; returns what changed that needs a rescan of the library."""
+        old, self.settings = self.settings, settings
+        self.remote.refresh_seconds = settings.remote_refresh_hours * 3600
+        self.cache.ytdl_format = settings.ytdl_format
+        self.cache.max_bytes, self.cache.track_max_bytes = settings.cache_max_mb * 2**20, settings.cache_track_max_mb * 2**20
+        if self.player is not None and old.ytdl_format != settings.ytdl_format:
+            self.player.ytdl_format = settings.ytdl_format
+        if old.mapping != settings.mapping:
+            self.request_mapped_sources()
+        self.library.languages = set(settings.languages)
+        return ["player.languages"] if old.languages != settings.languages else []
+
+    # Carrying out the DJ's decisions
+    @property
+    def playing(self) -> bool:
+        return self.player is not None and self.player.playing
+
+    @property
+    def current_track(self) -> Track | None:
+        return self.player.track if self.player else None
+
+    def apply(self, action: Pick | FadeOut | None, mood: Mood | None, note: str | None = None) -> None:
+        if self.player is None or action is None:
+            return
+        if isinstance(action, FadeOut):
+            self.bus.publish(Note(f"fading out: {action.reason}"))
+            self._fade = asyncio.get_running_loop().create_task(self.player.fade_out(self.settings.fade_seconds))
+            return
+        self.request_listings(action.playlists)
+        self._picks[action.track.uri] = action
+        offline = self.cache.path_for(action.track.uri) if action.track.source != "local" else None
+        self.player.play(action.track, str(offline) if offline else None)
+        seen = note or (f"I see {mood.emotion} ({mood.confidence:.0%})" if mood and mood.emotion else "Nobody here")
+        self.player.show_note(f"{seen} - playing {action.track.title} ({action.track.playlist})")
+
+    def show_note(self, text: str) -> None:
+        if self.player:
+            self.player.show_note(text)
+
+    def pause(self) -> None:
+        if self.player:
+            self.player.pause()
+
+    def resume(self) -> None:
+        if self.player:
+            self.player.resume()
+
+    def previous(self) -> None:
+        if self.player:
+            self.player.previous()
+
+    def set_volume(self, volume: int) -> None:
+        if self.player:
+            self.player.volume = volume
+
+    def _on_player_event(self, event: PlayerEvent) -> None:
+        pick = self._picks.get(event.track.uri)
+        track = event.track
+        if event.kind == "started":
+            self._failures = 0
+            self.bus.publish(
+                TrackStarted(
+                    emotion=pick.emotion if pick else None, playlist=track.playlist, label=label(track.playlist),
+                    title=track.title, artist=track.artist, uri=track.uri, source=track.source,
+                    language=track.language, thumbnail=track.thumbnail, reason=pick.reason if pick else "",
+                )
+            )  # fmt: skip
+            return
+        if event.kind == "failed":
+            self._failures += 1
+            self.bus.publish(TrackFailed(track.uri, track.playlist, event.detail))
+            if is_remote(track.playlist) and not self.offline(track.uri):
+                self.remote.failed(track.playlist, f"a track would not play: {explain_ytdl_error(event.detail)}")
+        # Several failures in a row (a playlist of broken files): wait before the next try.
+        delay = 0.0 if self._failures < 3 else min(60.0, 2.0 ** (self._failures - 3))
+        if self._retry:
+            self._retry.cancel()
+        self._retry = asyncio.get_running_loop().call_later(delay, self.on_track_end)
+
+    # Remote music: listings, health, favorites kept offline
+    def request_listings(self, playlists: list[str] | tuple[str, ...]) -> None:
+        """List the remote ones among ``playlists`` that were never listed, in the background (the tend chore
+        lists the known ones again when they are old or failing)."""
+        for name in playlists:
+            if is_remote(name) and name not in self.remote.health:
+                self.remote.request(name)
+
+    def request_mapped_sources(self) -> None:
+        """List the remote playlists the mapping names, so the first mood finds them ready."""
+        for value in self.settings.mapping.values():
+            for names in value.values() if isinstance(value, dict) else [value]:
+                self.request_listings([names] if isinstance(names, str) else names)
+
+    def favorites_changed(self, uris: set[str]) -> None:
+        """Keep exactly these remote favorites downloaded for offline play."""
+        self.cache.want({uri for uri in uris if uri.startswith(("http://", "https://"))})
+
+    def offline(self, uri: str) -> bool:
+        """A remote track has a copy that plays without the network."""
+        return self.cache.path_for(uri) is not None
+
+    def _source_changed(self, playlist: str, health: SourceHealth) -> None:
+        self.bus.publish(SourceChanged(playlist, label(playlist), health.state, health.error))
+
+    # The music folder
+    def scan(self) -> None:
+        """Read the music folder (a worker thread's job); a missing folder is made, with one folder per mood."""
+        if not self.library.music_dir.exists():
+            try:
+                for name in MOOD_FOLDERS:
+                    (self.library.music_dir / name).mkdir(parents=True, exist_ok=True)
+                log.info("made the music folder %s with a folder per mood: put audio files in them", self.library.music_dir)
+            except OSError as error:
+                log.warning("cannot make the music folder %s: %s", self.library.music_dir, error)
+        self.library.scan()
+
+    def check_library(self) -> None:
+        names = self.library.names()
+        if names:
+            log.info("music in %s: %s", self.library.music_dir, ", ".join(names))
+        else:
+            log.warning(
+                "no music in %s yet: add folders named happy/, sad/, angry/, fear/, disgust/, surprise/, neutral/ with "
+                "audio files (a missing music folder is made with them, empty), or set player.music_dir",
+                self.library.music_dir,
+            )
+
+    async def tend(self) -> None:
+        """A chore: retry failing sources when due, list old ones again, notice new music in the folder."""
+        rescan_at = time.monotonic() + LIBRARY_RESCAN_SECONDS
+        while True:
+            await asyncio.sleep(5)
+            for playlist in self.remote.due():
+                self.remote.request(playlist)
+            if time.monotonic() >= rescan_at:
+                rescan_at = time.monotonic() + LIBRARY_RESCAN_SECONDS
+                await asyncio.to_thread(self.scan)
+
+    def playback_state(self) -> dict[str, Any]:
+        player = self.player
+        playback: dict[str, Any] = {"available": player is not None}
+        if player is not None:
+            playback |= {"playing": player.playing, "paused": player.paused, "volume": player.volume}
+        return playback
+
+    def sources_state(self) -> list[dict[str, Any]]:
+        return [health.to_json(playlist) for playlist, health in sorted(self.remote.health.items())]
+
+    async def settle(self, timeout: float = 3.0) -> None:
+        """Before stopping, give a track that was just asked for the moment to start."""
+        deadline = time.monotonic() + timeout
+        while self.player and self.player.playing and self.player.media_title is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+
+    async def close(self) -> None:
+        if self._retry:
+            self._retry.cancel()
+        if self.player:
+            self.player.close()
+        await self.cache.close()

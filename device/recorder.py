@@ -1,0 +1,22 @@
+"""The recorder: writes the derived facts the page's history shows (decided moods, tracks played)
+to SQLite, from the events on the bus. Never a picture; old rows go with the retention."""
+
+from __future__ import annotations
+
+from device.chores import Chores
+from device.events import Event, Idle, MoodChanged, TrackStarted
+from device.store import Store
+
+
+class Recorder:
+    def __init__(self, store: Store, chores: Chores) -> None:
+        self.store, self.chores = store, chores
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, MoodChanged):
+            self.chores.spawn("recording a mood", self.store.add_mood(event.emotion, event.confidence, event.faces))
+        elif isinstance(event, Idle):
+            self.chores.spawn("recording idle", self.store.add_mood(None, 0.0, 0))
+        elif isinstance(event, TrackStarted):
+            play = self.store.add_play(event.uri, event.title, event.playlist, event.source, event.emotion)
+            self.chores.spawn("recording a play", play)

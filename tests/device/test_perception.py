@@ -1,0 +1,138 @@
+"""The capture and analysis threads: newest frame only, steady rate, failures reported and retried."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+from pathlib import Path
+
+import skimage.data
+
+from device.camera.opencv_source import OpenCVSource
+from device.camera.source import CameraError, Frame
+from device.inference.analyzer import FrameAnalysis, FrameAnalyzer
+from device.perception import CameraStatus, PerceptionWorker
+from tests.helpers import photo_video
+
+
+class FlakyCamera(OpenCVSource):
+    """A real video file source with injected faults: it fails to open twice, and breaks once mid-way."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(str(path))
+        self.opens = 0
+        self.reads = 0
+
+    def open(self) -> None:
+        self.opens += 1
+        if self.opens <= 2:
+            raise CameraError("cannot open camera flaky (unplugged)", "plug it in")
+        super().open()
+
+    def read(self) -> Frame | None:
+        self.reads += 1
+        if self.reads == 10:
+            raise CameraError("camera flaky stopped giving frames", "check the cable")
+        return super().read()
+
+
+class HangingCamera(OpenCVSource):
+    """A real video source whose read() hangs for good after 5 frames, like a wedged driver."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(str(path))
+        self.reads = 0
+        self.released = threading.Event()
+
+    def read(self) -> Frame | None:
+        self.reads += 1
+        if self.reads > 5:
+            self.released.wait()  # until the test ends
+        return super().read()
+
+    def fresh(self) -> OpenCVSource:
+        return OpenCVSource(str(self.target))  # the same camera, working again
+
+
+def run_worker(
+    source: OpenCVSource, analyzer: FrameAnalyzer, fps: float, stall_seconds: float = 10.0
+) -> tuple[list[str], list[FrameAnalysis]]:
+    statuses: list[str] = []
+    analyses: list[FrameAnalysis] = []
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        ended = asyncio.Event()
+
+        def on_status(status: CameraStatus) -> None:
+            statuses.append(status.state)
+            if status.state == "ended":
+                ended.set()
+
+        worker = PerceptionWorker(
+            source, analyzer, loop, lambda at, a: analyses.append(a), on_status, fps, stall_seconds, max_retry_seconds=0.2
+        )
+        worker.start()
+        await asyncio.wait_for(ended.wait(), 60)
+        worker.stop()
+
+    asyncio.run(scenario())
+    return statuses, analyses
+
+
+def test_failures_are_reported_and_retried(tmp_path: Path, analyzer: FrameAnalyzer) -> None:
+    video = photo_video(tmp_path / "v.mp4", [(skimage.data.astronaut(), 3)], fps=10)
+    source = FlakyCamera(video)
+    statuses, analyses = run_worker(source, analyzer, fps=5)
+    assert statuses[:4] == ["opening", "offline", "offline", "open"]
+    assert "offline" in statuses[4:] and statuses[-2:] == ["open", "ended"]
+    assert source.opens == 4
+    assert analyses and all([f.emotion for f in a.faces] == ["happy"] for a in analyses)
+
+
+def test_analysis_rate_takes_the_newest_frame_only(tmp_path: Path, analyzer: FrameAnalyzer) -> None:
+    """A 25 fps video for 4 s analysed at 2 per second: about 8 analyses, not 100 queued frames."""
+    video = photo_video(tmp_path / "v.mp4", [(skimage.data.astronaut(), 4)], fps=25)
+    statuses, analyses = run_worker(OpenCVSource(str(video)), analyzer, fps=2)
+    assert statuses == ["opening", "open", "ended"]
+    assert 6 <= len(analyses) <= 10
+
+
+def test_a_hanging_camera_is_abandoned_and_reopened(tmp_path: Path, analyzer: FrameAnalyzer) -> None:
+    video = photo_video(tmp_path / "v.mp4", [(skimage.data.astronaut(), 3)], fps=10)
+    source = HangingCamera(video)
+    try:
+        statuses, analyses = run_worker(source, analyzer, fps=5, stall_seconds=1.0)
+    finally:
+        source.released.set()
+    assert statuses == ["opening", "open", "stalled", "open", "ended"]
+    assert len(analyses) > 5  # frames came again from the fresh source
+
+
+def test_the_analysis_slows_down_without_faces_and_is_back_with_the_first_face(tmp_path: Path, analyzer: FrameAnalyzer) -> None:
+    """Nobody for 8 s (a photo of a coffee cup), then a face: 4 analyses a second, 1 after 3 s of nobody, 4 again."""
+    video = photo_video(tmp_path / "v.mp4", [(skimage.data.coffee(), 8), (skimage.data.astronaut(), 3)], fps=10)
+    moments: list[tuple[float, int]] = []
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        ended = asyncio.Event()
+        worker = PerceptionWorker(
+            OpenCVSource(str(video)), analyzer, loop, lambda at, a: moments.append((at, len(a.faces))),
+            lambda status: ended.set() if status.state == "ended" else None, 4.0, idle_fps=1.0, idle_after=3.0,
+        )  # fmt: skip
+        worker.start()
+        await asyncio.wait_for(ended.wait(), 60)
+        worker.stop()
+
+    asyncio.run(scenario())
+    first = moments[0][0]
+    nobody = [at - first for at, faces in moments if not faces]
+    gaps_early = [b - a for a, b in itertools.pairwise(nobody) if b < 2.5]
+    gaps_idle = [b - a for a, b in itertools.pairwise(nobody) if a > 4.0]
+    assert gaps_early and max(gaps_early) < 0.4  # the full rate while someone may still be there
+    assert gaps_idle and min(gaps_idle) > 0.8  # then the idle rate
+    seen = next(index for index, (_, faces) in enumerate(moments) if faces)
+    assert moments[seen][0] - first - 8.0 < 1.1  # the face is seen within one idle interval
+    assert moments[seen + 1][0] - moments[seen][0] < 0.4  # and the next frame comes at the full rate again

@@ -1,0 +1,109 @@
+"""Favorites and covers: each member's liked tracks (list, like what plays, play, remove) and the
+cover images of favorites and of the playing track."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from device.household.favorites import Favorite
+from device.player.sources import label
+from web.handling import FAVORITES, KIOSK, current_user, json_error
+from web.remote_images import RemoteImageError, RemoteImages
+
+REMOTE_IMAGES = web.AppKey("remote_images", RemoteImages)
+THUMBNAIL_SUFFIXES = {".jpg", ".jpeg", ".png"}
+
+
+def favorite_id(request: web.Request) -> int:
+    """The path's favorite id; anything that cannot be one (text, huge numbers) is simply not found."""
+    text = request.match_info["id"]
+    if not (text.isascii() and text.isdigit() and 0 < len(text) <= 18):
+        raise json_error(web.HTTPNotFound, "no such favorite")
+    return int(text)
+
+
+async def list_favorites(request: web.Request) -> web.Response:
+    user = await current_user(request)
+    return web.json_response({"favorites": [favorite_json(request, f) for f in await request.app[FAVORITES].all(user)]})
+
+
+def favorite_json(request: web.Request, favorite: Favorite) -> dict[str, Any]:
+    """As the API shows a favorite: with ``offline`` true when it plays without the network."""
+    offline = favorite.source == "local" or request.app[KIOSK].jukebox.offline(favorite.uri)
+    return {**favorite.to_json(), "label": label(favorite.playlist), "offline": offline}
+
+
+async def like_playing(request: web.Request) -> web.Response:
+    user = await current_user(request)
+    track = request.app[KIOSK].jukebox.current_track
+    if track is None:
+        raise json_error(web.HTTPConflict, "nothing is playing right now")
+    favorite = await request.app[FAVORITES].add(user, track)  # a remote favorite is then kept for offline play
+    return web.json_response(favorite_json(request, favorite), status=201)
+
+
+async def remove_favorite(request: web.Request) -> web.Response:
+    user = await current_user(request)
+    if not await request.app[FAVORITES].remove(user, favorite_id(request)):
+        raise json_error(web.HTTPNotFound, "no such favorite")
+    return web.json_response({"ok": True})
+
+
+async def play_favorite(request: web.Request) -> web.Response:
+    user = await current_user(request)
+    favorite = await request.app[FAVORITES].get(user, favorite_id(request))
+    if favorite is None:
+        raise json_error(web.HTTPNotFound, "no such favorite")
+    request.app[KIOSK].conductor.play_tracks([favorite.track()], f"a favorite of {user.name}")
+    return web.json_response({"ok": True})
+
+
+async def play_all_favorites(request: web.Request) -> web.Response:
+    user = await current_user(request)
+    favorites = await request.app[FAVORITES].all(user)
+    if not favorites:
+        raise json_error(web.HTTPConflict, "no favorites yet: like a track first")
+    request.app[KIOSK].conductor.play_tracks([f.track() for f in favorites], f"favorites of {user.name}")
+    return web.json_response({"ok": True, "tracks": len(favorites)})
+
+
+async def thumbnail_response(request: web.Request, thumbnail: str | None) -> web.StreamResponse:
+    """A local cover inside the music folder, or a remote one fetched by the kiosk; else a 404."""
+    if thumbnail and thumbnail.startswith(("http://", "https://")):
+        try:
+            data, kind = await request.app[REMOTE_IMAGES].get(thumbnail)
+        except RemoteImageError:
+            raise json_error(web.HTTPNotFound, "the thumbnail cannot be fetched right now") from None
+        return web.Response(body=data, content_type=kind, headers={"Cache-Control": "private, max-age=3600"})
+    music_dir = request.app[KIOSK].settings.music_dir.resolve()
+    path = Path(thumbnail).resolve() if thumbnail and "://" not in thumbnail else None
+    if path is None or not path.is_relative_to(music_dir) or path.suffix.lower() not in THUMBNAIL_SUFFIXES or not path.is_file():
+        raise json_error(web.HTTPNotFound, "no thumbnail")
+    return web.FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})
+
+
+async def favorite_thumbnail(request: web.Request) -> web.StreamResponse:
+    user = await current_user(request)
+    favorite = await request.app[FAVORITES].get(user, favorite_id(request))
+    if favorite is None:
+        raise json_error(web.HTTPNotFound, "no such favorite")
+    return await thumbnail_response(request, favorite.thumbnail)
+
+
+async def playing_thumbnail(request: web.Request) -> web.StreamResponse:
+    await current_user(request)
+    track = request.app[KIOSK].jukebox.current_track
+    return await thumbnail_response(request, track.thumbnail if track else None)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/api/favorites", list_favorites)
+    app.router.add_post("/api/favorites", like_playing)
+    app.router.add_post("/api/favorites/play", play_all_favorites)
+    app.router.add_delete("/api/favorites/{id}", remove_favorite)
+    app.router.add_post("/api/favorites/{id}/play", play_favorite)
+    app.router.add_get("/api/favorites/{id}/thumbnail", favorite_thumbnail)
+    app.router.add_get("/api/now/thumbnail", playing_thumbnail)
