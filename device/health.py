@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from device.memory import release_free_memory
 from device.systemd_notify import SystemdNotifier
 from device.watcher import Watcher
 
@@ -30,6 +31,7 @@ class Health:
             fps = (analysed - counted) / (now - counted_at) if self.watcher.worker else None
             counted, counted_at, self.watcher.fps = analysed, now, fps
             self.notifier.status(self.status_line(fps))
+            release_free_memory()  # the heap's free pages back to the system: a small board's memory stays flat
             if not watchdog:
                 continue
             stuck_for = self.watcher.stuck_for(watchdog)

@@ -6,7 +6,7 @@ Against the real daemon (camera: a looping video, so frames are analysed meanwhi
 
 - each photo upload alone: the daemon's peak resident memory above what it held before
   (VmHWM, reset through /proc/PID/clear_refs before each photo), and the answer;
-- 20 uploads of a 11.6-megapixel photo at once, while /api/state is asked every 20 ms: its
+- 20 uploads of an 11.6-megapixel PNG at once, while /api/state is asked every 20 ms: its
   latency (p50 / p95 / max) and the answers (200, 429 busy);
 - 200 wrong passwords for one account at once: the answers (401, 429) and the seconds of CPU
   the daemon spent on them.
@@ -57,8 +57,9 @@ def photos() -> dict[str, bytes]:
     return {
         "32767 x 1 PNG (the abort)": encoded(Image.new("L", (32767, 1)), "PNG", optimize=True),
         "6300 x 6300 lossless WebP, 1.6 KB (the memory bomb)": encoded(Image.new("RGB", (6300, 6300)), "WEBP", lossless=True),
-        "3400 x 3400 lossless WebP (allowed, 11.6 MP)": encoded(
-            Image.linear_gradient("L").resize((3400, 3400)).convert("RGB"), "WEBP", lossless=True
+        "3400 x 3400 PNG (allowed, 11.6 MP)": encoded(Image.linear_gradient("L").resize((3400, 3400)).convert("RGB"), "PNG"),
+        "2200 x 2200 lossless WebP (allowed, 4.8 MP)": encoded(
+            Image.linear_gradient("L").resize((2200, 2200)).convert("RGB"), "WEBP", lossless=True
         ),
         "4000 x 3000 JPEG of noise (a phone photo's size)": encoded(noise, "JPEG", quality=90),
         "8000 x 6000 JPEG (48 MP phone)": encoded(astronaut.resize((8000, 6000)), "JPEG", quality=85),
@@ -103,7 +104,7 @@ async def measure(base: str, pid: int) -> dict:
             report["uploads"].append({"photo": name, "bytes": len(payload), "status": status,
                                       "peak_above_before_mb": round((peak - before) / 1024, 1)})  # fmt: skip
 
-        payload = photos()["3400 x 3400 lossless WebP (allowed, 11.6 MP)"]
+        payload = photos()["3400 x 3400 PNG (allowed, 11.6 MP)"]
         latencies: list[float] = []
         uploads = [asyncio.ensure_future(upload(session, base, csrf, payload)) for _ in range(20)]
         while not all(task.done() for task in uploads):

@@ -4,8 +4,9 @@
 
 1. CPU and memory: `moodkiosk run` on a video at the default analysis rate (real mpv, null
    outputs), sampling the process every 0.5 s: CPU % of one core, RSS, peak RSS, threads.
-2. Reaction time: two made videos whose expression change is at a known frame: an empty scene
-   then a face (arrival), and one face going from neutral to happy (a change of mood) built
+2. Reaction time: made videos whose expression change is at a known frame: an empty scene
+   then a face (arrival), the same after 20 s of nobody (the analysis then runs at its idle
+   rate), and one face going from neutral to happy (a change of mood) built
    from FER-2013 PublicTest faces when ../shared is present. Reported: seconds from the first
    frame of the new expression to the mood event.
 """
@@ -129,6 +130,10 @@ def main() -> int:
             work / "arrival.mp4", [(skimage.data.coffee(), 5), (skimage.data.astronaut(), 10)], fps=25, size=(640, 480)
         )
         report["reaction_seconds"] = {"arrival (no face -> smiling face)": reaction(run(arrival, work), 5.0)}
+        late = write_slideshow(  # nobody for longer than camera.idle_after_seconds: the analysis is at its idle rate
+            work / "late-arrival.mp4", [(skimage.data.coffee(), 20), (skimage.data.astronaut(), 10)], fps=25, size=(640, 480)
+        )
+        report["reaction_seconds"]["arrival after 20 s of nobody (idle rate)"] = reaction(run(late, work), 20.0)
         neutral, happy = fer_face("neutral"), fer_face("happy")
         if neutral is not None and happy is not None:
             change = write_slideshow(work / "change.mp4", [(neutral, 10), (happy, 15)], **VGA)

@@ -45,6 +45,12 @@ class User:
     language: str
 
 
+def kiosk_hasher() -> PasswordHasher:
+    """argon2id with OWASP's minimum for it (19 MiB, 2 passes, 1 lane) rather than argon2-cffi's 64 MiB: a sign-in
+    on a 512 MB board must not cost an eighth of its memory. Older hashes still verify and are redone at sign-in."""
+    return PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+
+
 def count_accounts(database: Path) -> tuple[int, int]:
     """(accounts, admins) in a database file, read-only and without the event loop (for doctor)."""
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
@@ -67,7 +73,7 @@ class Accounts:
 
     def __init__(self, store: Store, hasher: PasswordHasher | None = None) -> None:
         self.store = store
-        self.hasher = hasher or PasswordHasher()
+        self.hasher = hasher or kiosk_hasher()
         # Verified against for unknown names, so a wrong name costs as long as a wrong password.
         self._dummy_hash = self.hasher.hash("moodkiosk-dummy-password")
 
@@ -140,7 +146,12 @@ class Accounts:
             await asyncio.to_thread(self.hasher.verify, stored, password[:MAX_PASSWORD])
         except (VerificationError, InvalidHashError):
             return None
-        return await self.get(name) if rows else None
+        if not rows:
+            return None
+        if self.hasher.check_needs_rehash(stored):  # made with other parameters (an older moodkiosk): redo it now
+            digest = await asyncio.to_thread(self.hasher.hash, password[:MAX_PASSWORD])
+            await self.store.execute("UPDATE users SET password_hash = ? WHERE name = ?", (digest, name))
+        return await self.get(name)
 
     async def set_password(self, name: str, password: str) -> None:
         digest = await asyncio.to_thread(self.hasher.hash, self.check_password(password))

@@ -136,3 +136,25 @@ def test_unwritable_state_dir_is_a_clear_error(tmp_path: Path) -> None:
     result = run_cli("user", "list", env=clean_env(MOODKIOSK_STORAGE__STATE_DIR=str(blocker / "state")))
     assert result.returncode == 2
     assert "cannot open the database" in result.stderr and "storage.state_dir" in result.stderr
+
+
+def test_passwords_use_a_small_boards_argon2_and_old_hashes_are_redone_at_sign_in(tmp_path: Path) -> None:
+    old = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=2)  # what an earlier version stored
+
+    async def run() -> None:
+        store = Store(tmp_path / "moodkiosk.db")
+        await store.open()
+        try:
+            await Accounts(store, old).add("asha", "correct horse")
+            accounts = Accounts(store)  # the kiosk's own hasher
+            assert accounts.hasher.memory_cost == 19 * 1024 and accounts.hasher.parallelism == 1
+            assert (await accounts.verify("asha", "correct horse")) is not None
+            (stored,) = (await store.fetch("SELECT password_hash FROM users"))[0]
+            assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")  # redone with the new parameters
+            assert (await accounts.verify("asha", "correct horse")) is not None and await accounts.verify(
+                "asha", "wrong!!!"
+            ) is None
+        finally:
+            await store.close()
+
+    asyncio.run(run())
