@@ -153,7 +153,14 @@ class Conductor:
         emotion = emotion or (current.emotion if current and current.emotion else "neutral")
         choice = self.dj.choose(emotion, language)
         tracks = [
-            {"title": t.title, "playlist": t.playlist, "source": t.source, "language": t.language, "uri": t.uri}
+            {
+                "title": t.title,
+                "playlist": t.playlist,
+                "source": t.source,
+                "language": t.language,
+                "uri": t.uri,
+                "by_sound": t.by_sound,
+            }
             for t in choice.tracks[:limit]
         ]
         return {

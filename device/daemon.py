@@ -26,6 +26,8 @@ from device.household.favorites import Favorites
 from device.jukebox import Jukebox
 from device.live_settings import LiveSettings
 from device.photos import PhotoAnalysis
+from device.player.sound_moods import SoundMoods
+from device.player.tagging import SoundTagging
 from device.recorder import Recorder
 from device.run_lock import RunLock
 from device.state import KioskState
@@ -52,6 +54,7 @@ class Kiosk:
         self.photos = PhotoAnalysis(settings.inference)
         self.accounts = Accounts(self.store)
         self.favorites = Favorites(self.store, on_change=self.jukebox.favorites_changed)
+        self.tagging = SoundTagging(self.jukebox.library, SoundMoods(self.store))
         self.state = KioskState(self.conductor, self.jukebox, self.watcher, self.live)
         self.notifier = SystemdNotifier()
         self.health = Health(self.notifier, self.watcher, self.state.status_line)
@@ -104,6 +107,7 @@ class Kiosk:
             self.notifier.ready(self.state.status_line(None))
             self.chores.run("purge", self._purge_periodically)
             self.chores.run("music", self.jukebox.tend)
+            self.chores.run("tagging", lambda: self.tagging.keep_up(lambda: self.jukebox.settings.tag_music))
             self.chores.run("health", self.health.keep_watch)
             await self._stop.wait()
             self.notifier.stopping()

@@ -127,11 +127,14 @@ class Jukebox:
         track = event.track
         if event.kind == "started":
             self._failures = 0
+            reason = pick.reason if pick else ""
+            if track.by_sound is not None:  # in this mood's playlist because of how it sounds: say so
+                reason = f"{reason}; tagged {track.playlist} by its sound, {track.by_sound:.2f}".removeprefix("; ")
             self.bus.publish(
                 TrackStarted(
                     emotion=pick.emotion if pick else None, playlist=track.playlist, label=label(track.playlist),
                     title=track.title, artist=track.artist, uri=track.uri, source=track.source,
-                    language=track.language, thumbnail=track.thumbnail, reason=pick.reason if pick else "",
+                    language=track.language, thumbnail=track.thumbnail, reason=reason,
                 )
             )  # fmt: skip
             return

@@ -45,6 +45,12 @@ MIGRATIONS: list[list[str]] = [
         " created REAL NOT NULL)",
         "CREATE INDEX sessions_user ON sessions (user_id)",
     ],
+    [
+        # What the music tagger heard in a local file, valid while its size and mtime stay the same.
+        "CREATE TABLE sound_moods (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,"
+        " mood TEXT, valence REAL, arousal REAL, scores TEXT, tags TEXT, seconds REAL, error TEXT,"
+        " tagged REAL NOT NULL)",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 DATABASE_NAME = "moodkiosk.db"

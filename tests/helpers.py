@@ -9,6 +9,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import struct
@@ -109,6 +110,53 @@ def tone(path: Path, seconds: float = 30.0, frequency: float = 440.0) -> Path:
     return path
 
 
+def write_wav(path: Path, samples: np.ndarray, rate: int = 16_000) -> Path:
+    """Float samples in [-1, 1] as a 16-bit mono WAV file."""
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes((np.clip(samples, -1, 1) * 32767).astype(np.int16).tobytes())
+    return path
+
+
+def synth_lively(seconds: float = 30.0, rate: int = 16_000) -> np.ndarray:
+    """Fast major arpeggios (eight notes a second, bright harmonics) over a noise kick: energetic music."""
+    rng = np.random.default_rng(0)
+    t = np.arange(int(rate * 0.125)) / rate
+    notes = []
+    for frequency in [261.6, 329.6, 392.0, 523.3, 392.0, 329.6] * int(seconds + 1):
+        tone = sum(np.sin(2 * np.pi * frequency * k * t) / k for k in range(1, 8)) * np.exp(-6 * t)
+        kick = np.zeros_like(t)
+        kick[:400] = rng.normal(0, 0.8, 400) * np.exp(-np.arange(400) / 80)
+        notes.append(0.15 * tone + 0.3 * kick)
+    return np.concatenate(notes)[: int(rate * seconds)]
+
+
+def synth_sombre(seconds: float = 30.0, rate: int = 16_000) -> np.ndarray:
+    """Slow minor chords fading out every two seconds: quiet, sad music."""
+    t = np.arange(rate * 2) / rate
+    chords = [(np.sin(2 * np.pi * f * t) + 0.5 * np.sin(2 * np.pi * 1.5 * f * t)) * np.exp(-0.8 * t) * 0.3
+              for f in [220.0, 261.6, 329.6, 196.0] * int(seconds / 8 + 1)]  # fmt: skip
+    return np.concatenate(chords)[: int(rate * seconds)]
+
+
+def lively_and_sombre(folder: Path) -> tuple[Path, Path]:
+    """Two tracks of obvious character: the shared Brahms Hungarian Dance No. 5 and Max McCracken's "Chimes
+    They Fade" (a game's "lose" theme) when ../shared is there, else synthesised ones (copies, in ``folder``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    music = SHARED / "media" / "music"
+    lively, sombre = music / "US_Army_Strings_-_Brahms_Hungarian_Dance_No5.ogg", music / "Max_McCracken_-_Chimes_They_Fade.ogg"
+    if lively.exists() and sombre.exists():
+        return (
+            Path(shutil.copy(lively, folder / "Hungarian_Dance.ogg")),
+            Path(shutil.copy(sombre, folder / "Chimes_They_Fade.ogg")),
+        )
+    if os.environ.get("CI"):
+        pytest.fail(f"{music} is missing: CI runs with ../shared beside the clone")
+    return write_wav(folder / "Hungarian_Dance.wav", synth_lively()), write_wav(folder / "Chimes_They_Fade.wav", synth_sombre())
+
+
 def music_dir(root: Path) -> Path:
     """One folder per emotion with one track each, named after its folder."""
     for index, emotion in enumerate(EMOTIONS):
@@ -142,15 +190,17 @@ class Daemon:
         music: tuple[str, ...] = (),
         config: Path | None = None,
         wrapper: tuple[str, ...] = (),
+        mood_folders: bool = True,
         **env: str,
     ) -> None:
         """``music``: more tracks to make, as paths under the music folder (e.g. ``neutral/hindi/shant.wav``);
-        ``wrapper``: a command the daemon runs under (e.g. ``prlimit --nofile=90:90 --``)."""
+        ``wrapper``: a command the daemon runs under (e.g. ``prlimit --nofile=90:90 --``); ``mood_folders``:
+        False leaves out the usual neutral/calm.wav and happy/sunny.wav."""
         self.env = clean_env(**{"MOODKIOSK_STORAGE__STATE_DIR": str(tmp_path / "state"), **env})
         self.base = f"http://127.0.0.1:{self.env['MOODKIOSK_WEB__PORT']}"
         self.log = tmp_path / "daemon.log"
         self.music = tmp_path / "music"
-        for relative in ("neutral/calm.wav", "happy/sunny.wav", *music):
+        for relative in (*(("neutral/calm.wav", "happy/sunny.wav") if mood_folders else ()), *music):
             (self.music / relative).parent.mkdir(parents=True, exist_ok=True)
             tone(self.music / relative, seconds=120)
         for name, admin in (("asha", True), ("ravi", False)):

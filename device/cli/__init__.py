@@ -54,7 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
     fetch = models_commands.add_parser("fetch", help="download the face model (mediapipe 0.10.21 wheel) and verify it")
     fetch.add_argument("--wheel", type=Path, help="take it from this local mediapipe 0.10.21 wheel instead")
     fetch.add_argument("--force", action="store_true", help="fetch even when a verified copy is present")
-    models_commands.add_parser("verify", help="check that both models are present and load")
+    models_commands.add_parser("verify", help="check that the models are present and load")
+
+    library = commands.add_parser("library", help="the music library")
+    library_commands = library.add_subparsers(dest="library_command", required=True, metavar="ACTION")
+    tag = library_commands.add_parser("tag", help="the mood each audio file sounds like (kept in the kiosk's database)")
+    tag.add_argument("paths", nargs="*", type=Path, metavar="DIR", help="files or folders (default: the music folder)")
+    tag.add_argument("--json", action="store_true", help="one JSON object per file and line")
+    tag.add_argument("--force", action="store_true", help="hear every file again, even if it was tagged before")
 
     user = commands.add_parser("user", help="manage the web page's accounts")
     user_commands = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
@@ -134,6 +141,10 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return command_models(args, settings)
     if args.command == "config":
         return command_config(args, settings)
+    if args.command == "library":
+        from device.cli.library import main_tag
+
+        return main_tag(args.paths, settings, args.json, args.force)
     if args.command == "user":
         import asyncio
 
@@ -195,7 +206,11 @@ def command_models(args: argparse.Namespace, settings: Settings) -> int:
     analyzer.close()
     if analyzer.backend_note:
         print(f"moodkiosk: {analyzer.backend_note}", file=sys.stderr)
+    from device.player.music_tagger import MODEL, MusicTagger
+
+    MusicTagger(MODEL)
     print(f"face model ok: {face_model} (run by {analyzer.backend})\nemotion model ok: {settings.inference.emotion_model}")
+    print(f"music model ok: {MODEL}")
     return 0
 
 

@@ -73,6 +73,7 @@ class Doctor:
             self.check_config,
             self.check_face_model,
             self.check_emotion_model,
+            self.check_music_model,
             self.check_camera,
             self.check_music,
             self.check_mpv,
@@ -145,6 +146,15 @@ class Doctor:
         if problem:
             return Check("emotion model", "fail", f"{path} does not load: {problem}", "restore it: git checkout models/")
         return Check("emotion model", "ok", f"{path} (SHA-256 verified, loaded and run)")
+
+    def check_music_model(self) -> Check:
+        from device.player.music_tagger import MODEL
+
+        problem = load_in_child("music", MODEL)
+        if problem:
+            hint = "restore it: git checkout models/ (until then only the moods' folders say what music fits)"
+            return Check("music model", "warn", f"{MODEL} does not load: {problem}", hint)
+        return Check("music model", "ok", f"{MODEL} (loaded and run; tags the music outside the moods' folders)")
 
     def check_camera(self) -> Check:
         from device.camera.picamera2_source import picamera2_cameras, picamera2_import_error

@@ -2,6 +2,8 @@
 
 A subfolder of a playlist named after a music language tags its tracks (``happy/hindi/*.mp3``);
 a ``cover.jpg``/``folder.jpg`` (or .png) next to a track, or in the playlist folder, is its thumbnail.
+Files in any other folder than a mood's ("unsorted" ones) also join the playlist of the mood the
+music tagger heard in them (``sound_moods``); a file in a mood's folder stays in that mood only.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import mutagen
+
+from device.labels import EMOTIONS
 
 log = logging.getLogger("moodkiosk.library")
 
@@ -35,6 +39,7 @@ class Track:
     thumbnail: str | None = None  # a local image file or an image URL
     artist: str | None = None  # or a YouTube channel
     duration: float | None = None  # seconds, when known
+    by_sound: float | None = None  # in this mood's playlist because the tagger heard it (its share), not by folder
 
 
 def title_from_name(name: str) -> str:
@@ -78,6 +83,7 @@ class MusicLibrary:
         self.languages = set(languages)
         self._index: dict[str, list[Track]] | None = None
         self._tags: dict[Path, tuple[tuple[int, int], TrackTags]] = {}  # by (mtime, size): files read once
+        self.sound_moods: dict[str, tuple[str, float]] = {}  # file -> (mood, share), set by whoever tags them
 
     def scan(self) -> None:
         """Walk the music folder again (in a worker thread in the daemon); tags of unchanged files are reused."""
@@ -91,7 +97,41 @@ class MusicLibrary:
                 if tracks:
                     index[name] = tracks
         self._tags = {path: tags for path, tags in self._tags.items() if path.exists()}
-        self._index = index
+        self._index = self._with_sound_moods(index)
+
+    def unsorted_files(self) -> list[Path]:
+        """The media files outside the moods' folders (as of the last scan): the ones the tagger places."""
+        return [
+            Path(track.uri)
+            for name, tracks in self._scanned().items()
+            if name not in EMOTIONS
+            for track in tracks
+            if track.source == "local" and track.by_sound is None and Path(track.uri).suffix.lower() in MEDIA_SUFFIXES
+        ]
+
+    def place_by_sound(self, sound_moods: dict[str, tuple[str, float]]) -> None:
+        """Known moods of unsorted files changed: rebuild the moods' playlists from the last scan."""
+        self.sound_moods = dict(sound_moods)
+        if self._index is not None:
+            self._index = self._with_sound_moods(
+                {name: [t for t in tracks if t.by_sound is None] for name, tracks in self._index.items()}
+            )
+
+    def _with_sound_moods(self, index: dict[str, list[Track]]) -> dict[str, list[Track]]:
+        if not self.sound_moods:
+            return index
+        placed = {name: list(tracks) for name, tracks in index.items()}
+        seen: set[str] = set()
+        for name, tracks in index.items():
+            if name in EMOTIONS:
+                continue
+            for track in tracks:
+                heard = self.sound_moods.get(track.uri)
+                if heard is None or track.uri in seen:
+                    continue
+                seen.add(track.uri)
+                placed.setdefault(heard[0], []).append(replace(track, playlist=heard[0], by_sound=heard[1]))
+        return placed
 
     def names(self) -> list[str]:
         """Every playlist that has at least one track, sorted."""

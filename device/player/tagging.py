@@ -1,0 +1,101 @@
+"""Tagging the unsorted music in the background, so that each mood's playlist also holds the files
+that sound like it.
+
+The tagger runs in one child process at the lowest CPU priority with one thread: it never holds
+the daemon's interpreter lock, so the frame loop and playback go on at their own pace, and the
+process (with the model, ~60 MB) ends when there is nothing left to tag. Results are kept in
+SQLite (:class:`~device.player.sound_moods.SoundMoods`), so each file is heard once until it changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from device.player.library import MusicLibrary
+from device.player.music_tagger import MODEL, MusicTagger, TrackMood
+from device.player.sound_moods import Result, SoundMoods, file_key
+
+log = logging.getLogger("moodkiosk.tagging")
+_tagger: MusicTagger | None = None
+
+
+def _start_child() -> None:
+    os.nice(19)
+
+
+def tag_in_child(model: str, path: str) -> TrackMood | str:
+    """In the child process: the mood of one file, or why it has none."""
+    global _tagger
+    from device.player.music_features import AudioError
+
+    if _tagger is None:
+        _tagger = MusicTagger(Path(model), threads=1)
+    try:
+        return _tagger.tag_file(Path(path))
+    except AudioError as error:
+        return str(error)
+
+
+class SoundTagging:
+    """Keeps the library's ``sound_moods`` up to date with the unsorted files."""
+
+    def __init__(self, library: MusicLibrary, moods: SoundMoods, model: Path = MODEL) -> None:
+        self.library, self.moods, self.model = library, moods, model
+        self.known: dict[Path, Result] = {}
+        self.on_placed: Callable[[], None] = lambda: None
+        self.pending = 0
+
+    async def keep_up(self, enabled: Callable[[], bool], every: float = 60.0) -> None:
+        """A chore: catch up now and every ``every`` seconds (new files come with the library's rescans)."""
+        while True:
+            if enabled():
+                await self.catch_up()
+            await asyncio.sleep(every)
+
+    async def catch_up(self) -> None:
+        """Tag every unsorted file not tagged since it last changed, then place them all."""
+        files = await asyncio.to_thread(self.library.unsorted_files)
+        self.known = await self.moods.known(files)
+        self._place()
+        todo = [path for path in files if path not in self.known]
+        self.pending = len(todo)
+        if not todo:
+            return
+        log.info("tagging %d music files by their sound, in the background", len(todo))
+        pool = ProcessPoolExecutor(1, multiprocessing.get_context("spawn"), initializer=_start_child)
+        loop = asyncio.get_running_loop()
+        try:
+            for done, path in enumerate(todo, 1):
+                key = file_key(path)
+                if key is None:
+                    continue  # gone since the scan
+                try:
+                    result = await loop.run_in_executor(pool, tag_in_child, str(self.model), str(path))
+                except BrokenProcessPool:
+                    result = "the tagger's process ended while hearing it"
+                    pool = ProcessPoolExecutor(1, multiprocessing.get_context("spawn"), initializer=_start_child)
+                if file_key(path) != key:
+                    continue  # changed or gone while it was heard: next round
+                if isinstance(result, str):
+                    log.warning("cannot tag: %s", result)
+                self.known[path] = result
+                self.pending = len(todo) - done
+                await self.moods.save(path, key, result)
+                if done % 20 == 0 or done == len(todo):
+                    self._place()
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+        log.info("tagged %d music files", len(todo))
+
+    def _place(self) -> None:
+        self.library.place_by_sound(
+            {str(path): (r.mood, r.scores[r.mood]) for path, r in self.known.items() if isinstance(r, TrackMood)}
+        )
+        self.on_placed()
