@@ -22,6 +22,7 @@ from device.config import Settings
 from device.events import EventBus, EventsFile, Note, log_event
 from device.health import Health
 from device.household.accounts import Accounts
+from device.household.corrections import Corrections
 from device.household.favorites import Favorites
 from device.jukebox import Jukebox
 from device.live_settings import LiveSettings
@@ -55,6 +56,7 @@ class Kiosk:
         self.accounts = Accounts(self.store)
         self.favorites = Favorites(self.store, on_change=self.jukebox.favorites_changed)
         self.tagging = SoundTagging(self.jukebox.library, SoundMoods(self.store))
+        self.corrections = Corrections(self.store, on_change=self.watcher.set_household_bias)
         self.state = KioskState(self.conductor, self.jukebox, self.watcher, self.live)
         self.notifier = SystemdNotifier()
         self.health = Health(self.notifier, self.watcher, self.state.status_line)
@@ -98,6 +100,7 @@ class Kiosk:
         await self.store.open()
         try:
             await self.live.load_page_settings()
+            await self.corrections.load()
             await asyncio.to_thread(self.jukebox.scan)
             self.jukebox.start(loop)
             self.jukebox.check_library()
@@ -162,6 +165,7 @@ class Kiosk:
         while True:
             await self.store.purge(self.settings.storage.retention_days)
             try:
+                await self.corrections.load()  # old corrections are forgotten with the other records
                 await self.accounts.purge_sessions()
             except sqlite3.Error as error:  # a full disk: the store's own writes say so
                 log.debug("cannot forget expired sessions: %s", error)

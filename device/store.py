@@ -51,6 +51,10 @@ MIGRATIONS: list[list[str]] = [
         " mood TEXT, valence REAL, arousal REAL, scores TEXT, tags TEXT, seconds REAL, error TEXT,"
         " tagged REAL NOT NULL)",
     ],
+    [
+        # "Was I right?": the mood the kiosk showed and the one a member said it should have been.
+        "CREATE TABLE corrections (id INTEGER PRIMARY KEY, at REAL NOT NULL, predicted TEXT NOT NULL, corrected TEXT NOT NULL)",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 DATABASE_NAME = "moodkiosk.db"
@@ -123,6 +127,7 @@ class Store:
         cutoff = (time.time() if now is None else now) - retention_days * 86_400
         await self._write("DELETE FROM moods WHERE at < ?", (cutoff,))
         await self._write("DELETE FROM plays WHERE at < ?", (cutoff,))
+        await self._write("DELETE FROM corrections WHERE at < ?", (cutoff,))
 
     async def moods(self, since: float = 0.0) -> list[tuple[float, str | None, float, int]]:
         query = "SELECT at, emotion, confidence, faces FROM moods WHERE at >= ? ORDER BY at"

@@ -12,11 +12,14 @@ import logging
 import time
 from collections.abc import Callable
 
+import numpy as np
+
 from device.camera.spec import camera_from_spec
 from device.config import CameraSettings, InferenceSettings
 from device.errors import MoodkioskError
 from device.events import CameraChanged, EventBus, Note
 from device.inference.analyzer import FrameAnalysis, FrameAnalyzer
+from device.labels import EMOTIONS
 from device.perception import CameraStatus, PerceptionWorker
 
 log = logging.getLogger("moodkiosk")
@@ -39,6 +42,7 @@ class Watcher:
         self.fps: float | None = None  # frames analysed per second, measured by the health chore
         self._lock = asyncio.Lock()
         self._running = False
+        self.household_bias = np.zeros(len(EMOTIONS))
 
     async def start(self) -> None:
         self._running = True
@@ -59,6 +63,13 @@ class Watcher:
     def stop(self) -> None:
         self._running = False
         self._stop_worker()
+
+    def set_household_bias(self, bias: np.ndarray) -> None:
+        """The household's corrections ("Was I right?"): for every face from the next frame on."""
+        self.household_bias = bias
+        worker = self.worker
+        if worker is not None:
+            worker.analyzer.household_bias = bias  # one reference swapped: the analysis thread reads it whole
 
     @property
     def analysed(self) -> int:
@@ -98,6 +109,7 @@ class Watcher:
         except MoodkioskError as error:
             self.bus.publish(Note(f"emotion detection is off: {error.describe()}"))
             return None
+        analyzer.household_bias = self.household_bias
         log.info("faces are found by the %s backend", analyzer.backend)
         if analyzer.backend_note:
             self.bus.publish(Note(analyzer.backend_note))

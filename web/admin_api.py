@@ -77,6 +77,19 @@ async def change_settings(request: web.Request) -> web.Response:
     return web.json_response(request.app[KIOSK].live.page_settings())
 
 
+async def get_corrections(request: web.Request) -> web.Response:
+    """How many "Was I right?" corrections the kiosk has learned from, and the bias they add per emotion."""
+    await require_admin(request)
+    return web.json_response(request.app[KIOSK].corrections.summary())
+
+
+async def forget_corrections(request: web.Request) -> web.Response:
+    """Forget every correction: the model reads faces as it was shipped again."""
+    await require_admin(request)
+    forgotten = await request.app[KIOSK].corrections.forget()
+    return web.json_response({"forgotten": forgotten, **request.app[KIOSK].corrections.summary()})
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/admin/users", list_users)
     app.router.add_post("/api/admin/users", create_user)
@@ -84,3 +97,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_put("/api/admin/users/{name}/password", reset_password)
     app.router.add_get("/api/admin/settings", get_settings)
     app.router.add_put("/api/admin/settings", change_settings)
+    app.router.add_get("/api/admin/corrections", get_corrections)
+    app.router.add_delete("/api/admin/corrections", forget_corrections)

@@ -15,6 +15,7 @@ from device.conductor import Conductor
 from device.config import Settings
 from device.events import EventBus
 from device.household.accounts import Accounts, User
+from device.household.corrections import Corrections
 from device.household.favorites import Favorites
 from device.jukebox import Jukebox
 from device.live_settings import LiveSettings
@@ -42,6 +43,7 @@ class KioskParts(Protocol):
     photos: PhotoAnalysis
     accounts: Accounts
     favorites: Favorites
+    corrections: Corrections
 
     @property
     def settings(self) -> Settings: ...

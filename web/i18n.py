@@ -175,6 +175,18 @@ HINDI = {
     "Detection paused (the camera stays closed)": "पहचान रुकी है (कैमरा बंद रहता है)",
     "Storage": "संग्रह",
     "Keep the mood history for (days)": "मूड का इतिहास कितने दिन रखें",
+    "Was I right?": "क्या मैंने सही पहचाना?",
+    "Tap the mood the room is really in.": "कमरे का असली मूड चुनें।",
+    "Thanks: {emotion} it is.": "धन्यवाद: हाँ, {emotion}।",
+    "Thanks: I will lean towards {emotion} a little. Learned from {count} corrections.": (
+        "धन्यवाद: अब मैं थोड़ा {emotion} की ओर झुकूँगा। {count} सुधारों से सीखा।"
+    ),
+    "Mood corrections": "मूड सुधार",
+    "Learned from {count} corrections.": "{count} सुधारों से सीखा।",
+    "Forget them": "इन्हें भूल जाएँ",
+    "Members tap “Was I right?” on the main page; each tap leans the kiosk a little (bounded) towards the mood they name.": (
+        "सदस्य मुख्य पेज पर “क्या मैंने सही पहचाना?” दबाते हैं; हर बार कियोस्क उनके बताए मूड की ओर थोड़ा (सीमित) झुकता है।"
+    ),
 }
 CATALOGS = {"en": {}, "hi": HINDI}
 

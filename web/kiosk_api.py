@@ -1,5 +1,5 @@
 """The household's say over the kiosk: take it over ("I'm here"), set the mood for a while,
-ask what it would play, pause detection for privacy."""
+ask what it would play, say which mood the room is really in, pause detection for privacy."""
 
 from __future__ import annotations
 
@@ -63,6 +63,20 @@ async def recommendations(request: web.Request) -> web.Response:
     return web.json_response(request.app[KIOSK].conductor.recommendations(emotion, language))
 
 
+async def correct_mood(request: web.Request) -> web.Response:
+    """``{"emotion": "neutral"}``: "Was I right?" - the room is really in this mood, not the one the camera decided."""
+    await current_user(request)
+    emotion = field(await read_json(request), "emotion", str)
+    if emotion not in EMOTIONS:
+        raise json_error(web.HTTPUnprocessableEntity, f"'emotion' must be one of {', '.join(EMOTIONS)}", field="emotion")
+    kiosk = request.app[KIOSK]
+    seen = kiosk.conductor.tracker.current
+    if seen is None or seen.emotion is None:
+        raise json_error(web.HTTPConflict, "the camera has not decided a mood to correct")
+    await kiosk.corrections.add(seen.emotion, emotion)
+    return web.json_response({"predicted": seen.emotion, "corrected": emotion, **kiosk.corrections.summary()})
+
+
 async def detection(request: web.Request) -> web.Response:
     """Pause (the camera closes) or resume emotion detection; any member may, for privacy."""
     user = await current_user(request)
@@ -79,4 +93,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/mood/override", override_mood)
     app.router.add_delete("/api/mood/override", end_override)
     app.router.add_get("/api/recommendations", recommendations)
+    app.router.add_post("/api/mood/correction", correct_mood)
     app.router.add_post("/api/detection/{action}", detection)

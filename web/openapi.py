@@ -159,6 +159,14 @@ def build_spec() -> Schema:
             ),
             "delete": operation("End the override: the camera decides again", errors="403 409"),
         },
+        "/api/mood/correction": {
+            "post": operation(
+                "Was I right? Say which mood the room is really in; the kiosk leans that way (bounded)",
+                obj(predicted=EMOTION, corrected=EMOTION, learned_from={"type": "integer"}, bias={"type": "object"}),
+                {"type": "object", "properties": {"emotion": EMOTION}, "required": ["emotion"]},
+                "400 403 409 415 422",
+            ),
+        },
         "/api/recommendations": {
             "get": operation(
                 "What the kiosk would play for a mood in a language",
@@ -245,6 +253,18 @@ def build_spec() -> Schema:
                 {"type": "object"},
                 {"type": "object", "additionalProperties": True},
                 "400 403 409 415 422 503",
+            ),
+        },
+        "/api/admin/corrections": {
+            "get": operation(
+                "How many corrections the kiosk learned from, and the bias per emotion (admin)",
+                obj(learned_from={"type": "integer"}, bias={"type": "object"}),
+                errors="403",
+            ),
+            "delete": operation(
+                "Forget every correction (admin)",
+                obj(forgotten={"type": "integer"}, learned_from={"type": "integer"}, bias={"type": "object"}),
+                errors="403",
             ),
         },
         "/api/openapi.json": {"get": operation("This description", {"type": "object"})},

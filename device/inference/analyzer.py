@@ -65,6 +65,7 @@ class FrameAnalyzer:
         self.crop_shift = info.crop_shift
         self.unsure_below = info.unsure_below
         self.align = info.align
+        self.household_bias = np.zeros(len(EMOTIONS))  # "Was I right?" corrections (device.household.corrections)
         self.backend, self.backend_note = choose_backend(settings.face_backend, settings.face_model)
         self.detector = open_face_detector(
             settings.face_model, self.backend, settings.min_face_score, settings.min_face_size, settings.threads
@@ -79,7 +80,7 @@ class FrameAnalyzer:
             gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
             size = self.classifier.input_size
             crops = np.stack([face_crop(gray, f, self.crop_scale, self.crop_shift, size, self.align) for f in faces])
-            probabilities = self.classifier.predict(crops)
+            probabilities = apply_bias(self.classifier.predict(crops), self.household_bias)
             height, width = gray.shape
             for face, probs in zip(faces, probabilities, strict=True):
                 readings.append(
@@ -94,6 +95,15 @@ class FrameAnalyzer:
 
     def close(self) -> None:
         self.detector.close()
+
+
+def apply_bias(probabilities: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """[N, 7] probabilities with ``bias`` (the household's corrections) added to their logarithms, normalized again."""
+    if not bias.any():
+        return probabilities
+    logits = np.log(np.clip(probabilities, 1e-7, 1.0)) + bias
+    weights = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return (weights / weights.sum(axis=1, keepdims=True)).astype(probabilities.dtype)
 
 
 def clipped_box(x: float, y: float, w: float, h: float, width: int, height: int) -> tuple[int, int, int, int]:

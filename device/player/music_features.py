@@ -4,8 +4,8 @@ musicnn was trained on librosa's mel spectrogram of 16 kHz mono audio: a 512-poi
 periodic Hann window every 256 samples, the signal padded by reflection at both ends (librosa's
 ``center=True`` as it was then), power spectrum, 96 Slaney mel bands from 0 to 8 kHz with
 Slaney's area normalisation, stored as float16, then ``log10(10000 * x + 1)``. The same steps
-are done here without librosa (a test compares the two); patches of 187 frames (3 s) are cut
-from it.
+are done here without librosa (a test compares the two), for the frames of the patches of 187
+frames (3 s) the tagger hears.
 """
 
 from __future__ import annotations
@@ -89,22 +89,37 @@ _FILTERS = mel_filters()
 _WINDOW = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(N_FFT) / N_FFT)).astype(np.float32)  # periodic Hann
 
 
-def log_mel(samples: np.ndarray) -> np.ndarray:
-    """[frames, 96] log-compressed mel spectrogram of 16 kHz mono samples."""
+def frame_count(samples: int) -> int:
+    """Frames of the spectrogram of ``samples`` samples (centred frames, one every HOP)."""
+    return 1 + samples // HOP
+
+
+def log_mel(samples: np.ndarray, frames: np.ndarray | None = None) -> np.ndarray:
+    """[frames, 96] log-compressed mel spectrogram of 16 kHz mono samples: every frame, or those asked for."""
     padded = np.pad(samples.astype(np.float32), N_FFT // 2, mode="reflect" if len(samples) > N_FFT // 2 else "constant")
     count = 1 + (len(padded) - N_FFT) // HOP
-    frames = np.lib.stride_tricks.as_strided(
+    windows = np.lib.stride_tricks.as_strided(
         padded, (count, N_FFT), (padded.strides[0] * HOP, padded.strides[0]), writeable=False
     )
-    power = np.abs(np.fft.rfft(frames * _WINDOW, axis=1)) ** 2
+    if frames is not None:
+        windows = windows[frames]
+    power = np.abs(np.fft.rfft(windows * _WINDOW, axis=1)) ** 2
     mel = (power.astype(np.float32) @ _FILTERS.T).astype(np.float16)
     return np.log10(10000 * mel.astype(np.float32) + 1).astype(np.float32)
 
 
-def patches(spectrogram: np.ndarray, most: int) -> np.ndarray:
-    """Up to ``most`` patches of PATCH_FRAMES frames spread evenly over the spectrogram (a short one repeated)."""
-    if len(spectrogram) < PATCH_FRAMES:
-        repeats = -(-PATCH_FRAMES // max(len(spectrogram), 1))
-        spectrogram = np.concatenate([spectrogram] * repeats)
-    starts = np.linspace(0, len(spectrogram) - PATCH_FRAMES, num=min(most, 1 + (len(spectrogram) - PATCH_FRAMES) // PATCH_FRAMES))
-    return np.stack([spectrogram[int(start) : int(start) + PATCH_FRAMES] for start in starts.round()])
+def patch_frames(frames: int, most: int) -> np.ndarray:
+    """[patches, PATCH_FRAMES] frame numbers of up to ``most`` patches spread evenly over ``frames`` frames
+    (a track shorter than a patch is repeated to fill one)."""
+    if frames < PATCH_FRAMES:
+        return (np.arange(PATCH_FRAMES) % max(frames, 1))[None]
+    count = min(most, 1 + (frames - PATCH_FRAMES) // PATCH_FRAMES)
+    starts = np.linspace(0, frames - PATCH_FRAMES, num=count).round().astype(int)
+    return starts[:, None] + np.arange(PATCH_FRAMES)[None]
+
+
+def patches(samples: np.ndarray, most: int) -> np.ndarray:
+    """[N, PATCH_FRAMES, 96] log-mel patches of the samples, spread over them; only those frames are computed
+    (a ten-minute file's whole spectrogram would take ~150 MB on the way)."""
+    chosen = patch_frames(frame_count(len(samples)), most)
+    return log_mel(samples, chosen.reshape(-1)).reshape(*chosen.shape, N_MELS)

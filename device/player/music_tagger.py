@@ -67,18 +67,19 @@ class MusicTagger:
         self._lock = threading.Lock()
 
     def tag_probabilities(self, patches: np.ndarray) -> np.ndarray:
-        """[N, 50] tag probabilities of [N, 187, 96] log-mel patches."""
+        """[N, 50] tag probabilities of [N, 187, 96] log-mel patches, one patch at a time (the front end's
+        convolutions need ~9 MB of scratch memory per patch: a batch of ten would take ~90 MB)."""
         with self._lock:
-            self._interpreter.resize_tensor_input(self._input["index"], list(patches.shape))
-            self._interpreter.allocate_tensors()
-            self._interpreter.set_tensor(self._input["index"], patches.astype(np.float32))
-            self._interpreter.invoke()
-            return np.array(self._interpreter.get_tensor(self._output["index"]))
+            results = []
+            for patch in patches.astype(np.float32):
+                self._interpreter.set_tensor(self._input["index"], patch[None])
+                self._interpreter.invoke()
+                results.append(np.array(self._interpreter.get_tensor(self._output["index"])[0]))
+            return np.stack(results)
 
     def tags_of(self, samples: np.ndarray) -> np.ndarray:
         """The 50 tag probabilities of 16 kHz mono samples, averaged over up to MAX_PATCHES patches."""
-        spectrogram = music_features.log_mel(samples)
-        return self.tag_probabilities(music_features.patches(spectrogram, MAX_PATCHES)).mean(axis=0)
+        return self.tag_probabilities(music_features.patches(samples, MAX_PATCHES)).mean(axis=0)
 
     def tag_samples(self, samples: np.ndarray) -> TrackMood:
         """The mood of 16 kHz mono samples."""

@@ -68,6 +68,17 @@ def test_sign_in_follow_the_mood_control_and_sign_out(browser: Browser, smiling_
     page.get_by_role("button", name="Play this mood").click()
     expect(page.locator("#track-reason")).to_contain_text("photo asha shared looked happy")
 
+    page.locator("#correct").get_by_role("button", name="neutral").click()  # "Was I right?": it was neutral
+    expect(page.locator("#correct-result")).to_have_text(
+        "Thanks: I will lean towards neutral a little. Learned from 1 corrections."
+    )
+    page.goto(smiling_kiosk.base + "/admin")
+    expect(page.locator("#corrections-line")).to_have_text("Learned from 1 corrections.")
+    page.get_by_role("button", name="Forget them").click()
+    expect(page.locator("#corrections-line")).to_have_text("Learned from 0 corrections.")
+    expect(page.get_by_role("button", name="Forget them")).to_be_hidden()
+    page.goto(smiling_kiosk.base + "/")
+
     page.locator("#music-language").select_option("hindi")
     page.wait_for_timeout(500)
     page.reload()

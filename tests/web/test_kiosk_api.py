@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import cv2
@@ -204,6 +205,54 @@ def test_self_signup_only_when_an_admin_allows_it(tmp_path: Path) -> None:
                 await visitor.post(url, json={"username": f"flood{index}", "password": PASSWORD})
             flooded = await visitor.post(url, json={"username": "flood9", "password": PASSWORD})
             assert flooded.status == 429 and int(flooded.headers["Retry-After"]) > 0
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        daemon.stop()
+
+
+def test_was_i_right_corrections_are_kept_counted_and_forgotten(tmp_path: Path) -> None:
+    video = write_slideshow(tmp_path / "smile.mp4", [(skimage.data.astronaut(), 10)])
+    daemon = Daemon(tmp_path, camera=str(video), extra=("--loop",))
+
+    async def scenario() -> None:
+        async with client_session() as asha, client_session() as ravi:
+            csrf = await signed_in(asha, daemon)
+            ravi_csrf = await signed_in(ravi, daemon, "ravi")
+            url = daemon.base + "/api/mood/correction"
+            assert (await ravi.post(url, json={"emotion": "bored"}, headers=ravi_csrf)).status == 422
+            await wait_for_state(asha, daemon, lambda state: bool(state["mood"]) and state["mood"]["emotion"] == "happy")
+            answer = await ravi.post(url, json={"emotion": "neutral"}, headers=ravi_csrf)  # any member may say so
+            assert answer.status == 200
+            body = await answer.json()
+            assert body["predicted"] == "happy" and body["corrected"] == "neutral" and body["learned_from"] == 1
+            assert body["bias"]["neutral"] > 0 > body["bias"]["happy"]
+            agree = await (await asha.post(url, json={"emotion": "happy"}, headers=csrf)).json()
+            assert agree["learned_from"] == 1  # "yes, happy" is kept but teaches nothing
+            assert (await ravi.get(daemon.base + "/api/admin/corrections")).status == 403
+            assert (await ravi.delete(daemon.base + "/api/admin/corrections", headers=ravi_csrf)).status == 403
+            summary = await (await asha.get(daemon.base + "/api/admin/corrections")).json()
+            assert summary["learned_from"] == 1
+            forgotten = await (await asha.delete(daemon.base + "/api/admin/corrections", headers=csrf)).json()
+            assert forgotten["forgotten"] == 2 and forgotten["learned_from"] == 0 and not any(forgotten["bias"].values())
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        daemon.stop()
+    rows = sqlite3.connect(tmp_path / "state" / "moodkiosk.db").execute("SELECT * FROM corrections").fetchall()
+    assert rows == []
+
+
+def test_a_correction_needs_a_mood_to_correct(tmp_path: Path) -> None:
+    daemon = Daemon(tmp_path)  # no camera: no mood
+
+    async def scenario() -> None:
+        async with client_session() as client:
+            csrf = await signed_in(client, daemon)
+            answer = await client.post(daemon.base + "/api/mood/correction", json={"emotion": "sad"}, headers=csrf)
+            assert answer.status == 409 and "not decided" in (await answer.json())["error"]
 
     try:
         asyncio.run(scenario())

@@ -334,13 +334,27 @@ function setupSettings() {
   camera.querySelector("[data-field]").addEventListener("change", () => showOther(camera));
 }
 
+function showCorrections(summary) {
+  byId("corrections-line").textContent = tf("Learned from {count} corrections.", { count: summary.learned_from });
+  byId("corrections-forget").hidden = summary.learned_from === 0;
+}
+
+async function loadCorrections() {
+  const response = await api("GET", "/api/admin/corrections");
+  if (response.ok) showCorrections(await response.json());
+}
+
 async function setupAdmin() {
   setupLogout();
   setupAddUser();
   setupSettings();
+  byId("corrections-forget").addEventListener("click", async () => {
+    const response = await api("DELETE", "/api/admin/corrections");
+    if (response.ok) showCorrections(await response.json());
+  });
   const response = await api("GET", "/api/state");
   if (response.ok) csrf = (await response.json()).csrf;
-  await Promise.all([loadUsers(), loadSettings()]);
+  await Promise.all([loadUsers(), loadSettings(), loadCorrections()]);
 }
 
 if (byId("users")) setupAdmin();

@@ -139,6 +139,7 @@ function renderSources(sources) {
 
 function renderMood(mood) {
   byId("mood").textContent = !mood ? t("Nothing yet") : mood.emotion ? t(mood.emotion) : t("Nobody here");
+  byId("correct").hidden = !(mood && mood.emotion);
   byId("mood-detail").textContent =
     mood && mood.emotion ? `${Math.round(mood.confidence * 100)}% · ${t("faces")}: ${mood.faces} · ${t("since")} ${new Date(mood.since * 1000).toLocaleTimeString()}` : "";
 }
@@ -416,6 +417,22 @@ function setupMoodOverride() {
   });
 }
 
+function setupCorrections() {
+  for (const chip of document.querySelectorAll("[data-correct]")) {
+    chip.addEventListener("click", async () => {
+      const response = await api("POST", "/api/mood/correction", { emotion: chip.dataset.correct });
+      const result = byId("correct-result");
+      if (!response.ok) return showMessage(result, await errorText(response));
+      const answer = await response.json();
+      const said = answer.predicted === answer.corrected
+        ? tf("Thanks: {emotion} it is.", { emotion: t(answer.corrected) })
+        : tf("Thanks: I will lean towards {emotion} a little. Learned from {count} corrections.",
+             { emotion: t(answer.corrected), count: answer.learned_from });
+      showMessage(result, said, false);
+    });
+  }
+}
+
 function setupPhoto() {
   const photo = byId("photo-file");
   photo.addEventListener("change", () => photo.files[0] && analysePhoto(photo.files[0], false));
@@ -426,6 +443,7 @@ function setupKiosk() {
   setupPlayerControls();
   setupLanguage();
   setupMoodOverride();
+  setupCorrections();
   setupPhoto();
   setupLogout();
   byId("cover").addEventListener("error", () => {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import cv2
@@ -10,7 +11,7 @@ import numpy as np
 import skimage.data
 
 from device.labels import EMOTIONS
-from tests.helpers import require_shared, run_cli
+from tests.helpers import REPO, clean_env, require_shared, run_cli
 
 
 def json_lines(text: str) -> list[dict]:
@@ -101,3 +102,20 @@ def test_directory_is_expanded(tmp_path: Path, photos: dict[str, Path]) -> None:
     result = run_cli("analyze", "--json", folder)
     assert result.returncode == 0, result.stderr
     assert [Path(r["path"]).name for r in json_lines(result.stdout)] == ["a.png", "b.png"]
+
+
+def test_a_face_the_model_is_not_sure_about_says_so(photos: dict[str, Path], tmp_path: Path) -> None:
+    """The model's own files with a "not sure" threshold above any answer: the face reads "unsure",
+    its seven scores still given (the threshold itself is the model JSON's ``unsure_below``)."""
+    models = REPO / "models"
+    info = json.loads((models / "emotion_fer_int8.json").read_text())
+    for name in [info["model"], *(member["model"] for member in info.get("ensemble", []))]:
+        shutil.copy(models / name, tmp_path / name)
+    (tmp_path / "emotion_fer_int8.json").write_text(json.dumps(info | {"unsure_below": 0.999}))
+    env = clean_env(MOODKIOSK_INFERENCE__EMOTION_MODEL=str(tmp_path / info["model"]))
+    result = run_cli("analyze", "--json", photos["astronaut"], env=env)
+    assert result.returncode == 0, result.stderr
+    (face,) = json_lines(result.stdout)[0]["faces"]
+    assert face["emotion"] == "unsure" and list(face["scores"]) == list(EMOTIONS)
+    assert max(face["scores"], key=face["scores"].get) == "happy"  # what it would have said, still there
+    assert "#1 unsure" in run_cli("analyze", photos["astronaut"], env=env).stdout

@@ -34,11 +34,16 @@ def test_front_end_matches_the_one_musicnn_was_trained_with() -> None:
 
 
 def test_patches_are_spread_over_the_track_and_short_ones_repeat() -> None:
-    spectrogram = np.arange(1000 * 96, dtype=np.float32).reshape(1000, 96)
-    patches = music_features.patches(spectrogram, 3)
+    samples = np.concatenate([synth_lively(30.0), synth_sombre(30.0)]).astype(np.float32)
+    whole = music_features.log_mel(samples)
+    assert len(whole) == music_features.frame_count(len(samples))
+    patches = music_features.patches(samples, 3)
     assert patches.shape == (3, music_features.PATCH_FRAMES, 96)
-    assert patches[0, 0, 0] == 0 and patches[-1, -1, 0] == spectrogram[-1, 0]  # first and last frames both heard
-    assert music_features.patches(spectrogram[:50], 10).shape == (1, music_features.PATCH_FRAMES, 96)
+    assert np.array_equal(patches[0], whole[: music_features.PATCH_FRAMES])  # the first frames ...
+    assert np.array_equal(patches[-1], whole[-music_features.PATCH_FRAMES :])  # ... and the last are heard
+    short = music_features.patches(samples[:8000], 10)  # half a second: repeated to fill one patch
+    assert short.shape == (1, music_features.PATCH_FRAMES, 96)
+    assert np.array_equal(short[0, :32], short[0, 32:64])
 
 
 def test_lively_and_sombre_music_sound_so(tagger: MusicTagger, tmp_path: Path) -> None:
