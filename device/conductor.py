@@ -23,6 +23,7 @@ from device.labels import EMOTIONS
 from device.mood import Mood, MoodTracker
 from device.player.dj import DJ
 from device.player.library import Track
+from device.player.votes import Votes
 
 log = logging.getLogger("moodkiosk")
 
@@ -181,6 +182,14 @@ class Conductor:
     def play_tracks(self, tracks: list[Track], reason: str) -> None:
         """Play these tracks now, in order (favorites), then the mood's music again."""
         self.jukebox.apply(self.dj.play_now(tracks, reason), self.tracker.current)
+
+    def use_votes(self, votes: Votes) -> None:
+        """The household's likes and quick skips changed: the DJ weighs its shuffles with them."""
+        self.dj.votes = votes
+
+    def chosen_for(self) -> str | None:
+        """The mood the kiosk itself chose the playing track for (None: hand-picked, or idle music)."""
+        return None if self.dj.manual else self.dj.playing_for
 
     def next_track(self) -> None:
         """Skip to another track for the current mood (neutral music when there is none)."""

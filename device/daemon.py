@@ -24,6 +24,7 @@ from device.health import Health
 from device.household.accounts import Accounts
 from device.household.corrections import Corrections
 from device.household.favorites import Favorites
+from device.household.track_votes import TrackVotes
 from device.jukebox import Jukebox
 from device.live_settings import LiveSettings
 from device.photos import PhotoAnalysis
@@ -57,6 +58,7 @@ class Kiosk:
         self.favorites = Favorites(self.store, on_change=self.jukebox.favorites_changed)
         self.tagging = SoundTagging(self.jukebox.library, SoundMoods(self.store))
         self.corrections = Corrections(self.store, on_change=self.watcher.set_household_bias)
+        self.votes = TrackVotes(self.store, on_change=self.conductor.use_votes)
         self.state = KioskState(self.conductor, self.jukebox, self.watcher, self.live)
         self.notifier = SystemdNotifier()
         self.health = Health(self.notifier, self.watcher, self.state.status_line)
@@ -101,6 +103,7 @@ class Kiosk:
         try:
             await self.live.load_page_settings()
             await self.corrections.load()
+            await self.votes.load()
             await asyncio.to_thread(self.jukebox.scan)
             self.jukebox.start(loop)
             self.jukebox.check_library()
@@ -165,7 +168,8 @@ class Kiosk:
         while True:
             await self.store.purge(self.settings.storage.retention_days)
             try:
-                await self.corrections.load()  # old corrections are forgotten with the other records
+                await self.corrections.load()  # old corrections and votes are forgotten with the other records
+                await self.votes.load()
                 await self.accounts.purge_sessions()
             except sqlite3.Error as error:  # a full disk: the store's own writes say so
                 log.debug("cannot forget expired sessions: %s", error)

@@ -54,6 +54,7 @@ class Jukebox:
         self._failures = 0
         self._retry: asyncio.TimerHandle | None = None
         self._fade: asyncio.Task | None = None
+        self.started_at: float | None = None  # when the current track started (monotonic)
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         """Start mpv (the music is off, with a note why, when it cannot start) and list the mapped sources."""
@@ -102,6 +103,12 @@ class Jukebox:
         seen = note or (f"I see {mood.emotion} ({mood.confidence:.0%})" if mood and mood.emotion else "Nobody here")
         self.player.show_note(f"{seen} - playing {action.track.title} ({action.track.playlist})")
 
+    def played_seconds(self) -> float | None:
+        """How long the current track has been playing (pauses included); None when nothing plays."""
+        if not self.playing or self.started_at is None:
+            return None
+        return time.monotonic() - self.started_at
+
     def show_note(self, text: str) -> None:
         if self.player:
             self.player.show_note(text)
@@ -127,6 +134,7 @@ class Jukebox:
         track = event.track
         if event.kind == "started":
             self._failures = 0
+            self.started_at = time.monotonic()
             reason = pick.reason if pick else ""
             if track.by_sound is not None:  # in this mood's playlist because of how it sounds: say so
                 reason = f"{reason}; tagged {track.playlist} by its sound, {track.by_sound:.2f}".removeprefix("; ")

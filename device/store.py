@@ -55,6 +55,11 @@ MIGRATIONS: list[list[str]] = [
         # "Was I right?": the mood the kiosk showed and the one a member said it should have been.
         "CREATE TABLE corrections (id INTEGER PRIMARY KEY, at REAL NOT NULL, predicted TEXT NOT NULL, corrected TEXT NOT NULL)",
     ],
+    [
+        # Likes (+1) and quick skips (-1) of a track while the kiosk played it for a mood.
+        "CREATE TABLE track_votes (id INTEGER PRIMARY KEY, at REAL NOT NULL, uri TEXT NOT NULL, emotion TEXT NOT NULL,"
+        " vote INTEGER NOT NULL)",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 DATABASE_NAME = "moodkiosk.db"
@@ -128,6 +133,7 @@ class Store:
         await self._write("DELETE FROM moods WHERE at < ?", (cutoff,))
         await self._write("DELETE FROM plays WHERE at < ?", (cutoff,))
         await self._write("DELETE FROM corrections WHERE at < ?", (cutoff,))
+        await self._write("DELETE FROM track_votes WHERE at < ?", (cutoff,))
 
     async def moods(self, since: float = 0.0) -> list[tuple[float, str | None, float, int]]:
         query = "SELECT at, emotion, confidence, faces FROM moods WHERE at >= ? ORDER BY at"

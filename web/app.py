@@ -136,6 +136,9 @@ async def player_action(request: web.Request) -> web.Response:
     action = actions.get(request.match_info["action"])
     if action is None:
         raise json_error(web.HTTPNotFound, "unknown player action (pause, resume, next, previous)")
+    if request.match_info["action"] == "next":  # a quick skip of the kiosk's own choice teaches it
+        track, emotion, seconds = jukebox.current_track, kiosk.conductor.chosen_for(), jukebox.played_seconds()
+        await kiosk.votes.skipped(track, emotion, seconds, jukebox.settings.skip_seconds)
     action()
     return web.json_response({"ok": True})
 

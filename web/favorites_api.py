@@ -42,6 +42,7 @@ async def like_playing(request: web.Request) -> web.Response:
     if track is None:
         raise json_error(web.HTTPConflict, "nothing is playing right now")
     favorite = await request.app[FAVORITES].add(user, track)  # a remote favorite is then kept for offline play
+    await request.app[KIOSK].votes.liked(track, request.app[KIOSK].conductor.chosen_for())
     return web.json_response(favorite_json(request, favorite), status=201)
 
 

@@ -17,6 +17,7 @@ from device.events import EventBus
 from device.household.accounts import Accounts, User
 from device.household.corrections import Corrections
 from device.household.favorites import Favorites
+from device.household.track_votes import TrackVotes
 from device.jukebox import Jukebox
 from device.live_settings import LiveSettings
 from device.photos import PhotoAnalysis
@@ -44,6 +45,7 @@ class KioskParts(Protocol):
     accounts: Accounts
     favorites: Favorites
     corrections: Corrections
+    votes: TrackVotes
 
     @property
     def settings(self) -> Settings: ...

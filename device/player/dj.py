@@ -23,6 +23,7 @@ from device.labels import EMOTIONS
 from device.mood import Mood
 from device.player.library import MusicLibrary, ShuffleQueue, Track
 from device.player.sources import Catalog, label, search_for
+from device.player.votes import Votes, weight
 
 log = logging.getLogger("moodkiosk.dj")
 
@@ -77,6 +78,7 @@ class DJ:
         self.language = settings.language
         self._queues: dict[tuple[str, ...], ShuffleQueue] = {}
         self._last_note: str | None = None
+        self.votes: Votes = {}  # the household's likes and quick skips (device.household.track_votes)
         self.playing_for: str | None = None  # the emotion the current music was chosen for
         self.pending: str | None = None  # a mood waiting for the end of the track
         self.last_switch_at: float | None = None
@@ -131,7 +133,10 @@ class DJ:
         """The next track for ``emotion`` (shuffled, each once per round), falling back when its playlist is empty."""
         choice = self.choose(emotion)
         key = (*choice.playlists, choice.language)
-        track = self._queues.setdefault(key, ShuffleQueue(self.rng)).next(choice.tracks)
+        votes = self.votes if emotion else {}
+        track = self._queues.setdefault(key, ShuffleQueue(self.rng)).next(
+            choice.tracks, lambda t: weight(*votes.get((t.uri, emotion or ""), (0, 0)))
+        )
         if track is None:
             log.warning(
                 "no music found in %s: add folders named after the moods (happy/, sad/, neutral/, ...) with audio files",
@@ -144,7 +149,9 @@ class DJ:
                 self._last_note = choice.note
             return Pick(track, emotion, choice.note, tuple(choice.playlists))
         language = "" if choice.language == ANY_LANGUAGE else f" ({choice.language})"
-        return Pick(track, emotion, f"{emotion or 'idle'} -> {track.playlist}{language}", tuple(choice.playlists))
+        likes, skips = votes.get((track.uri, emotion or ""), (0, 0))
+        liked = f"; you liked it when {emotion}" if likes > skips else ""
+        return Pick(track, emotion, f"{emotion or 'idle'} -> {track.playlist}{language}{liked}", tuple(choice.playlists))
 
     def _problem(self, playlist: str) -> str | None:
         """Why a remote playlist gives no music now (the "listing" of a first try is not a problem yet)."""

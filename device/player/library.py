@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -255,21 +256,25 @@ def find_cover(folder: Path, playlist_folder: Path) -> str | None:
 
 
 class ShuffleQueue:
-    """Plays a playlist in random order, each track once per round, never the same track twice in a row."""
+    """Plays a playlist in random order, each track once per round, never the same track twice in a row.
+
+    ``weight`` (the household's likes and skips) decides which tracks tend to come early in a round:
+    a weighted random order (each track's key is u ** (1 / weight), largest first).
+    """
 
     def __init__(self, rng: random.Random | None = None) -> None:
         self.rng = rng or random.Random()
         self._pending: list[Track] = []
         self._last: Track | None = None
 
-    def next(self, tracks: list[Track]) -> Track | None:
+    def next(self, tracks: list[Track], weight: Callable[[Track], float] = lambda track: 1.0) -> Track | None:
         if not tracks:
             return None
         known = set(tracks)
         self._pending = [t for t in self._pending if t in known]
         if not self._pending:
-            self._pending = list(tracks)
-            self.rng.shuffle(self._pending)
+            keys = {track: self.rng.random() ** (1.0 / weight(track)) for track in tracks}
+            self._pending = sorted(tracks, key=keys.__getitem__)  # popped from the end: the largest key first
             if len(self._pending) > 1 and self._pending[-1] == self._last:
                 self._pending[0], self._pending[-1] = self._pending[-1], self._pending[0]
         self._last = self._pending.pop()

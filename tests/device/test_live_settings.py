@@ -48,7 +48,7 @@ def new_values(tmp_path: Path) -> dict[str, Any]:
         "player.volume": 50, "player.strategy": "lift", "player.mapping": {"sad": "calm"}, "player.languages": ["english"],
         "player.language": "hindi", "player.default_searches": True, "player.search_results": 10,
         "player.ytdl_path": tmp_path / "yt-dlp", "player.ytdl_format": "worstaudio", "player.remote_refresh_hours": 2.0,
-        "player.cache_max_mb": 100, "player.cache_track_max_mb": 10, "player.tag_music": False,
+        "player.cache_max_mb": 100, "player.cache_track_max_mb": 10, "player.tag_music": False, "player.skip_seconds": 10.0,
         "player.fallback_playlist": "happy",
         "player.switch_at": "immediately", "player.strong_confidence": 0.7, "player.strong_seconds": 3.0,
         "player.min_switch_seconds": 20.0, "player.idle_action": "keep", "player.idle_playlist": "calm",

@@ -258,3 +258,32 @@ def test_a_correction_needs_a_mood_to_correct(tmp_path: Path) -> None:
         asyncio.run(scenario())
     finally:
         daemon.stop()
+
+
+def test_likes_and_quick_skips_of_the_kiosks_choices_are_counted_for_the_mood(tmp_path: Path) -> None:
+    video = write_slideshow(tmp_path / "smile.mp4", [(skimage.data.astronaut(), 10)])
+    daemon = Daemon(tmp_path, camera=str(video), extra=("--loop",), music=("happy/bright.wav",))
+
+    async def scenario() -> None:
+        async with client_session() as client:
+            csrf = await signed_in(client, daemon)
+            state = await wait_for_state(client, daemon, lambda s: bool(s["track"]) and s["track"]["emotion"] == "happy")
+            liked = state["track"]["uri"]
+            assert (await client.post(daemon.base + "/api/favorites", headers=csrf)).status == 201
+            await client.post(daemon.base + "/api/player/next", headers=csrf)  # within 30 s of its start: a skip
+            state = await wait_for_state(client, daemon, lambda s: bool(s["track"]) and s["track"]["uri"] != liked)
+            skipped = state["track"]["uri"]
+            await client.post(daemon.base + "/api/player/next", headers=csrf)
+            await wait_for_state(client, daemon, lambda s: bool(s["track"]) and s["track"]["uri"] == liked)
+            favorites = await (await client.get(daemon.base + "/api/favorites")).json()
+            await client.post(daemon.base + f"/api/favorites/{favorites['favorites'][0]['id']}/play", headers=csrf)  # hand-picked
+            await wait_for_state(client, daemon, lambda s: bool(s["track"]) and s["track"]["reason"] == "a favorite of asha")
+            await client.post(daemon.base + "/api/player/next", headers=csrf)  # skipping one's own pick: not counted
+            return liked, skipped
+
+    try:
+        liked, skipped = asyncio.run(scenario())
+    finally:
+        daemon.stop()
+    votes = sqlite3.connect(tmp_path / "state" / "moodkiosk.db").execute("SELECT uri, emotion, vote FROM track_votes")
+    assert sorted(votes.fetchall()) == sorted([(liked, "happy", 1), (liked, "happy", -1), (skipped, "happy", -1)])

@@ -15,6 +15,7 @@ from device.config import PlayerSettings
 from device.mood import Mood
 from device.player.dj import DJ, FadeOut, Pick
 from device.player.library import MusicLibrary, ShuffleQueue, Track
+from device.player.votes import weight
 from tests.helpers import tone
 
 
@@ -60,6 +61,27 @@ def test_shuffle_plays_each_track_once_per_round_and_never_twice_in_a_row() -> N
     assert queue.next([]) is None
     single = [tracks[0]]
     assert [queue.next(single) for _ in range(3)] == single * 3  # one track: it repeats
+
+
+def test_liked_tracks_come_early_skipped_ones_late_and_every_track_still_once_a_round() -> None:
+    tracks = [Track(f"/m/{i}.ogg", str(i), "happy") for i in range(5)]
+    votes = {("/m/0.ogg", "happy"): (2, 0), ("/m/4.ogg", "happy"): (0, 3)}  # liked twice / skipped three times
+    queue = ShuffleQueue(random.Random(7))
+    rounds = [[queue.next(tracks, lambda t: weight(*votes.get((t.uri, "happy"), (0, 0)))) for _ in range(5)] for _ in range(400)]
+    assert all(sorted(t.uri for t in one) == sorted(t.uri for t in tracks) for one in rounds)
+    first = [one[0].uri for one in rounds]
+    last = [one[-1].uri for one in rounds]
+    assert first.count("/m/0.ogg") > 150 and first.count("/m/4.ogg") < 40  # unweighted: 80 each
+    assert last.count("/m/4.ogg") > 150
+    assert weight(9, 0) == 4 and weight(0, 9) == 0.25 and weight(3, 3) == 1  # bounded
+
+
+def test_a_liked_track_says_why(tmp_path: Path) -> None:
+    dj = DJ(local_only(), make_library(tmp_path, {"happy": 1, "sad": 1}), random.Random(0))
+    liked = dj.library.tracks("happy")[0].uri
+    dj.votes = {(liked, "happy"): (1, 0)}
+    assert dj.pick("happy").reason == "happy -> happy; you liked it when happy"
+    assert dj.pick("sad").reason == "sad -> sad"  # liked when happy says nothing about sad
 
 
 def test_match_and_lift_strategies_and_overrides(tmp_path: Path) -> None:
