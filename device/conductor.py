@@ -42,6 +42,8 @@ class Conductor:
         self.dj = DJ(player, jukebox.catalog)
         self.household_language = player.language
         self.member: str | None = None  # who took over ("I'm here"): the kiosk plays their language
+        self.member_artists: tuple[str, ...] = ()  # and leans to their artists, else to the household's
+        self.household_artists: tuple[str, ...] = ()
         self.override: Mood | None = None  # a mood set by hand, until _override_timer fires
         self._override_timer: asyncio.TimerHandle | None = None
         jukebox.on_track_end = self.track_ended
@@ -91,16 +93,30 @@ class Conductor:
         self.jukebox.apply(self.dj.on_track_end(self._clock()), self.tracker.current)
 
     # Language: the member who took over, else the household's
-    def takeover(self, member: str, language: str) -> None:
-        """A member said "I'm here": the music follows their language until someone else takes over or nobody is seen."""
+    def takeover(self, member: str, language: str, artists: list[str] | tuple[str, ...] = ()) -> None:
+        """A member said "I'm here": the music follows their language, and leans to their artists, until
+        someone else takes over or nobody is seen."""
         self.member = member
+        self.member_artists = tuple(artists)
+        self.dj.lean_to(self.member_artists)
         self._follow_language(language, member)
+
+    def member_artists_changed(self, member: str, artists: list[str]) -> None:
+        if self.member == member:
+            self.member_artists = tuple(artists)
+            self.dj.lean_to(self.member_artists)
+
+    def household_artists_changed(self, artists: list[str]) -> None:
+        self.household_artists = tuple(artists)
+        if self.member is None:
+            self.dj.lean_to(self.household_artists)
 
     def release(self, member: str) -> bool:
         """The member lets go: back to the household language. False when they had not taken over."""
         if self.member != member:
             return False
         self.member = None
+        self.dj.lean_to(self.household_artists)
         self._follow_language(self.household_language, None)
         return True
 

@@ -126,6 +126,9 @@ class PlayerSettings(Section):
     remote_refresh_hours: float = Field(6.0, gt=0, le=720, description="list remote playlists and searches again this often")
     cache_max_mb: int = Field(2048, ge=0, le=1_000_000, description="disk for favorites kept for offline play (0: none)")
     cache_track_max_mb: int = Field(60, ge=1, le=2048, description="a favorite larger than this is not kept offline")
+    artist_share: float = Field(
+        0.5, ge=0, le=1, description="share of picks from favourite artists (the member's who took over, else the household's)"
+    )
     skip_seconds: float = Field(
         30.0, ge=0, le=3600, description="a skip this soon after a track starts counts against it for the mood"
     )

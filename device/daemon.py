@@ -22,6 +22,7 @@ from device.config import Settings
 from device.events import EventBus, EventsFile, Note, log_event
 from device.health import Health
 from device.household.accounts import Accounts
+from device.household.artists import Artists
 from device.household.corrections import Corrections
 from device.household.favorites import Favorites
 from device.household.track_votes import TrackVotes
@@ -59,6 +60,7 @@ class Kiosk:
         self.tagging = SoundTagging(self.jukebox.library, SoundMoods(self.store))
         self.corrections = Corrections(self.store, on_change=self.watcher.set_household_bias)
         self.votes = TrackVotes(self.store, on_change=self.conductor.use_votes)
+        self.artists = Artists(self.store)
         self.state = KioskState(self.conductor, self.jukebox, self.watcher, self.live)
         self.notifier = SystemdNotifier()
         self.health = Health(self.notifier, self.watcher, self.state.status_line)
@@ -104,6 +106,7 @@ class Kiosk:
             await self.live.load_page_settings()
             await self.corrections.load()
             await self.votes.load()
+            self.conductor.household_artists_changed(await self.artists.of(None))
             await asyncio.to_thread(self.jukebox.scan)
             self.jukebox.start(loop)
             self.jukebox.check_library()

@@ -60,6 +60,11 @@ MIGRATIONS: list[list[str]] = [
         "CREATE TABLE track_votes (id INTEGER PRIMARY KEY, at REAL NOT NULL, uri TEXT NOT NULL, emotion TEXT NOT NULL,"
         " vote INTEGER NOT NULL)",
     ],
+    [
+        # Favourite artists: a member's (user_id) or the household's (user_id NULL).
+        "CREATE TABLE artists (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id) ON DELETE CASCADE,"
+        " name TEXT NOT NULL, added REAL NOT NULL)",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 DATABASE_NAME = "moodkiosk.db"

@@ -22,7 +22,7 @@ from device.events import Event
 from device.household.accounts import AccountError, User
 from device.images import ImageError
 from device.photos import PhotoBusyError
-from web import admin_api, favorites_api, kiosk_api, openapi
+from web import admin_api, artists_api, favorites_api, kiosk_api, openapi
 from web.handling import (
     ACCOUNTS,
     CLOSING,
@@ -309,6 +309,7 @@ def create_app(kiosk: KioskParts, secret: bytes, limiter: LoginLimiter | None = 
     app.router.add_post("/api/analyze", analyze_upload)
     app.router.add_get("/api/history", history)
     favorites_api.add_routes(app)
+    artists_api.add_routes(app)
     kiosk_api.add_routes(app)
     admin_api.add_routes(app)
     app.router.add_get("/api/openapi.json", openapi.serve)

@@ -15,6 +15,7 @@ from device.conductor import Conductor
 from device.config import Settings
 from device.events import EventBus
 from device.household.accounts import Accounts, User
+from device.household.artists import Artists
 from device.household.corrections import Corrections
 from device.household.favorites import Favorites
 from device.household.track_votes import TrackVotes
@@ -46,6 +47,7 @@ class KioskParts(Protocol):
     favorites: Favorites
     corrections: Corrections
     votes: TrackVotes
+    artists: Artists
 
     @property
     def settings(self) -> Settings: ...

@@ -184,6 +184,14 @@ HINDI = {
     "Mood corrections": "मूड सुधार",
     "Learned from {count} corrections.": "{count} सुधारों से सीखा।",
     "Forget them": "इन्हें भूल जाएँ",
+    "Your artists": "आपके कलाकार",
+    "While you have taken over (“I'm here”), the music leans to your artists.": (
+        "जब आपने कियोस्क सँभाला हो (“मैं यहाँ हूँ”), संगीत आपके कलाकारों की ओर झुकता है।"
+    ),
+    "Artist": "कलाकार",
+    "Add": "जोड़ें",
+    "Household artists": "घर के कलाकार",
+    "While nobody has taken over, the music leans to these artists.": "जब किसी ने कियोस्क नहीं सँभाला, संगीत इन कलाकारों की ओर झुकता है।",
     "Members tap “Was I right?” on the main page; each tap leans the kiosk a little (bounded) towards the mood they name.": (
         "सदस्य मुख्य पेज पर “क्या मैंने सही पहचाना?” दबाते हैं; हर बार कियोस्क उनके बताए मूड की ओर थोड़ा (सीमित) झुकता है।"
     ),

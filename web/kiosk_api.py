@@ -17,7 +17,8 @@ MAX_OVERRIDE_MINUTES = 24 * 60
 async def take_over(request: web.Request) -> web.Response:
     """The kiosk plays the member's music language until someone else takes over or nobody is seen."""
     user = await current_user(request)
-    request.app[KIOSK].conductor.takeover(user.name, user.language)
+    kiosk = request.app[KIOSK]
+    kiosk.conductor.takeover(user.name, user.language, await kiosk.artists.of(user))
     return web.json_response({"member": user.name, "language": user.language})
 
 

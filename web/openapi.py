@@ -54,6 +54,8 @@ STATUS_TEXT = {
     "429": "too many attempts, or busy with others (two photos / sign-ins at a time); see Retry-After",
     "503": "the kiosk cannot do it right now (the reason is given)",
 }
+ARTISTS: Schema = {"type": "array", "items": STRING}
+ARTIST: Schema = {"type": "object", "properties": {"name": {"type": "string", "maxLength": 80}}, "required": ["name"]}
 ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 NAME = {"name": "name", "in": "path", "required": True, "schema": STRING}
 
@@ -158,6 +160,32 @@ def build_spec() -> Schema:
                 "400 403 415 422",
             ),
             "delete": operation("End the override: the camera decides again", errors="403 409"),
+        },
+        "/api/me/artists": {
+            "get": operation("Your favourite artists, newest first", obj(artists=ARTISTS)),
+            "post": operation(
+                "Add a favourite artist: while you have taken over, the music leans to your artists",
+                obj(artists=ARTISTS),
+                ARTIST,
+                "400 403 409 415 422",
+                status="201",
+            ),
+        },
+        "/api/me/artists/{name}": {
+            "delete": operation("Remove one of your artists", obj(artists=ARTISTS), errors="403 404", parameters=[NAME]),
+        },
+        "/api/artists": {"get": operation("The household's favourite artists", obj(artists=ARTISTS))},
+        "/api/admin/artists": {
+            "post": operation(
+                "Add a household artist: the music leans to them while nobody has taken over (admin)",
+                obj(artists=ARTISTS),
+                ARTIST,
+                "400 403 409 415 422",
+                status="201",
+            ),
+        },
+        "/api/admin/artists/{name}": {
+            "delete": operation("Remove a household artist (admin)", obj(artists=ARTISTS), errors="403 404", parameters=[NAME]),
         },
         "/api/mood/correction": {
             "post": operation(

@@ -22,10 +22,11 @@ from device.config import ANY_LANGUAGE, PlayerSettings
 from device.labels import EMOTIONS
 from device.mood import Mood
 from device.player.library import MusicLibrary, ShuffleQueue, Track
-from device.player.sources import Catalog, label, search_for
+from device.player.sources import Catalog, artist_search, label, search_for
 from device.player.votes import Votes, weight
 
 log = logging.getLogger("moodkiosk.dj")
+MAX_ARTIST_SEARCHES = 3  # the newest favourite artists get a YouTube search each (every search is a yt-dlp run)
 
 STRATEGIES: dict[str, dict[str, str]] = {
     "match": {emotion: emotion for emotion in EMOTIONS},
@@ -79,6 +80,8 @@ class DJ:
         self._queues: dict[tuple[str, ...], ShuffleQueue] = {}
         self._last_note: str | None = None
         self.votes: Votes = {}  # the household's likes and quick skips (device.household.track_votes)
+        self.artists: tuple[str, ...] = ()  # to lean to: the member's who took over, else the household's
+        self._artist_searches: dict[str, str] = {}  # "ytsearchN:<artist> <mood words> songs" -> artist
         self.playing_for: str | None = None  # the emotion the current music was chosen for
         self.pending: str | None = None  # a mood waiting for the end of the track
         self.last_switch_at: float | None = None
@@ -86,6 +89,10 @@ class DJ:
         self.requested: list[Track] = []  # tracks someone asked for (favorites): played before mood music
         self.manual = False  # a requested track is playing: mood switches wait for the end of the list
         self._requested_reason = ""
+
+    def lean_to(self, artists: tuple[str, ...]) -> None:
+        """Lean the picks (and the default searches) to these favourite artists from the next pick on."""
+        self.artists, self._artist_searches = artists, {}
 
     def configure(self, settings: PlayerSettings) -> None:
         """Take new player settings (the admin page): strategy, mapping and languages apply to the next pick."""
@@ -103,7 +110,11 @@ class DJ:
         local = STRATEGIES[self.settings.strategy].get(emotion, emotion)
         if not self.settings.default_searches:
             return [local]
-        return [local, search_for(local, language, self.settings.search_results)]
+        searches = {
+            artist_search(a, local, language, self.settings.search_results): a for a in self.artists[:MAX_ARTIST_SEARCHES]
+        }
+        self._artist_searches |= searches
+        return [local, search_for(local, language, self.settings.search_results), *searches]
 
     def choose(self, emotion: str | None, language: str | None = None) -> Choice:
         """The playlists and tracks for ``emotion`` in ``language`` (default: the kiosk's), with fallbacks."""
@@ -132,10 +143,11 @@ class DJ:
     def pick(self, emotion: str | None) -> Pick | None:
         """The next track for ``emotion`` (shuffled, each once per round), falling back when its playlist is empty."""
         choice = self.choose(emotion)
-        key = (*choice.playlists, choice.language)
+        pool, leaning = self._lean(choice.tracks, choice.playlists)
+        key = (*choice.playlists, choice.language, leaning)
         votes = self.votes if emotion else {}
         track = self._queues.setdefault(key, ShuffleQueue(self.rng)).next(
-            choice.tracks, lambda t: weight(*votes.get((t.uri, emotion or ""), (0, 0)))
+            pool, lambda t: weight(*votes.get((t.uri, emotion or ""), (0, 0)))
         )
         if track is None:
             log.warning(
@@ -151,7 +163,28 @@ class DJ:
         language = "" if choice.language == ANY_LANGUAGE else f" ({choice.language})"
         likes, skips = votes.get((track.uri, emotion or ""), (0, 0))
         liked = f"; you liked it when {emotion}" if likes > skips else ""
-        return Pick(track, emotion, f"{emotion or 'idle'} -> {track.playlist}{language}{liked}", tuple(choice.playlists))
+        artist = f"; by {self._artist_of(track)}, a favourite artist" if leaning == "artists" else ""
+        reason = f"{emotion or 'idle'} -> {track.playlist}{language}{liked}{artist}"
+        return Pick(track, emotion, reason, tuple(choice.playlists))
+
+    def _artist_of(self, track: Track) -> str:
+        """Which favourite artist a track is by (its artist tag, or the artist search it came from)."""
+        wanted = {artist.casefold(): artist for artist in self.artists}
+        if track.artist and track.artist.casefold() in wanted:
+            return wanted[track.artist.casefold()]
+        return self._artist_searches.get(track.playlist, track.artist or "")
+
+    def _lean(self, tracks: list[Track], playlists: list[str]) -> tuple[list[Track], str]:
+        """The tracks to pick from: those by the favourite artists for ``artist_share`` of the picks (when
+        there are both kinds), else the others. Returns them and which kind they are."""
+        if not self.artists or not tracks:
+            return tracks, "all"
+        names = {artist.casefold() for artist in self.artists}
+        theirs = [t for t in tracks if (t.artist and t.artist.casefold() in names) or t.playlist in self._artist_searches]
+        others = [t for t in tracks if t not in theirs]
+        if theirs and (not others or self.rng.random() < self.settings.artist_share):
+            return theirs, "artists"
+        return others or tracks, "all"
 
     def _problem(self, playlist: str) -> str | None:
         """Why a remote playlist gives no music now (the "listing" of a first try is not a problem yet)."""

@@ -64,6 +64,11 @@ def search_for(playlist: str, language: str, results: int) -> str:
     return f"ytsearch{results}:{words}{language_word} songs"
 
 
+def artist_search(artist: str, playlist: str, language: str, results: int) -> str:
+    """A favourite artist's YouTube search for a mood's playlist: ``ytsearchN:<artist> <mood words>[ <language>] songs``."""
+    return search_for(playlist, language, results).replace(":", f":{artist} ", 1)
+
+
 def default_ytdl_path() -> str:
     """The yt-dlp installed with moodkiosk (beside this Python), else the first on PATH."""
     beside = Path(sys.executable).parent / "yt-dlp"

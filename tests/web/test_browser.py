@@ -146,6 +146,17 @@ def test_take_over_set_the_mood_see_what_would_play(browser: Browser, kiosk_with
     expect(page.locator("#language-line")).to_have_text("Music in any language (household)")
     expect(page.get_by_role("button", name="I'm here")).to_be_visible()
 
+    artists = page.locator("#artists")
+    artists.get_by_label("Artist").fill("Lata Mangeshkar")
+    artists.get_by_role("button", name="Add").click()
+    expect(artists.locator("li")).to_have_count(1)
+    expect(artists.locator("li")).to_contain_text("Lata Mangeshkar")
+    artists.get_by_label("Artist").fill(" ")
+    artists.get_by_role("button", name="Add").click()
+    expect(artists.locator(".error")).to_contain_text("printable characters")
+    artists.locator("li").get_by_role("button", name="Remove").click()
+    expect(artists.locator("li")).to_have_count(0)
+
     page.get_by_role("button", name="Next").click()  # no mood: neutral music, whose folder has a cover
     expect(page.locator("#track-playlist")).to_have_text("(neutral)", timeout=15_000)
     expect(page.locator("#cover")).to_be_visible()
@@ -195,6 +206,10 @@ def test_admin_page_accounts_and_settings(browser: Browser, kiosk_with_hindi_mus
     expect(page).to_have_url(base + "/admin")
     users = page.locator("#user-list li")
     expect(users).to_have_count(2)
+    household = page.locator("#household-artists")
+    household.get_by_label("Artist").fill("Kishore Kumar")
+    household.get_by_role("button", name="Add").click()
+    expect(household.locator("li")).to_have_text(["Kishore Kumar Remove"])
 
     add = page.locator("#add-user")
     add.get_by_label("User name").fill("meera")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from pathlib import Path
 
@@ -287,3 +288,42 @@ def test_likes_and_quick_skips_of_the_kiosks_choices_are_counted_for_the_mood(tm
         daemon.stop()
     votes = sqlite3.connect(tmp_path / "state" / "moodkiosk.db").execute("SELECT uri, emotion, vote FROM track_votes")
     assert sorted(votes.fetchall()) == sorted([(liked, "happy", 1), (liked, "happy", -1), (skipped, "happy", -1)])
+
+
+def test_favourite_artists_members_and_household_and_the_lean_when_taken_over(tmp_path: Path) -> None:
+    (tmp_path / "music" / "happy").mkdir(parents=True)
+    (tmp_path / "music" / "happy" / "lata.json").write_text(json.dumps({"artist": "Lata Mangeshkar"}))
+    daemon = Daemon(tmp_path, music=("happy/lata.wav", "happy/other.wav"), MOODKIOSK_PLAYER__ARTIST_SHARE="1")
+
+    async def scenario() -> None:
+        async with client_session() as asha, client_session() as ravi:
+            csrf = await signed_in(asha, daemon)
+            ravi_csrf = await signed_in(ravi, daemon, "ravi")
+            mine = daemon.base + "/api/me/artists"
+            for bad in ("", " ", "x" * 81, "bell\x07"):
+                assert (await asha.post(mine, json={"name": bad}, headers=csrf)).status == 422, bad
+            added = await asha.post(mine, json={"name": "  Lata   Mangeshkar "}, headers=csrf)
+            assert added.status == 201 and await added.json() == {"artists": ["Lata Mangeshkar"]}
+            again = await (await asha.post(mine, json={"name": "lata mangeshkar"}, headers=csrf)).json()
+            assert again == {"artists": ["Lata Mangeshkar"]}  # no duplicates, whatever the case
+            assert await (await ravi.get(mine)).json() == {"artists": []}  # each member has their own
+            house = daemon.base + "/api/admin/artists"
+            assert (await ravi.post(house, json={"name": "Kishore Kumar"}, headers=ravi_csrf)).status == 403
+            assert (await asha.post(house, json={"name": "Kishore Kumar"}, headers=csrf)).status == 201
+            assert await (await ravi.get(daemon.base + "/api/artists")).json() == {"artists": ["Kishore Kumar"]}
+            assert (await asha.delete(mine + "/Nobody", headers=csrf)).status == 404
+
+            await asha.post(daemon.base + "/api/takeover", headers=csrf)  # her artists now: only hers play (share 1)
+            for _ in range(3):
+                await asha.post(daemon.base + "/api/mood/override", json={"emotion": "happy"}, headers=csrf)
+                await asha.post(daemon.base + "/api/player/next", headers=csrf)
+                state = await wait_for_state(asha, daemon, lambda s: bool(s["track"]) and s["player"]["playing"])
+                assert state["track"]["title"] == "lata", state["track"]
+                assert "by Lata Mangeshkar, a favourite artist" in state["track"]["reason"]
+            removed = await asha.delete(mine + "/LATA MANGESHKAR", headers=csrf)
+            assert removed.status == 200 and await removed.json() == {"artists": []}
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        daemon.stop()

@@ -354,7 +354,7 @@ async function setupAdmin() {
   });
   const response = await api("GET", "/api/state");
   if (response.ok) csrf = (await response.json()).csrf;
-  await Promise.all([loadUsers(), loadSettings(), loadCorrections()]);
+  await Promise.all([loadUsers(), loadSettings(), loadCorrections(), setupArtists(byId("household-artists"), "/api/admin/artists", "/api/artists")]);
 }
 
 if (byId("users")) setupAdmin();

@@ -439,12 +439,44 @@ function setupPhoto() {
   onClick("photo-play", () => photo.files[0] && analysePhoto(photo.files[0], true));
 }
 
+/** A list of favourite artists in a card: ``listPath`` lists them, ``path`` takes POST {name}, ``path/<name>`` DELETE. */
+function setupArtists(card, path, listPath = path) {
+  const list = card.querySelector("ul");
+  const error = card.querySelector(".error");
+  const show = (artists) =>
+    list.replaceChildren(
+      ...artists.map((name) => {
+        const item = element("li", "", name);
+        item.append(" ", button(t("Remove"), async () => {
+          const response = await api("DELETE", `${path}/${encodeURIComponent(name)}`);
+          if (response.ok) show((await response.json()).artists);
+          else showMessage(error, await errorText(response));
+        }));
+        return item;
+      }),
+    );
+  card.querySelector("form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const input = card.querySelector("input");
+    const response = await api("POST", path, { name: input.value });
+    showMessage(error, response.ok ? "" : await errorText(response));
+    if (response.ok) {
+      input.value = "";
+      show((await response.json()).artists);
+    }
+  });
+  return api("GET", listPath).then(async (response) => {
+    if (response.ok) show((await response.json()).artists);
+  });
+}
+
 function setupKiosk() {
   setupPlayerControls();
   setupLanguage();
   setupMoodOverride();
   setupCorrections();
   setupPhoto();
+  setupArtists(byId("artists"), "/api/me/artists");
   setupLogout();
   byId("cover").addEventListener("error", () => {
     byId("cover").hidden = true;

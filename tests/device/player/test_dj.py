@@ -84,6 +84,30 @@ def test_a_liked_track_says_why(tmp_path: Path) -> None:
     assert dj.pick("sad").reason == "sad -> sad"  # liked when happy says nothing about sad
 
 
+def test_picks_lean_to_the_favourite_artists_by_the_share_asked(tmp_path: Path) -> None:
+    library = make_library(tmp_path, {"happy": 4})
+    (tmp_path / "happy" / "happy_song_0.json").write_text(json.dumps({"artist": "Lata Mangeshkar"}))
+    dj = DJ(local_only(artist_share=1.0), library, random.Random(1))
+    dj.lean_to(("lata mangeshkar",))  # as the member typed it
+    picks = [dj.pick("happy") for _ in range(6)]
+    assert {p.track.title for p in picks} == {"happy song 0"}  # a share of 1: only hers (it repeats)
+    assert picks[0].reason == "happy -> happy; by lata mangeshkar, a favourite artist"
+    dj.configure(local_only(artist_share=0.0))
+    assert "happy song 0" not in {dj.pick("happy").track.title for _ in range(6)}
+    dj.configure(local_only(artist_share=0.5))
+    titles = [dj.pick("happy").track.title for _ in range(400)]
+    assert 120 < titles.count("happy song 0") < 280  # about half the picks
+    dj.lean_to(())
+    assert "favourite" not in dj.pick("happy").reason
+    searching = DJ(PlayerSettings(search_results=15), library, random.Random(1))
+    searching.lean_to(("Lata Mangeshkar",))
+    assert searching.playlists_for("happy", "hindi") == [
+        "happy",
+        "ytsearch15:happy upbeat hindi songs",
+        "ytsearch15:Lata Mangeshkar happy upbeat hindi songs",
+    ]
+
+
 def test_match_and_lift_strategies_and_overrides(tmp_path: Path) -> None:
     library = make_library(tmp_path, {"happy": 1, "sad": 1, "neutral": 1, "calm": 1})
     match = DJ(local_only(), library)
