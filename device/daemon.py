@@ -26,8 +26,10 @@ from device.household.artists import Artists
 from device.household.corrections import Corrections
 from device.household.favorites import Favorites
 from device.household.track_votes import TrackVotes
+from device.inference.analyzer import FrameAnalysis
 from device.jukebox import Jukebox
 from device.live_settings import LiveSettings
+from device.metrics import Metrics
 from device.photos import PhotoAnalysis
 from device.player.sound_moods import SoundMoods
 from device.player.tagging import SoundTagging
@@ -53,7 +55,7 @@ class Kiosk:
         self.live = LiveSettings(settings, self.store, self.bus, locked, reread)
         self.jukebox = Jukebox(settings.player, settings.music_dir, settings.storage.state_dir / "cache", self.bus)
         self.conductor = Conductor(settings.mood, settings.player, self.bus, self.jukebox)
-        self.watcher = Watcher(settings.camera, settings.inference, self.bus, self.conductor.on_analysis, self.stop)
+        self.watcher = Watcher(settings.camera, settings.inference, self.bus, self._on_analysis, self.stop)
         self.photos = PhotoAnalysis(settings.inference)
         self.accounts = Accounts(self.store)
         self.favorites = Favorites(self.store, on_change=self.jukebox.favorites_changed)
@@ -62,6 +64,7 @@ class Kiosk:
         self.votes = TrackVotes(self.store, on_change=self.conductor.use_votes)
         self.artists = Artists(self.store)
         self.state = KioskState(self.conductor, self.jukebox, self.watcher, self.live)
+        self.metrics = Metrics(lambda: self.watcher.fps, lambda: [h.state for h in self.jukebox.remote.health.values()])
         self.notifier = SystemdNotifier()
         self.health = Health(self.notifier, self.watcher, self.state.status_line)
         self.live.playlists = self.jukebox.library.names
@@ -77,6 +80,10 @@ class Kiosk:
     @property
     def settings(self) -> Settings:
         return self.live.settings
+
+    def _on_analysis(self, at: float, analysis: FrameAnalysis) -> None:
+        self.metrics.frame(analysis)
+        self.conductor.on_analysis(at, analysis)
 
     def _purge_now(self, settings: Settings) -> None:
         self.chores.spawn("purging old records", self.store.purge(settings.storage.retention_days))
@@ -98,7 +105,7 @@ class Kiosk:
         lock = RunLock(self.settings.storage.state_dir)
         lock.acquire()
         events_file = EventsFile(self.settings.storage.events_file) if self.settings.storage.events_file else None
-        for subscriber in (log_event, self.state, Recorder(self.store, self.chores), events_file):
+        for subscriber in (log_event, self.state, self.metrics, Recorder(self.store, self.chores), events_file):
             if subscriber is not None:
                 self.bus.subscribe(subscriber)
         await self.store.open()

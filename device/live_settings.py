@@ -34,7 +34,7 @@ RESTART_ONLY = (
     "player.audio_output", "player.video_output", "player.volume", "player.ytdl_path",
 )  # fmt: skip
 # Read where they are used, each time (the purge chore, the sign-up handler): always the live value.
-READ_WHEN_USED = ("storage.retention_days", "web.self_signup")
+READ_WHEN_USED = ("storage.retention_days", "web.self_signup", "web.metrics")
 
 Applier = Callable[[Settings], Awaitable[None] | None]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import re
 import time
@@ -21,6 +22,7 @@ from device.errors import MoodkioskError
 from device.events import Event
 from device.household.accounts import AccountError, User
 from device.images import ImageError
+from device.metrics import CONTENT_TYPE
 from device.photos import PhotoBusyError
 from web import admin_api, artists_api, favorites_api, kiosk_api, openapi
 from web.handling import (
@@ -141,6 +143,27 @@ async def player_action(request: web.Request) -> web.Response:
         await kiosk.votes.skipped(track, emotion, seconds, jukebox.settings.skip_seconds)
     action()
     return web.json_response({"ok": True})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus metrics, without sign-in: to this machine only (``web.metrics = "local"``), to all, or off."""
+    kiosk = request.app[KIOSK]
+    mode = kiosk.settings.web.metrics
+    if mode == "off":
+        raise json_error(web.HTTPNotFound, "metrics are off (web.metrics)")
+    if mode == "local" and not is_loopback(request.remote):
+        raise json_error(web.HTTPForbidden, "metrics are answered only on this machine (web.metrics = local)")
+    return web.Response(body=kiosk.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
+
+
+def is_loopback(address: str | None) -> bool:
+    """A client on this machine (127.0.0.0/8, ::1, or IPv4 loopback written as IPv6)."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
 
 
 async def set_volume(request: web.Request) -> web.Response:
@@ -313,4 +336,5 @@ def create_app(kiosk: KioskParts, secret: bytes, limiter: LoginLimiter | None = 
     kiosk_api.add_routes(app)
     admin_api.add_routes(app)
     app.router.add_get("/api/openapi.json", openapi.serve)
+    app.router.add_get("/metrics", metrics)
     return app

@@ -21,6 +21,7 @@ from device.household.favorites import Favorites
 from device.household.track_votes import TrackVotes
 from device.jukebox import Jukebox
 from device.live_settings import LiveSettings
+from device.metrics import Metrics
 from device.photos import PhotoAnalysis
 from device.state import KioskState
 from web.security import CSRF_HEADER, UNSAFE_METHODS, Handler, LoginLimiter, csrf_ok
@@ -48,6 +49,7 @@ class KioskParts(Protocol):
     corrections: Corrections
     votes: TrackVotes
     artists: Artists
+    metrics: Metrics
 
     @property
     def settings(self) -> Settings: ...

@@ -296,6 +296,15 @@ def build_spec() -> Schema:
             ),
         },
         "/api/openapi.json": {"get": operation("This description", {"type": "object"})},
+        "/metrics": {
+            "get": operation(
+                "Prometheus metrics, without sign-in (web.metrics: local = this machine only, on, off)",
+                STRING,
+                errors="403 404",
+                public=True,
+                media="text/plain",
+            ),
+        },
     }
     return {
         "openapi": "3.1.0",

@@ -55,7 +55,7 @@ def new_values(tmp_path: Path) -> dict[str, Any]:
         "player.min_switch_seconds": 20.0, "player.idle_action": "keep", "player.idle_playlist": "calm",
         "player.fade_seconds": 2.0,
         "storage.state_dir": tmp_path / "other-state", "storage.retention_days": 10, "storage.events_file": tmp_path / "ev",
-        "web.enabled": False, "web.host": "127.0.0.2", "web.port": 8181, "web.self_signup": True,
+        "web.enabled": False, "web.host": "127.0.0.2", "web.port": 8181, "web.self_signup": True, "web.metrics": "on",
     }  # fmt: skip
 
 

@@ -26,6 +26,8 @@ async def placed_in(client: aiohttp.ClientSession, daemon: Daemon, emotions: tup
 
 def test_unsorted_music_plays_for_the_moods_it_sounds_like(tmp_path: Path) -> None:
     lively, sombre = lively_and_sombre(tmp_path / "music" / "all my music")
+    (tmp_path / "music" / "all my music" / "broken.mp3").write_bytes(b"ID3 but nothing after it" * 50)
+    (tmp_path / "music" / "all my music" / "empty.ogg").write_bytes(b"")
     daemon = Daemon(tmp_path, mood_folders=False)
 
     async def scenario() -> None:
@@ -42,4 +44,5 @@ def test_unsorted_music_plays_for_the_moods_it_sounds_like(tmp_path: Path) -> No
         asyncio.run(scenario())
     finally:
         log = daemon.stop()
-    assert "tagging 2 music files by their sound" in log and "tagged 2 music files" in log
+    assert "tagging 4 music files by their sound" in log and "tagged 4 music files" in log
+    assert log.count("cannot tag:") == 2 and "broken.mp3" in log and "empty.ogg" in log  # a line each, once
