@@ -238,6 +238,20 @@ class WebSettings(Section):
     )
 
 
+class MqttSettings(Section):
+    """Home Assistant over MQTT: off until ``host`` is set."""
+
+    host: str | None = Field(None, description="the MQTT broker (unset: no MQTT)")
+    port: int = Field(1883, ge=1, le=65535, description="the broker's port (8883 is usual with tls)")
+    tls: bool = Field(False, description="connect with TLS (the system's certificate authorities)")
+    username: str | None = Field(None, description="user name at the broker")
+    password: str | None = Field(None, description="password at the broker (shown masked)")
+    base_topic: str = Field("moodkiosk", pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_/-]{0,63}$", description="topics start with this")
+    discovery_prefix: str = Field(
+        "homeassistant", pattern=r"^[A-Za-z0-9_-]{1,64}$", description="Home Assistant's MQTT discovery prefix"
+    )
+
+
 class Settings(BaseSettings):
     """Everything moodkiosk can be told; each section is a TOML table."""
 
@@ -255,6 +269,7 @@ class Settings(BaseSettings):
     player: PlayerSettings = PlayerSettings()
     storage: StorageSettings = StorageSettings()
     web: WebSettings = WebSettings()
+    mqtt: MqttSettings = MqttSettings()
 
     @property
     def music_dir(self) -> Path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 import sqlite3
 from collections.abc import Callable
 
@@ -19,8 +20,10 @@ from aiohttp import web
 from device.chores import Chores
 from device.conductor import Conductor
 from device.config import Settings
+from device.controls import Controls
 from device.events import EventBus, EventsFile, Note, log_event
 from device.health import Health
+from device.home_assistant import HomeAssistant, node_id
 from device.household.accounts import Accounts
 from device.household.artists import Artists
 from device.household.corrections import Corrections
@@ -63,6 +66,12 @@ class Kiosk:
         self.corrections = Corrections(self.store, on_change=self.watcher.set_household_bias)
         self.votes = TrackVotes(self.store, on_change=self.conductor.use_votes)
         self.artists = Artists(self.store)
+        self.controls = Controls(self.conductor, self.jukebox, self.live, self.votes)
+        self.home = (
+            HomeAssistant(settings.mqtt, self.controls, lambda: self.state.snapshot(), node_id(socket.gethostname()))
+            if settings.mqtt.host
+            else None
+        )
         self.state = KioskState(self.conductor, self.jukebox, self.watcher, self.live)
         self.metrics = Metrics(lambda: self.watcher.fps, lambda: [h.state for h in self.jukebox.remote.health.values()])
         self.notifier = SystemdNotifier()
@@ -105,7 +114,7 @@ class Kiosk:
         lock = RunLock(self.settings.storage.state_dir)
         lock.acquire()
         events_file = EventsFile(self.settings.storage.events_file) if self.settings.storage.events_file else None
-        for subscriber in (log_event, self.state, self.metrics, Recorder(self.store, self.chores), events_file):
+        for subscriber in (log_event, self.state, self.metrics, Recorder(self.store, self.chores), events_file, self.home):
             if subscriber is not None:
                 self.bus.subscribe(subscriber)
         await self.store.open()
@@ -125,6 +134,8 @@ class Kiosk:
             self.chores.run("music", self.jukebox.tend)
             self.chores.run("tagging", lambda: self.tagging.keep_up(lambda: self.jukebox.settings.tag_music))
             self.chores.run("health", self.health.keep_watch)
+            if self.home:
+                self.chores.run("home assistant", self.home.run)
             await self._stop.wait()
             self.notifier.stopping()
             await self.jukebox.settle()

@@ -9,6 +9,7 @@ packages=(python3-venv python3-pip mpv libmpv2 libgles2 libegl1 libgl1)
 if [[ "${1:-}" == "--test" ]]; then
     packages+=(chromium)  # the browser tests drive Debian's Chromium with Playwright
     packages+=(systemd)   # systemd-analyze verify checks the unit file
+    packages+=(mosquitto) # the Home Assistant tests talk to a real MQTT broker
 fi
 
 missing=()

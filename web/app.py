@@ -18,6 +18,7 @@ from aiohttp_session import setup as setup_sessions
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from device.config import LANGUAGE_PATTERN
+from device.controls import ControlError
 from device.errors import MoodkioskError
 from device.events import Event
 from device.household.accounts import AccountError, User
@@ -134,14 +135,14 @@ async def player_action(request: web.Request) -> web.Response:
     await current_user(request)
     kiosk = request.app[KIOSK]
     jukebox = kiosk.jukebox
-    actions = {"pause": jukebox.pause, "resume": jukebox.resume, "next": kiosk.conductor.next_track, "previous": jukebox.previous}
-    action = actions.get(request.match_info["action"])
-    if action is None:
+    actions = {"pause": jukebox.pause, "resume": jukebox.resume, "previous": jukebox.previous}
+    name = request.match_info["action"]
+    if name == "next":
+        await kiosk.controls.next_track()
+    elif name in actions:
+        actions[name]()
+    else:
         raise json_error(web.HTTPNotFound, "unknown player action (pause, resume, next, previous)")
-    if request.match_info["action"] == "next":  # a quick skip of the kiosk's own choice teaches it
-        track, emotion, seconds = jukebox.current_track, kiosk.conductor.chosen_for(), jukebox.played_seconds()
-        await kiosk.votes.skipped(track, emotion, seconds, jukebox.settings.skip_seconds)
-    action()
     return web.json_response({"ok": True})
 
 
@@ -169,9 +170,10 @@ def is_loopback(address: str | None) -> bool:
 async def set_volume(request: web.Request) -> web.Response:
     await current_user(request)
     volume = field(await read_json(request), "volume", int)
-    if not 0 <= volume <= 100:
-        raise json_error(web.HTTPUnprocessableEntity, "'volume' must be 0 to 100", field="volume")
-    request.app[KIOSK].jukebox.set_volume(volume)
+    try:
+        request.app[KIOSK].controls.volume(volume)
+    except ControlError as error:
+        raise json_error(web.HTTPUnprocessableEntity, str(error), field=error.field) from error
     return web.json_response({"volume": volume})
 
 

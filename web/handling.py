@@ -13,6 +13,7 @@ from aiohttp_session import get_session
 
 from device.conductor import Conductor
 from device.config import Settings
+from device.controls import Controls
 from device.events import EventBus
 from device.household.accounts import Accounts, User
 from device.household.artists import Artists
@@ -50,6 +51,7 @@ class KioskParts(Protocol):
     votes: TrackVotes
     artists: Artists
     metrics: Metrics
+    controls: Controls
 
     @property
     def settings(self) -> Settings: ...

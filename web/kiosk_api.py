@@ -8,10 +8,9 @@ import re
 from aiohttp import web
 
 from device.config import LANGUAGE_PATTERN
+from device.controls import ControlError
 from device.labels import EMOTIONS
 from web.handling import KIOSK, current_user, field, json_error, read_json
-
-MAX_OVERRIDE_MINUTES = 24 * 60
 
 
 async def take_over(request: web.Request) -> web.Response:
@@ -33,21 +32,17 @@ async def override_mood(request: web.Request) -> web.Response:
     """``{"emotion": "happy", "minutes": 30}``: that mood's music now, whatever the camera sees."""
     user = await current_user(request)
     body = await read_json(request)
-    emotion = field(body, "emotion", str)
-    if emotion not in EMOTIONS:
-        raise json_error(web.HTTPUnprocessableEntity, f"'emotion' must be one of {', '.join(EMOTIONS)}", field="emotion")
-    minutes = body.get("minutes", 30)
-    if isinstance(minutes, bool) or not isinstance(minutes, int | float) or not 0 < minutes <= MAX_OVERRIDE_MINUTES:
-        raise json_error(
-            web.HTTPUnprocessableEntity, f"'minutes' must be a number above 0 and at most {MAX_OVERRIDE_MINUTES}", field="minutes"
-        )
-    until = request.app[KIOSK].conductor.override_mood(emotion, float(minutes), user.name)
+    emotion, minutes = field(body, "emotion", str), body.get("minutes", 30)
+    try:
+        until = request.app[KIOSK].controls.override(emotion, minutes, user.name)
+    except ControlError as error:
+        raise json_error(web.HTTPUnprocessableEntity, str(error), field=error.field) from error
     return web.json_response({"emotion": emotion, "minutes": minutes, "until": until, "by": user.name})
 
 
 async def end_override(request: web.Request) -> web.Response:
     await current_user(request)
-    if not request.app[KIOSK].conductor.end_override():
+    if not request.app[KIOSK].controls.end_override():
         raise json_error(web.HTTPConflict, "no mood is set by hand right now")
     return web.json_response({"ok": True})
 
@@ -84,7 +79,7 @@ async def detection(request: web.Request) -> web.Response:
     action = request.match_info["action"]
     if action not in {"pause", "resume"}:
         raise json_error(web.HTTPNotFound, "unknown detection action (pause, resume)")
-    await request.app[KIOSK].live.change({"camera.paused": action == "pause"}, user.name)
+    await request.app[KIOSK].controls.detect(action == "resume", user.name)
     return web.json_response({"paused": action == "pause"})
 
 

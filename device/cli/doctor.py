@@ -83,6 +83,7 @@ class Doctor:
             self.check_state_dir,
             self.check_accounts,
             self.check_web_port,
+            self.check_mqtt,
         ]
         results = []
         for check in checks:
@@ -155,6 +156,25 @@ class Doctor:
             hint = "restore it: git checkout models/ (until then only the moods' folders say what music fits)"
             return Check("music model", "warn", f"{MODEL} does not load: {problem}", hint)
         return Check("music model", "ok", f"{MODEL} (loaded and run; tags the music outside the moods' folders)")
+
+    def check_mqtt(self) -> Check:
+        mqtt = self.settings.mqtt
+        if not mqtt.host:
+            return Check("home assistant", "ok", "MQTT is off (set mqtt.host to the broker to appear in Home Assistant)")
+        import asyncio
+
+        import aiomqtt
+
+        async def connect() -> None:
+            async with aiomqtt.Client(mqtt.host or "", mqtt.port, username=mqtt.username, password=mqtt.password, timeout=5):
+                pass
+
+        try:
+            asyncio.run(asyncio.wait_for(connect(), 8))
+        except (aiomqtt.MqttError, OSError, TimeoutError) as error:
+            hint = "check mqtt.host, mqtt.port and the broker's user name and password; the kiosk runs without it"
+            return Check("home assistant", "fail", f"cannot connect to the MQTT broker {mqtt.host}:{mqtt.port}: {error}", hint)
+        return Check("home assistant", "ok", f"the MQTT broker {mqtt.host}:{mqtt.port} accepts the kiosk")
 
     def check_camera(self) -> Check:
         from device.camera.picamera2_source import picamera2_cameras, picamera2_import_error

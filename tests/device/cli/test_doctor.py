@@ -11,7 +11,7 @@ import skimage.data
 
 from device.cli.media_files import write_slideshow
 from device.store import Store
-from tests.helpers import REPO, Daemon, clean_env, run_cli, tone
+from tests.helpers import REPO, Daemon, clean_env, free_port, run_cli, tone
 
 
 def doctor(env: dict[str, str], *flags: str) -> tuple[int, dict[str, dict]]:
@@ -53,6 +53,8 @@ def test_doctor_fails_with_fixes_for_what_is_broken(tmp_path: Path) -> None:
         MOODKIOSK_STORAGE__STATE_DIR=str(tmp_path / "state"),
         MOODKIOSK_CAMERA__SOURCE=str(tmp_path / "no-such-camera.mp4"),
         MOODKIOSK_INFERENCE__FACE_MODEL=str(tmp_path / "missing.tflite"),
+        MOODKIOSK_MQTT__HOST="127.0.0.1",
+        MOODKIOSK_MQTT__PORT=str(free_port()),  # no broker there
     )
     with socket.socket() as other_program:  # someone else holds the web port
         other_program.bind(("127.0.0.1", int(env["MOODKIOSK_WEB__PORT"])))
@@ -62,6 +64,9 @@ def test_doctor_fails_with_fixes_for_what_is_broken(tmp_path: Path) -> None:
     assert checks["camera"]["status"] == "fail" and "no such device, file or URL" in checks["camera"]["detail"]
     assert checks["face model"]["status"] == "fail" and "models fetch" in checks["face model"]["fix"]
     assert checks["web page"]["status"] == "fail" and "taken by another program" in checks["web page"]["detail"]
+    assert (
+        checks["home assistant"]["status"] == "fail" and "cannot connect to the MQTT broker" in checks["home assistant"]["detail"]
+    )
 
     broken = tmp_path / "broken.toml"
     broken.write_text("[camera]\nsorce = 'auto'\n")
