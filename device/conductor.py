@@ -203,6 +203,10 @@ class Conductor:
         """The household's likes and quick skips changed: the DJ weighs its shuffles with them."""
         self.dj.votes = votes
 
+    def play_without_camera(self, emotion: str) -> None:
+        """No camera will ever decide a mood (privacy.mode = no-emotion): play this mood's music on and on."""
+        self.jukebox.apply(self.dj.override(self._clock(), emotion), None, note="emotion recognition is off here")
+
     def chosen_for(self) -> str | None:
         """The mood the kiosk itself chose the playing track for (None: hand-picked, or idle music)."""
         return None if self.dj.manual else self.dj.playing_for

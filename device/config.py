@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from device.errors import ConfigError
@@ -252,6 +252,34 @@ class MqttSettings(Section):
     )
 
 
+class PrivacySettings(Section):
+    """Where the kiosk may read faces, and what people in front of it are told (the EU AI Act)."""
+
+    mode: Literal["home", "public", "no-emotion"] = Field(
+        "home",
+        description="home: a household's own kiosk; public: a notice on the pages, the operator named, hourly history "
+        "only; no-emotion: the camera is never opened (workplaces, schools)",
+    )
+    operator: str | None = Field(None, max_length=120, description="who runs the kiosk (required in public mode)")
+    contact: str | None = Field(None, max_length=200, description="how to reach them (required in public mode)")
+
+    @model_validator(mode="after")
+    def _public_names_its_operator(self) -> PrivacySettings:
+        if self.mode == "public" and not (self.operator and self.contact):
+            raise ValueError("privacy.mode = 'public' needs privacy.operator and privacy.contact (shown in the notice)")
+        return self
+
+    def notice(self) -> str | None:
+        """What the pages tell everyone in public mode (None elsewhere)."""
+        if self.mode != "public":
+            return None
+        return (
+            f"This kiosk uses a camera to recognise the emotions on the faces in front of it and chooses music by them. "
+            f"No pictures are stored or sent anywhere; only the mood of each hour is kept. Run by {self.operator} "
+            f"({self.contact})."
+        )
+
+
 class Settings(BaseSettings):
     """Everything moodkiosk can be told; each section is a TOML table."""
 
@@ -270,6 +298,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = StorageSettings()
     web: WebSettings = WebSettings()
     mqtt: MqttSettings = MqttSettings()
+    privacy: PrivacySettings = PrivacySettings()
 
     @property
     def music_dir(self) -> Path:

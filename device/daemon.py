@@ -58,7 +58,8 @@ class Kiosk:
         self.live = LiveSettings(settings, self.store, self.bus, locked, reread)
         self.jukebox = Jukebox(settings.player, settings.music_dir, settings.storage.state_dir / "cache", self.bus)
         self.conductor = Conductor(settings.mood, settings.player, self.bus, self.jukebox)
-        self.watcher = Watcher(settings.camera, settings.inference, self.bus, self._on_analysis, self.stop)
+        reads_faces = settings.privacy.mode != "no-emotion"
+        self.watcher = Watcher(settings.camera, settings.inference, self.bus, self._on_analysis, self.stop, reads_faces)
         self.photos = PhotoAnalysis(settings.inference)
         self.accounts = Accounts(self.store)
         self.favorites = Favorites(self.store, on_change=self.jukebox.favorites_changed)
@@ -114,7 +115,14 @@ class Kiosk:
         lock = RunLock(self.settings.storage.state_dir)
         lock.acquire()
         events_file = EventsFile(self.settings.storage.events_file) if self.settings.storage.events_file else None
-        for subscriber in (log_event, self.state, self.metrics, Recorder(self.store, self.chores), events_file, self.home):
+        for subscriber in (
+            log_event,
+            self.state,
+            self.metrics,
+            Recorder(self.store, self.chores, self.settings.privacy.mode == "public"),
+            events_file,
+            self.home,
+        ):
             if subscriber is not None:
                 self.bus.subscribe(subscriber)
         await self.store.open()
@@ -128,6 +136,8 @@ class Kiosk:
             self.jukebox.check_library()
             await self.favorites.changed()  # remote favorites are kept for offline play
             await self.watcher.start()
+            if not self.watcher.reads_faces:  # no moods will come: the household's calm music, until someone sets a mood
+                self.conductor.play_without_camera("neutral")
             await self._start_web()
             self.notifier.ready(self.state.status_line(None))
             self.chores.run("purge", self._purge_periodically)

@@ -9,6 +9,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import BinaryIO
 
 _swap = threading.Lock()
 _capturing = True
@@ -36,6 +37,13 @@ def keep_python_stderr() -> None:
     faulthandler.enable(stream, all_threads=True)
 
 
+def open_sink() -> BinaryIO:
+    """Where native output is caught: an anonymous file in memory (nothing on any disk), else a temporary file."""
+    if hasattr(os, "memfd_create"):
+        return os.fdopen(os.memfd_create("moodkiosk-native-output"), "w+b")
+    return tempfile.TemporaryFile(mode="w+b")
+
+
 @contextmanager
 def captured_native_stderr() -> Iterator[list[str]]:
     """Redirect fd 2 while the block runs; yields a list that receives the captured lines.
@@ -55,7 +63,7 @@ def captured_native_stderr() -> Iterator[list[str]]:
     try:
         sys.stderr.flush()
         saved = os.dup(2)
-        with tempfile.TemporaryFile(mode="w+b") as sink:
+        with open_sink() as sink:
             os.dup2(sink.fileno(), 2)
             try:
                 yield lines

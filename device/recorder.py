@@ -9,11 +9,15 @@ from device.store import Store
 
 
 class Recorder:
-    def __init__(self, store: Store, chores: Chores) -> None:
-        self.store, self.chores = store, chores
+    def __init__(self, store: Store, chores: Chores, hourly: bool = False) -> None:
+        """``hourly`` (privacy.mode = public): only which moods occurred in each hour is kept."""
+        self.store, self.chores, self.hourly = store, chores, hourly
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, MoodChanged):
+        if isinstance(event, MoodChanged | Idle) and self.hourly:
+            emotion = event.emotion if isinstance(event, MoodChanged) else None
+            self.chores.spawn("recording an hour's mood", self.store.add_mood_hour(emotion))
+        elif isinstance(event, MoodChanged):
             self.chores.spawn("recording a mood", self.store.add_mood(event.emotion, event.confidence, event.faces))
         elif isinstance(event, Idle):
             self.chores.spawn("recording idle", self.store.add_mood(None, 0.0, 0))

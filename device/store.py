@@ -123,6 +123,15 @@ class Store:
             (time.time() if at is None else at, emotion, confidence, faces),
         )
 
+    async def add_mood_hour(self, emotion: str | None, at: float | None = None) -> None:
+        """Public mode: only that this mood occurred in this hour (at the hour's start, no confidence or faces)."""
+        hour = ((time.time() if at is None else at) // 3600) * 3600
+        await self._write(
+            "INSERT INTO moods (at, emotion, confidence, faces) SELECT ?, ?, 0, 0"
+            " WHERE NOT EXISTS (SELECT 1 FROM moods WHERE at = ? AND emotion IS ?)",
+            (hour, emotion, hour, emotion),
+        )
+
     async def add_play(self, uri: str, title: str, playlist: str, source: str, emotion: str | None) -> None:
         await self._write(
             "INSERT INTO plays (at, uri, title, playlist, source, emotion) VALUES (?, ?, ?, ?, ?, ?)",

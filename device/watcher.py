@@ -26,6 +26,9 @@ log = logging.getLogger("moodkiosk")
 NO_CAMERA = "no Pi camera or webcam found; pick one with --camera /dev/video0, usb:0, picamera2 or a video file"
 
 
+NO_EMOTION = "emotion recognition is off here (privacy.mode = no-emotion): the camera is never opened"
+
+
 class Watcher:
     def __init__(
         self,
@@ -34,8 +37,11 @@ class Watcher:
         bus: EventBus,
         on_analysis: Callable[[float, FrameAnalysis], None],
         on_source_end: Callable[[], None] = lambda: None,
+        reads_faces: bool = True,
     ) -> None:
+        """``reads_faces`` False (privacy.mode = "no-emotion"): the camera is never opened."""
         self.camera, self.inference = camera, inference
+        self.reads_faces = reads_faces
         self.bus = bus
         self.on_analysis, self.on_source_end = on_analysis, on_source_end
         self.worker: PerceptionWorker | None = None
@@ -93,6 +99,9 @@ class Watcher:
 
     def _start_worker(self, loop: asyncio.AbstractEventLoop) -> PerceptionWorker | None:
         camera = self.camera
+        if not self.reads_faces:
+            self._report(camera.source, CameraStatus("off", NO_EMOTION))
+            return None
         if camera.paused:
             self._report(camera.source, CameraStatus("paused", "detection is paused (privacy): the camera is closed"))
             return None

@@ -191,11 +191,13 @@ class Daemon:
         config: Path | None = None,
         wrapper: tuple[str, ...] = (),
         mood_folders: bool = True,
+        entry: tuple[str, ...] = ("-m", "device"),
         **env: str,
     ) -> None:
         """``music``: more tracks to make, as paths under the music folder (e.g. ``neutral/hindi/shant.wav``);
         ``wrapper``: a command the daemon runs under (e.g. ``prlimit --nofile=90:90 --``); ``mood_folders``:
-        False leaves out the usual neutral/calm.wav and happy/sunny.wav."""
+        False leaves out the usual neutral/calm.wav and happy/sunny.wav; ``entry``: how Python starts the
+        command line (e.g. a script that watches it)."""
         self.env = clean_env(**{"MOODKIOSK_STORAGE__STATE_DIR": str(tmp_path / "state"), **env})
         self.base = f"http://127.0.0.1:{self.env['MOODKIOSK_WEB__PORT']}"
         self.log = tmp_path / "daemon.log"
@@ -212,7 +214,7 @@ class Daemon:
         camera_flag = () if "MOODKIOSK_CAMERA__SOURCE" in env else ("--camera", camera)
         config_flag = ("--config", str(config)) if config else ()
         self.process = subprocess.Popen(
-            [*wrapper, sys.executable, "-m", "device", *config_flag, "run", *camera_flag,
+            [*wrapper, sys.executable, *entry, *config_flag, "run", *camera_flag,
              "--audio-output", "null", "--video-output", "null", "--music-dir", str(self.music), *extra],
             cwd=REPO, env=self.env, stderr=self.log.open("w"),  # a file: a pipe nobody reads could fill and block it
         )  # fmt: skip

@@ -180,6 +180,8 @@ async def set_volume(request: web.Request) -> web.Response:
 async def analyze_upload(request: web.Request) -> web.Response:
     """``multipart/form-data`` with a ``file``: the faces and emotions in it; ``?play=1`` also plays the mood."""
     user = await current_user(request)
+    if request.app[KIOSK].settings.privacy.mode == "no-emotion":
+        raise json_error(web.HTTPConflict, "emotion recognition is off here (privacy.mode = no-emotion)")
     data = await read_upload(request, "file")  # 413 as soon as it is too large, before decoding
     try:
         result = await request.app[KIOSK].photos.analyze(data)  # decoded and analysed in a worker thread
@@ -278,7 +280,8 @@ def render_page(request: web.Request, template: str, **context: Any) -> web.Resp
         raise response
     lang = pick_language(request.cookies.get("ui_lang"), request.headers.get("Accept-Language"))
     catalog = CATALOGS[lang]
-    page = {"lang": lang, "languages": UI_LANGUAGES, "_": translator(lang), "catalog": catalog, **context}
+    notice = request.app[KIOSK].settings.privacy.notice()
+    page = {"lang": lang, "languages": UI_LANGUAGES, "_": translator(lang), "catalog": catalog, "notice": notice, **context}
     return aiohttp_jinja2.render_template(template, request, page)
 
 

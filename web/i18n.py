@@ -184,6 +184,7 @@ HINDI = {
     "Mood corrections": "मूड सुधार",
     "Learned from {count} corrections.": "{count} सुधारों से सीखा।",
     "Forget them": "इन्हें भूल जाएँ",
+    "Camera notice": "कैमरा सूचना",
     "Your artists": "आपके कलाकार",
     "While you have taken over (“I'm here”), the music leans to your artists.": (
         "जब आपने कियोस्क सँभाला हो (“मैं यहाँ हूँ”), संगीत आपके कलाकारों की ओर झुकता है।"

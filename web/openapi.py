@@ -224,7 +224,7 @@ def build_spec() -> Schema:
                         height={"type": "integer"},
                         played={"type": ["string", "null"]},
                     ),
-                    errors="403 408 413 415 422 429 503",
+                    errors="403 408 409 413 415 422 429 503",
                     parameters=[{"name": "play", "in": "query", "schema": {"enum": ["0", "1"]}}],
                 ),
                 "requestBody": {

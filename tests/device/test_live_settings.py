@@ -58,6 +58,7 @@ def new_values(tmp_path: Path) -> dict[str, Any]:
         "web.enabled": False, "web.host": "127.0.0.2", "web.port": 8181, "web.self_signup": True, "web.metrics": "on",
         "mqtt.host": "127.0.0.1", "mqtt.port": 1884, "mqtt.tls": True, "mqtt.username": "kiosk", "mqtt.password": "pw",
         "mqtt.base_topic": "kiosk2", "mqtt.discovery_prefix": "ha",
+        "privacy.mode": "no-emotion", "privacy.operator": "Café Asha", "privacy.contact": "asha@example.org",
     }  # fmt: skip
 
 
