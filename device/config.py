@@ -233,6 +233,9 @@ class WebSettings(Section):
     host: str = Field("0.0.0.0", description="address to listen on (0.0.0.0: every interface; 127.0.0.1: this machine)")
     port: int = Field(8080, ge=0, le=65535, description="TCP port of the web page (0: any free port)")
     self_signup: bool = Field(False, description="let anyone on the network create a (non-admin) account on the page")
+    display_remote: bool = Field(
+        False, description="show the kiosk's screen (/display) to other machines too, not only the kiosk"
+    )
     metrics: Literal["local", "on", "off"] = Field(
         "local", description="GET /metrics (Prometheus): local = only to this machine, on = to the network, off"
     )

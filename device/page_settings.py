@@ -32,6 +32,7 @@ EDITABLE: tuple[str, ...] = (
     "camera.paused",
     "storage.retention_days",
     "web.self_signup",
+    "web.display_remote",
 )
 
 

@@ -7,6 +7,9 @@
 #   sudo scripts/install.sh --uninstall           remove the program and the service; keep
 #                                                 /etc/moodkiosk (settings) and /var/lib/moodkiosk (state)
 #   sudo scripts/install.sh --uninstall --purge   remove those and the moodkiosk user too
+#   sudo scripts/install.sh --display             also show the kiosk's screen (/display) full screen in
+#                                                 Chromium when the desktop user logs in (Raspberry Pi OS
+#                                                 with its desktop); --uninstall removes it again
 #
 # Where things go: the program in /opt/moodkiosk (app/ and venv/), settings in
 # /etc/moodkiosk/config.toml, state (accounts, favorites, history, music/) in /var/lib/moodkiosk,
@@ -25,12 +28,14 @@ SOURCE="$(cd "$(dirname "$0")/.." && pwd)"
 action=install
 start=yes
 purge=no
+display=no
 for argument in "$@"; do
     case "$argument" in
         --uninstall) action=uninstall ;;
         --purge) purge=yes ;;
         --no-start) start=no ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        --display) display=yes ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) echo "install.sh: unknown option $argument (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -151,6 +156,41 @@ install_service() {
     fi
 }
 
+# The desktop user: the one who logs in on the screen (SUDO_USER, else the first ordinary account).
+desktop_user() {
+    if [[ -n ${SUDO_USER:-} && $SUDO_USER != root ]]; then echo "$SUDO_USER"; return; fi
+    getent passwd | awk -F: '$3 >= 1000 && $3 < 60000 {print $1; exit}'
+}
+
+install_display() {
+    local user home port browser
+    user="$(desktop_user)"
+    if [[ -z $user ]]; then
+        say "no desktop user found: --display skipped (log in on the screen once, then run it again)"
+        return
+    fi
+    home="$(getent passwd "$user" | cut -d: -f6)"
+    port="$("$COMMAND" config show 2>/dev/null | "$PREFIX/venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["web"]["port"])' || echo 8080)"
+    command -v chromium >/dev/null || command -v chromium-browser >/dev/null || apt-get install -y -qq chromium >/dev/null
+    browser="$(command -v chromium || command -v chromium-browser)"
+    install -d -o "$user" -g "$user" "$home/.config/autostart"
+    # XDG autostart: read by Raspberry Pi OS's desktops (labwc and wayfire) and most others.
+    printf '%s\n' "[Desktop Entry]" "Type=Application" "Name=moodkiosk display" \
+        "Comment=The kiosk's own screen (moodkiosk's install.sh --display)" \
+        "Exec=$browser --kiosk --noerrdialogs --disable-infobars --no-first-run --password-store=basic --incognito http://127.0.0.1:$port/display" \
+        > "$home/.config/autostart/moodkiosk-display.desktop"
+    chown "$user:" "$home/.config/autostart/moodkiosk-display.desktop"
+    say "display: Chromium shows http://127.0.0.1:$port/display full screen when $user logs in on the screen"
+}
+
+uninstall_display() {
+    local file
+    for file in /home/*/.config/autostart/moodkiosk-display.desktop /root/.config/autostart/moodkiosk-display.desktop; do
+        if [[ -f $file ]]; then rm -f "$file"; say "removed the display autostart $file"; fi
+    done
+    return 0
+}
+
 summary() {
     local port address
     port="$("$COMMAND" config show 2>/dev/null | "$PREFIX/venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["web"]["port"])' || echo 8080)"
@@ -170,6 +210,7 @@ EOF
 
 if [[ $action == uninstall ]]; then
     uninstall
+    uninstall_display
     exit 0
 fi
 install_packages
@@ -177,4 +218,5 @@ create_user
 install_program
 install_settings
 install_service
+if [[ $display == yes ]]; then install_display; fi
 summary

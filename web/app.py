@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import re
 import time
@@ -25,7 +24,7 @@ from device.household.accounts import AccountError, User
 from device.images import ImageError
 from device.metrics import CONTENT_TYPE
 from device.photos import PhotoBusyError
-from web import admin_api, artists_api, favorites_api, kiosk_api, openapi
+from web import admin_api, artists_api, display, favorites_api, kiosk_api, openapi
 from web.handling import (
     ACCOUNTS,
     CLOSING,
@@ -36,6 +35,7 @@ from web.handling import (
     csrf_protection,
     current_user,
     field,
+    is_loopback,
     json_error,
     json_errors,
     plain_bodies,
@@ -155,16 +155,6 @@ async def metrics(request: web.Request) -> web.Response:
     if mode == "local" and not is_loopback(request.remote):
         raise json_error(web.HTTPForbidden, "metrics are answered only on this machine (web.metrics = local)")
     return web.Response(body=kiosk.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
-
-
-def is_loopback(address: str | None) -> bool:
-    """A client on this machine (127.0.0.0/8, ::1, or IPv4 loopback written as IPv6)."""
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:
-        return False
-    mapped = getattr(ip, "ipv4_mapped", None)
-    return (mapped or ip).is_loopback
 
 
 async def set_volume(request: web.Request) -> web.Response:
@@ -342,4 +332,5 @@ def create_app(kiosk: KioskParts, secret: bytes, limiter: LoginLimiter | None = 
     admin_api.add_routes(app)
     app.router.add_get("/api/openapi.json", openapi.serve)
     app.router.add_get("/metrics", metrics)
+    display.add_routes(app)
     return app

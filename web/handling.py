@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import sqlite3
@@ -205,3 +206,13 @@ async def require_admin(request: web.Request) -> User:
     if not user.is_admin:
         raise json_error(web.HTTPForbidden, "only an admin may do this")
     return user
+
+
+def is_loopback(address: str | None) -> bool:
+    """A client on this machine (127.0.0.0/8, ::1, or IPv4 loopback written as IPv6)."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback

@@ -185,6 +185,11 @@ HINDI = {
     "Learned from {count} corrections.": "{count} सुधारों से सीखा।",
     "Forget them": "इन्हें भूल जाएँ",
     "Camera notice": "कैमरा सूचना",
+    "Show the kiosk's screen (/display) to other machines too": "कियोस्क की स्क्रीन (/display) दूसरी मशीनों को भी दिखाएँ",
+    "Scan to open the household page": "घर का पेज खोलने के लिए स्कैन करें",
+    "Camera on": "कैमरा चालू",
+    "Camera off": "कैमरा बंद",
+    "Set by hand": "हाथ से चुना गया",
     "Your artists": "आपके कलाकार",
     "While you have taken over (“I'm here”), the music leans to your artists.": (
         "जब आपने कियोस्क सँभाला हो (“मैं यहाँ हूँ”), संगीत आपके कलाकारों की ओर झुकता है।"

@@ -296,6 +296,26 @@ def build_spec() -> Schema:
             ),
         },
         "/api/openapi.json": {"get": operation("This description", {"type": "object"})},
+        "/api/display": {
+            "get": operation(
+                "What the kiosk's own screen shows (no sign-in; on the kiosk itself, or anywhere when web.display_remote)",
+                obj(
+                    mood={"type": ["object", "null"]},
+                    override={"type": ["string", "null"]},
+                    track={"type": ["object", "null"]},
+                    camera=STRING,
+                    notice={"type": ["string", "null"]},
+                    url=STRING,
+                ),
+                errors="403",
+                public=True,
+            ),
+        },
+        "/api/display/cover": {
+            "get": operation(
+                "The playing track's cover for the kiosk's screen", STRING, errors="403 404", public=True, media="image/*"
+            ),
+        },
         "/metrics": {
             "get": operation(
                 "Prometheus metrics, without sign-in (web.metrics: local = this machine only, on, off)",

@@ -84,6 +84,7 @@ class Doctor:
             self.check_accounts,
             self.check_web_port,
             self.check_mqtt,
+            self.check_display,
         ]
         results = []
         for check in checks:
@@ -156,6 +157,12 @@ class Doctor:
             hint = "restore it: git checkout models/ (until then only the moods' folders say what music fits)"
             return Check("music model", "warn", f"{MODEL} does not load: {problem}", hint)
         return Check("music model", "ok", f"{MODEL} (loaded and run; tags the music outside the moods' folders)")
+
+    def check_display(self) -> Check:
+        autostart = sorted(Path("/home").glob("*/.config/autostart/moodkiosk-display.desktop"))
+        if not autostart:
+            return Check("display", "ok", "not set up (sudo scripts/install.sh --display shows /display on the kiosk's screen)")
+        return Check("display", "ok", f"/display starts full screen when {autostart[0].parts[2]} logs in ({autostart[0]})")
 
     def check_mqtt(self) -> Check:
         mqtt = self.settings.mqtt

@@ -10,7 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from device.cli.media_files import write_slideshow
 from tests.helpers import Daemon, client_session, signed_in, wait_for_state
-from web.app import is_loopback
+from web.handling import is_loopback
 
 
 def samples(text: str) -> dict[tuple[str, tuple], float]:

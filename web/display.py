@@ -1,0 +1,80 @@
+"""The kiosk's own screen: ``/display``, made for a screen next to the camera and shown full screen by
+Chromium in kiosk mode on the device. Read-only and without sign-in on the device itself; from other
+machines only when an admin allows it (``web.display_remote``). It shows the mood in large type, the
+track with its cover and why it plays, whether the camera is on, the privacy notice, and a QR code
+that opens the household page."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import segno
+from aiohttp import web
+
+from web.handling import KIOSK, is_loopback, json_error
+
+
+def allowed(request: web.Request) -> bool:
+    return is_loopback(request.remote) or request.app[KIOSK].settings.web.display_remote
+
+
+def check(request: web.Request) -> None:
+    if not allowed(request):
+        raise json_error(web.HTTPForbidden, "the display page is shown on the kiosk itself (an admin can allow others)")
+
+
+def household_url(request: web.Request) -> str:
+    from web.server import reachable_urls
+
+    settings = request.app[KIOSK].settings.web
+    port = request.url.port or settings.port
+    return reachable_urls(settings.host, port)[0]
+
+
+async def display_page(request: web.Request) -> web.Response:
+    from web.app import render_page
+
+    check(request)
+    return render_page(request, "display.html", url=household_url(request))
+
+
+async def display_state(request: web.Request) -> web.Response:
+    check(request)
+    kiosk = request.app[KIOSK]
+    snapshot = kiosk.state.snapshot()
+    mood, track, camera = snapshot["mood"], snapshot["track"], snapshot["camera"]
+    playing = bool(track) and snapshot["player"].get("playing", False)
+    answer: dict[str, Any] = {
+        "mood": {"emotion": mood["emotion"], "confidence": mood["confidence"]} if mood else None,
+        "override": snapshot["override"]["emotion"] if snapshot["override"] else None,
+        "track": {key: track.get(key) for key in ("title", "artist", "reason", "emotion", "thumbnail", "since")}
+        if playing
+        else None,
+        "camera": camera["state"],
+        "notice": kiosk.settings.privacy.notice(),
+        "url": household_url(request),
+    }
+    return web.json_response(answer)
+
+
+async def display_cover(request: web.Request) -> web.StreamResponse:
+    from web.favorites_api import thumbnail_response
+
+    check(request)
+    track = request.app[KIOSK].jukebox.current_track
+    return await thumbnail_response(request, track.thumbnail if track else None)
+
+
+async def display_qr(request: web.Request) -> web.Response:
+    check(request)
+    out = io.BytesIO()
+    segno.make(household_url(request), error="m").save(out, kind="svg", scale=8, border=2, dark="#111", light="#fff")
+    return web.Response(body=out.getvalue(), content_type="image/svg+xml")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/display", display_page)
+    app.router.add_get("/api/display", display_state)
+    app.router.add_get("/api/display/cover", display_cover)
+    app.router.add_get("/display/qr.svg", display_qr)

@@ -1,0 +1,42 @@
+// moodkiosk display page: the kiosk's own screen. Read-only; polls /api/display every two seconds.
+"use strict";
+
+const words = JSON.parse(document.getElementById("i18n").textContent);
+const t = (text) => words[text] || text;
+const byId = (id) => document.getElementById(id);
+
+function show(state) {
+  const mood = state.override || (state.mood && state.mood.emotion);
+  document.body.className = `display${mood ? ` mood-${mood}` : ""}`;
+  byId("display-mood").textContent = !state.mood && !state.override ? t("Nothing yet") : mood ? t(mood) : t("Nobody here");
+  byId("display-mood-detail").textContent = state.override
+    ? t("Set by hand")
+    : state.mood && state.mood.emotion ? `${Math.round(state.mood.confidence * 100)}%` : "";
+  const track = state.track;
+  byId("display-title").textContent = track ? (track.artist ? `${track.title} · ${track.artist}` : track.title) : "-";
+  byId("display-reason").textContent = track && track.reason ? `${t("because")}: ${track.reason}` : "";
+  const cover = byId("display-cover");
+  const source = track && track.thumbnail ? `/api/display/cover?t=${track.since}` : "";
+  if (cover.dataset.source !== source) {
+    cover.dataset.source = source;
+    if (source) cover.src = source;
+  }
+  cover.hidden = !source;
+  const on = state.camera === "open";
+  byId("display-camera").textContent = on ? t("Camera on") : t("Camera off");
+  byId("display-camera").classList.toggle("on", on);
+  byId("display-notice").textContent = state.notice || "";
+  byId("display-notice").hidden = !state.notice;
+}
+
+async function refresh() {
+  try {
+    const response = await fetch("/api/display");
+    if (response.ok) show(await response.json());
+  } catch {
+    // the kiosk restarts: keep the last picture and try again
+  }
+}
+
+refresh();
+setInterval(refresh, 2000);
