@@ -78,6 +78,11 @@ def test_the_kiosk_in_home_assistant(tmp_path: Path) -> None:
                 state["presence"] == "ON" and state["faces"] == 1 and state["detection"] == "ON" and state["override"] == "camera"
             )
 
+            for topic in configs:  # Home Assistant restarts and says so: the kiosk announces itself again
+                del listener.retained[topic]
+            await client.publish("homeassistant/status", "online")
+            await listener.until(client, lambda seen: len([t for t in seen if t.endswith("/config")]) == 10)
+
             await client.publish("moodkiosk/override/set", "sad")  # the select, as Home Assistant sends it
             await listener.until(client, lambda seen: listener.state().get("override") == "sad")
             await client.publish("moodkiosk/volume/set", "9999")  # refused: nothing changes
