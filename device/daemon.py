@@ -34,6 +34,7 @@ from device.jukebox import Jukebox
 from device.live_settings import LiveSettings
 from device.metrics import Metrics
 from device.photos import PhotoAnalysis
+from device.player.imported import ImportedPlaylists
 from device.player.sound_moods import SoundMoods
 from device.player.tagging import SoundTagging
 from device.recorder import Recorder
@@ -67,6 +68,7 @@ class Kiosk:
         self.corrections = Corrections(self.store, on_change=self.watcher.set_household_bias)
         self.votes = TrackVotes(self.store, on_change=self.conductor.use_votes)
         self.artists = Artists(self.store)
+        self.imported = ImportedPlaylists(self.store)
         self.controls = Controls(self.conductor, self.jukebox, self.live, self.votes)
         self.home = (
             HomeAssistant(settings.mqtt, self.controls, lambda: self.state.snapshot(), node_id(socket.gethostname()))
@@ -132,6 +134,7 @@ class Kiosk:
             await self.votes.load()
             self.conductor.household_artists_changed(await self.artists.of(None))
             await asyncio.to_thread(self.jukebox.scan)
+            self.jukebox.library.use_imported(await self.imported.tracks())
             self.jukebox.start(loop)
             self.jukebox.check_library()
             await self.favorites.changed()  # remote favorites are kept for offline play
@@ -142,6 +145,7 @@ class Kiosk:
             self.notifier.ready(self.state.status_line(None))
             self.chores.run("purge", self._purge_periodically)
             self.chores.run("music", self.jukebox.tend)
+            self.chores.run("imported playlists", self._follow_imported)
             self.chores.run("tagging", lambda: self.tagging.keep_up(lambda: self.jukebox.settings.tag_music))
             self.chores.run("health", self.health.keep_watch)
             if self.home:
@@ -194,6 +198,12 @@ class Kiosk:
         if not await self.accounts.all():
             log.warning("no account yet: create the first admin with `sudo moodkiosk user add NAME --admin` "
                         "(in a checkout: .venv/bin/moodkiosk user add NAME --admin), then sign in on the page")  # fmt: skip
+
+    async def _follow_imported(self) -> None:
+        """Playlists imported with the command line while the kiosk runs: read them again every minute."""
+        while True:
+            await asyncio.sleep(60)
+            self.jukebox.library.use_imported(await self.imported.tracks())
 
     async def _purge_periodically(self) -> None:
         while True:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiosqlite
@@ -64,6 +66,13 @@ MIGRATIONS: list[list[str]] = [
         # Favourite artists: a member's (user_id) or the household's (user_id NULL).
         "CREATE TABLE artists (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id) ON DELETE CASCADE,"
         " name TEXT NOT NULL, added REAL NOT NULL)",
+    ],
+    [
+        # Playlists brought as lists (moodkiosk playlist import): the rows, in order.
+        "CREATE TABLE imported_playlists (name TEXT PRIMARY KEY, source TEXT NOT NULL, imported REAL NOT NULL)",
+        "CREATE TABLE imported_rows (id INTEGER PRIMARY KEY, playlist TEXT NOT NULL REFERENCES imported_playlists (name)"
+        " ON DELETE CASCADE, position INTEGER NOT NULL, title TEXT NOT NULL, artist TEXT NOT NULL, url TEXT NOT NULL,"
+        " language TEXT NOT NULL, mood TEXT NOT NULL)",
     ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -179,6 +188,17 @@ class Store:
                     )
             await self._db.commit()
         except sqlite3.Error:
+            await self._db.rollback()
+            raise
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Several statements that land together or not at all."""
+        assert self._db is not None
+        try:
+            yield self._db
+            await self._db.commit()
+        except BaseException:
             await self._db.rollback()
             raise
 

@@ -63,6 +63,18 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("--json", action="store_true", help="one JSON object per file and line")
     tag.add_argument("--force", action="store_true", help="hear every file again, even if it was tagged before")
 
+    playlist = commands.add_parser("playlist", help="playlists brought as lists (CSV, M3U, PLS, XSPF)")
+    playlist_commands = playlist.add_subparsers(dest="playlist_command", required=True, metavar="ACTION")
+    imports = playlist_commands.add_parser("import", help="store a list as a playlist (rows without a URL play YouTube's match)")
+    imports.add_argument("file", type=Path, metavar="FILE")
+    imports.add_argument("--name", required=True, help="the playlist's name (a mood's name joins that mood's music)")
+    imports.add_argument("--mood", help="the mood of the rows that do not say")
+    imports.add_argument("--language", help="the language of the rows that do not say")
+    listing = playlist_commands.add_parser("list", help="the imported playlists")
+    listing.add_argument("--json", action="store_true", help="one JSON object per line: name, rows, source")
+    playlist_commands.add_parser("export", help="a playlist as CSV on standard output").add_argument("name")
+    playlist_commands.add_parser("remove", help="forget an imported playlist").add_argument("name")
+
     user = commands.add_parser("user", help="manage the web page's accounts")
     user_commands = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
     add = user_commands.add_parser("add", help="create an account (the password is asked twice)")
@@ -145,6 +157,12 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from device.cli.library import main_tag
 
         return main_tag(args.paths, settings, args.json, args.force)
+    if args.command == "playlist":
+        import asyncio
+
+        from device.cli.playlists import run_playlist_command
+
+        return asyncio.run(run_playlist_command(args, settings))
     if args.command == "user":
         import asyncio
 

@@ -85,6 +85,8 @@ class MusicLibrary:
         self._index: dict[str, list[Track]] | None = None
         self._tags: dict[Path, tuple[tuple[int, int], TrackTags]] = {}  # by (mtime, size): files read once
         self.sound_moods: dict[str, tuple[str, float]] = {}  # file -> (mood, share), set by whoever tags them
+        self.imported: dict[str, list[Track]] = {}  # playlists brought as lists, by name
+        self._folders: dict[str, list[Track]] | None = None  # the last scan of the folders
 
     def scan(self) -> None:
         """Walk the music folder again (in a worker thread in the daemon); tags of unchanged files are reused."""
@@ -98,7 +100,8 @@ class MusicLibrary:
                 if tracks:
                     index[name] = tracks
         self._tags = {path: tags for path, tags in self._tags.items() if path.exists()}
-        self._index = self._with_sound_moods(index)
+        self._folders = index
+        self._rebuild()
 
     def unsorted_files(self) -> list[Path]:
         """The media files outside the moods' folders (as of the last scan): the ones the tagger places."""
@@ -113,10 +116,20 @@ class MusicLibrary:
     def place_by_sound(self, sound_moods: dict[str, tuple[str, float]]) -> None:
         """Known moods of unsorted files changed: rebuild the moods' playlists from the last scan."""
         self.sound_moods = dict(sound_moods)
-        if self._index is not None:
-            self._index = self._with_sound_moods(
-                {name: [t for t in tracks if t.by_sound is None] for name, tracks in self._index.items()}
-            )
+        self._rebuild()
+
+    def use_imported(self, playlists: dict[str, list[Track]]) -> None:
+        """The imported playlists (device.player.imported): each joins the folder of the same name, if any."""
+        self.imported = playlists
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        if self._folders is None:
+            return
+        index = {name: list(tracks) for name, tracks in self._folders.items()}
+        for name, tracks in self.imported.items():
+            index.setdefault(name, []).extend(tracks)
+        self._index = self._with_sound_moods({name: tracks for name, tracks in index.items() if tracks})
 
     def _with_sound_moods(self, index: dict[str, list[Track]]) -> dict[str, list[Track]]:
         if not self.sound_moods:

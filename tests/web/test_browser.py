@@ -9,21 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import skimage.data
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from device.cli.media_files import write_slideshow
-from tests.helpers import CHROMIUM, FLAGS, PASSWORD, REPO, Daemon, sign_in, write_rgb
+from tests.helpers import PASSWORD, REPO, Daemon, sign_in, write_rgb
 from web.i18n import HINDI
 
 SCREENSHOTS = REPO / "build" / "screenshots"  # looked at by people, not asserted
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture

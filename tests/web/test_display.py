@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import aiohttp
-import pytest
 import skimage.data
 import skimage.io
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from device.cli.media_files import write_slideshow
-from tests.helpers import CHROMIUM, FLAGS, REPO, Daemon, client_session, signed_in
+from tests.helpers import REPO, Daemon, client_session, signed_in
 from web.server import lan_addresses
 
 SCREENSHOTS = REPO / "build" / "screenshots"  # looked at by people (docs/screenshots holds a copy), not asserted
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield instance
-        instance.close()
 
 
 def test_the_display_shows_the_mood_the_music_the_camera_and_the_notice(browser: Browser, tmp_path: Path) -> None:

@@ -1,0 +1,67 @@
+"""``moodkiosk playlist import|list|export|remove``: playlists brought as lists (CSV, M3U, PLS, XSPF).
+
+``import`` names each refused row with its line number and why, stores the rest, and exits 1 if any
+row was refused. The daemon picks imported playlists up within a minute.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from device.config import Settings
+from device.errors import MoodkioskError
+from device.labels import EMOTIONS
+from device.player.imported import NAME, ImportedPlaylists
+from device.player.imports import ListError, export_csv, parse
+from device.store import Store, database_path
+
+
+async def run_playlist_command(args: argparse.Namespace, settings: Settings) -> int:
+    store = Store(database_path(settings))
+    await store.open()
+    try:
+        playlists = ImportedPlaylists(store)
+        if args.playlist_command == "import":
+            return await import_list(playlists, args)
+        if args.playlist_command == "list":
+            for name, rows, source in await playlists.names():
+                print(
+                    json.dumps({"name": name, "rows": rows, "source": source})
+                    if args.json
+                    else f"{name}  {rows} rows  ({source})"
+                )
+            return 0
+        if args.playlist_command == "export":
+            rows = await playlists.rows(args.name)
+            if rows is None:
+                raise MoodkioskError(f"no imported playlist {args.name!r}", "moodkiosk playlist list shows them")
+            sys.stdout.write(export_csv(rows))
+            return 0
+        if not await playlists.remove(args.name):
+            raise MoodkioskError(f"no imported playlist {args.name!r}", "moodkiosk playlist list shows them")
+        print(f"removed the playlist {args.name}")
+        return 0
+    finally:
+        await store.close()
+
+
+async def import_list(playlists: ImportedPlaylists, args: argparse.Namespace) -> int:
+    if not NAME.fullmatch(args.name):
+        raise MoodkioskError(f"--name {args.name!r}: 1 to 64 letters, digits, spaces, '.', '_' or '-'")
+    if args.mood and args.mood not in EMOTIONS:
+        raise MoodkioskError(f"--mood must be one of {', '.join(EMOTIONS)}")
+    try:
+        parsed = parse(args.file)
+    except ListError as error:
+        raise MoodkioskError(str(error)) from error
+    if parsed.note:
+        print(f"moodkiosk: {args.file}: {parsed.note}", file=sys.stderr)
+    for line, why in parsed.refused:
+        where = f"line {line}" if line else "the rest"
+        print(f"moodkiosk: {args.file}: {where}: {why}", file=sys.stderr)
+    if parsed.rows:
+        await playlists.save(args.name, parsed.rows, args.file.name, args.mood or "", (args.language or "").lower())
+    print(f"imported {len(parsed.rows)} rows into the playlist {args.name!r}; {len(parsed.refused)} refused")
+    return 1 if parsed.refused else 0

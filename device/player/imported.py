@@ -1,0 +1,65 @@
+"""Imported playlists in SQLite: what ``moodkiosk playlist import`` stored, as the library's playlists.
+
+An imported playlist is a playlist like a folder: by its name in ``player.mapping``, or by a mood's
+name (``--name happy``) beside that mood's folder. The daemon reads them again every minute.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from device.player.imports import Row
+from device.player.library import Track
+from device.store import Store
+
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}")
+
+
+class ImportedPlaylists:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def save(self, name: str, rows: list[Row], source: str, mood: str = "", language: str = "") -> None:
+        """Store (or replace) a playlist; ``mood`` and ``language`` fill the rows that do not say."""
+        async with self.store.transaction() as db:
+            await db.execute("DELETE FROM imported_playlists WHERE name = ?", (name,))
+            await db.execute(
+                "INSERT INTO imported_playlists (name, source, imported) VALUES (?, ?, ?)", (name, source, time.time())
+            )
+            await db.executemany(
+                "INSERT INTO imported_rows (playlist, position, title, artist, url, language, mood) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(name, i, r.title, r.artist, r.url, r.language or language, r.mood or mood) for i, r in enumerate(rows)],
+            )
+
+    async def names(self) -> list[tuple[str, int, str]]:
+        """(name, rows, source) of every imported playlist."""
+        return [
+            (str(name), int(count), str(source))
+            for name, count, source in await self.store.fetch(
+                "SELECT p.name, COUNT(r.id), p.source FROM imported_playlists p LEFT JOIN imported_rows r"
+                " ON r.playlist = p.name GROUP BY p.name ORDER BY p.name"
+            )
+        ]
+
+    async def rows(self, name: str) -> list[Row] | None:
+        known = await self.store.fetch("SELECT 1 FROM imported_playlists WHERE name = ?", (name,))
+        if not known:
+            return None
+        found = await self.store.fetch(
+            "SELECT title, artist, url, language, mood FROM imported_rows WHERE playlist = ? ORDER BY position", (name,)
+        )
+        return [Row(*map(str, values)) for values in found]
+
+    async def remove(self, name: str) -> bool:
+        return await self.store.execute("DELETE FROM imported_playlists WHERE name = ?", (name,)) > 0
+
+    async def tracks(self) -> dict[str, list[Track]]:
+        """Every imported playlist as the library's tracks."""
+        playlists: dict[str, list[Track]] = {}
+        for name, _, _ in await self.names():
+            rows = await self.rows(name) or []
+            playlists[name] = [
+                Track(row.uri(), row.title, name, "remote", row.language or None, None, row.artist or None) for row in rows
+            ]
+        return playlists

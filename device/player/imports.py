@@ -1,0 +1,206 @@
+"""Playlists people bring as lists: a CSV of songs (with a header; the columns Spotify exporters write
+are understood too), or an .m3u/.m3u8, .pls or XSPF file. Pure parsing: rows in, refusals with their
+line numbers out.
+
+A row plays its URL (http or https, or a bare YouTube video id); a row without one plays the first
+YouTube match of ``"title" artist`` (``ytdl://ytsearch1:...``, found by mpv's yt-dlp hook). Other
+schemes (``file:``, ``ytdl:``, mpv option strings) are refused.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
+from pathlib import Path
+
+from device.labels import EMOTIONS
+
+MAX_ROWS = 5000
+MAX_BYTES = 20 * 2**20
+MAX_FIELD = 300
+YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")
+COLUMNS = {  # column name (lower case) -> field
+    "title": "title", "track name": "title", "track": "title", "song": "title", "name": "title", "track title": "title",
+    "artist": "artist", "artist name(s)": "artist", "artist name": "artist", "artists": "artist", "singer": "artist",
+    "url": "url", "link": "url", "track url": "url", "spotify url": "url", "youtube": "url",
+    "language": "language", "lang": "language",
+    "mood": "mood", "emotion": "mood",
+}  # fmt: skip
+
+
+class ListError(ValueError):
+    """The file as a whole cannot be read (too large, no title column, an unknown kind)."""
+
+
+@dataclass(frozen=True)
+class Row:
+    title: str
+    artist: str = ""
+    url: str = ""
+    language: str = ""
+    mood: str = ""
+
+    def uri(self) -> str:
+        """What mpv plays for it."""
+        if self.url:
+            return self.url
+        query = f'"{self.title}" {self.artist}'.strip()
+        return f"ytdl://ytsearch1:{query}"
+
+
+@dataclass(frozen=True)
+class Parsed:
+    rows: list[Row]
+    refused: list[tuple[int, str]]  # (line, why)
+    note: str = ""  # e.g. the encoding it was read in
+
+
+def clean_url(value: str) -> str:
+    """An http(s) URL or a YouTube id as a URL; ValueError for anything else."""
+    value = value.strip()
+    if not value:
+        return ""
+    if YOUTUBE_ID.fullmatch(value):
+        return f"https://www.youtube.com/watch?v={value}"
+    if re.match(r"https?://[^\s/]+", value, re.I) and not any(c in value for c in "\n\r\t \"'`"):
+        return value
+    raise ValueError(f"not an http(s) address or a YouTube id: {value[:60]!r}")
+
+
+def cell(value: str | None) -> str:
+    text = " ".join((value or "").split())
+    if len(text) > MAX_FIELD:
+        raise ValueError(f"a field longer than {MAX_FIELD} characters")
+    return text
+
+
+def make_row(values: dict[str, str]) -> Row:
+    title, artist = cell(values.get("title")), cell(values.get("artist"))
+    if not title and not values.get("url"):
+        raise ValueError("no title and no URL")
+    mood = cell(values.get("mood")).lower()
+    if mood and mood not in EMOTIONS:
+        raise ValueError(f"unknown mood {mood!r} (one of {', '.join(EMOTIONS)})")
+    url = clean_url(cell(values.get("url")))
+    return Row(title or url, artist, url, cell(values.get("language")).lower(), mood)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Text and a note on its encoding: UTF-8 (with or without BOM), UTF-16 with a BOM, else Windows-1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), ""
+    try:
+        return data.decode("utf-8-sig"), ""
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), "not UTF-8: read as Windows-1252"
+
+
+def parse(path: Path) -> Parsed:
+    """Rows of a list file; ListError when the file as a whole cannot be used."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise ListError(f"{path}: larger than {MAX_BYTES // 2**20} MB")
+        text, note = decode(path.read_bytes())
+    except OSError as error:
+        raise ListError(f"{path}: cannot be read ({error.strerror})") from error
+    suffix = path.suffix.lower()
+    parser = {".csv": parse_csv, ".txt": parse_csv, ".m3u": parse_m3u, ".m3u8": parse_m3u, ".pls": parse_pls,
+              ".xspf": parse_xspf}.get(suffix)  # fmt: skip
+    if parser is None:
+        raise ListError(f"{path}: not a .csv, .m3u, .m3u8, .pls or .xspf file")
+    rows, refused = parser(text)
+    if len(rows) > MAX_ROWS:
+        refused.append((0, f"{len(rows) - MAX_ROWS} rows after the first {MAX_ROWS} left out (at most {MAX_ROWS} a playlist)"))
+        rows = rows[:MAX_ROWS]
+    return Parsed(rows, refused, note)
+
+
+def parse_csv(text: str) -> tuple[list[Row], list[tuple[int, str]]]:
+    sample = text[:4096]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    header = next(reader, None)
+    fields = [COLUMNS.get(name.strip().lower()) for name in header or []]
+    if "title" not in fields and "url" not in fields:
+        raise ListError("the first line must name the columns: title (or track name), artist, and optionally url, language, mood")
+    rows, refused = [], []
+    for values in reader:
+        line = reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        try:
+            rows.append(make_row({f: v for f, v in zip(fields, values, strict=False) if f}))
+        except ValueError as error:
+            refused.append((line, str(error)))
+    return rows, refused
+
+
+def parse_m3u(text: str) -> tuple[list[Row], list[tuple[int, str]]]:
+    rows, refused, title = [], [], ""
+    for line, raw in enumerate(text.splitlines(), 1):
+        entry = raw.strip()
+        if entry.startswith("#EXTINF"):
+            title = entry.split(",", 1)[1].strip() if "," in entry else ""
+        elif entry and not entry.startswith("#"):
+            try:
+                artist, _, name = title.partition(" - ") if " - " in title else ("", "", title)
+                rows.append(make_row({"title": name, "artist": artist, "url": entry}))
+            except ValueError as error:
+                refused.append((line, str(error)))
+            title = ""
+    return rows, refused
+
+
+def parse_pls(text: str) -> tuple[list[Row], list[tuple[int, str]]]:
+    files, titles, lines = {}, {}, {}
+    for line, raw in enumerate(text.splitlines(), 1):
+        key, _, value = raw.strip().partition("=")
+        if match := re.fullmatch(r"(File|Title)(\d+)", key, re.I):
+            (files if match[1].lower() == "file" else titles)[int(match[2])] = value
+            lines.setdefault(int(match[2]), line)
+    rows, refused = [], []
+    for number in sorted(files):
+        try:
+            rows.append(make_row({"title": titles.get(number, ""), "url": files[number]}))
+        except ValueError as error:
+            refused.append((lines[number], str(error)))
+    return rows, refused
+
+
+def parse_xspf(text: str) -> tuple[list[Row], list[tuple[int, str]]]:
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:
+        raise ListError("an XSPF file with a DOCTYPE or entities is not read")
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError as error:
+        raise ListError(f"not XSPF: {error}") from error
+    rows, refused = [], []
+    for number, track in enumerate(root.iter("{http://xspf.org/ns/0/}track"), 1):
+        values = {name: (track.findtext(f"{{http://xspf.org/ns/0/}}{tag}") or "")
+                  for name, tag in (("title", "title"), ("artist", "creator"), ("url", "location"))}  # fmt: skip
+        try:
+            rows.append(make_row(values))
+        except ValueError as error:
+            refused.append((number, f"track {number}: {error}"))
+    return rows, refused
+
+
+def export_csv(rows: list[Row]) -> str:
+    """The rows as CSV; a cell that a spreadsheet would run as a formula is written with a leading quote."""
+
+    def safe(value: str) -> str:
+        return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["title", "artist", "url", "language", "mood"])
+    for row in rows:
+        writer.writerow([safe(row.title), safe(row.artist), row.url, row.language, row.mood])
+    return out.getvalue()
