@@ -32,6 +32,7 @@ import aiomqtt
 from device import __version__
 from device.config import MqttSettings
 from device.controls import ControlError, Controls
+from device.errors import MoodkioskError
 from device.events import Event
 from device.labels import EMOTIONS
 
@@ -181,7 +182,7 @@ class HomeAssistant:
             return
         try:
             await self._command(control, text)
-        except ControlError as error:
+        except (ControlError, MoodkioskError) as error:  # a bad value, or a setting locked by a flag
             log.warning("ignored an MQTT command on %s (%r): %s", topic, text[:80], error)
         self._changed.set()
 

@@ -62,6 +62,7 @@ class SoundTagging:
     async def catch_up(self) -> None:
         """Tag every unsorted file not tagged since it last changed, then place them all."""
         files = await asyncio.to_thread(self.library.unsorted_files)
+        await self.moods.forget_except(set(files))  # files gone or moved into a mood's folder
         self.known = await self.moods.known(files)
         self._place()
         todo = [path for path in files if path not in self.known]
