@@ -1,0 +1,85 @@
+"""Cross-dataset check: the whole pipeline (detector, crop, emotion model) on the hand-labelled spans of
+the face videos in ../shared/media/video (models/checks/video_labels.json says how they were labelled).
+
+    .venv/bin/python scripts/check_videos.py [EMOTION_MODEL.tflite ...] [--json FILE]
+
+Every frame inside a labelled span is read (the largest face), as the kiosk reads it: right when the
+emotion equals the span's label; "not sure" readings are counted apart (neither right nor wrong).
+With several models (e.g. the shipped one and an older one), each is scored on the same frames.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import cv2
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from device.config import InferenceSettings  # noqa: E402
+from device.inference.analyzer import FrameAnalyzer  # noqa: E402
+from device.labels import UNSURE  # noqa: E402
+
+LABELS = ROOT / "models" / "checks" / "video_labels.json"
+VIDEOS = ROOT.parent / "shared" / "media" / "video"
+
+
+def score(model: Path) -> dict[str, object]:
+    analyzer = FrameAnalyzer(InferenceSettings(emotion_model=model, face_backend="litert"))
+    spans_out = []
+    totals = {"frames": 0, "right": 0, "unsure": 0, "no_face": 0}
+    for video, entry in json.loads(LABELS.read_text())["videos"].items():
+        capture = cv2.VideoCapture(str(VIDEOS / video))
+        fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
+        frames = []
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            frames.append(frame)
+        capture.release()
+        for span in entry["spans"]:
+            counts = {"frames": 0, "right": 0, "unsure": 0, "no_face": 0, "answers": {}}
+            for index, frame in enumerate(frames):
+                if not span["from"] <= index / fps < span["to"]:
+                    continue
+                counts["frames"] += 1
+                faces = analyzer.analyze(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)).faces
+                if not faces:
+                    counts["no_face"] += 1
+                    continue
+                emotion = faces[0].emotion
+                counts["answers"][emotion] = counts["answers"].get(emotion, 0) + 1
+                counts["unsure"] += emotion == UNSURE
+                counts["right"] += emotion == span["label"]
+            for key in totals:
+                totals[key] += counts[key]
+            spans_out.append({"video": video, "from": span["from"], "to": span["to"], "label": span["label"], **counts})
+    analyzer.close()
+    read = totals["frames"] - totals["no_face"] - totals["unsure"]
+    return {"model": model.name, "spans": spans_out, **totals, "right_of_sure": round(totals["right"] / max(read, 1), 3)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("models", nargs="*", type=Path, default=[ROOT / "models" / "emotion_fer_int8.tflite"])
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    results = [score(model) for model in args.models]
+    for result in results:
+        print(f"{result['model']}: {result['right']} of {result['frames']} frames right, {result['unsure']} not sure, "
+              f"{result['no_face']} without a face; right of the sure answers {result['right_of_sure']:.1%}")  # fmt: skip
+        for span in result["spans"]:
+            print(f"  {span['video']} {span['from']}-{span['to']} s {span['label']}: {span['right']}/{span['frames']} "
+                  f"{span['answers']}")  # fmt: skip
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
