@@ -116,7 +116,7 @@ class Moodkiosk(Pipeline):
         return int(np.argmax(analyzer.classifier.predict(crop[None])[0]))
 
     def analyze(self, frame: np.ndarray) -> list[tuple[Box, int]]:
-        return [(reading.box, EMOTIONS.index(reading.emotion)) for reading in self.analyzer.analyze(frame).faces]
+        return [(reading.box, EMOTIONS.index(reading.likeliest)) for reading in self.analyzer.analyze(frame).faces]
 
     def classifier(self) -> Any:
         return self.analyzer.classifier

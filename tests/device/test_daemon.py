@@ -55,7 +55,8 @@ def test_face_arrives_then_leaves_on_a_made_video(tmp_path: Path) -> None:
         tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert rows == [("happy", 1), (None, 0)]
     assert plays == [("happy tune", "happy", "happy")]
-    assert tables == {"moods", "plays", "users", "favorites", "page_settings", "sessions"}  # facts, accounts: no images
+    facts = {"moods", "plays", "users", "favorites", "page_settings", "sessions", "sound_moods", "corrections", "track_votes"}
+    assert tables == facts | {"artists", "imported_playlists", "imported_rows"}  # facts, accounts, lists: no images
     assert sorted(p.name for p in (tmp_path / "state").iterdir()) == [
         "moodkiosk.db", "moodkiosk.db-shm", "moodkiosk.db-wal", "moodkiosk.lock", "session.key"
     ]  # fmt: skip

@@ -256,7 +256,7 @@ def test_admin_page_accounts_and_settings(browser: Browser, kiosk_with_hindi_mus
 
     signup.get_by_role("button", name="Reset").click()  # back to the config file: sign-up off
     expect(signup.get_by_label("Let people create their own")).not_to_be_checked()
-    expect(signup.locator(".meta .source")).to_have_text("from the config file")
+    expect(signup.locator("[data-key='web.self_signup'] .meta .source")).to_have_text("from the config file")
     assert "sign-up" not in page.request.get(base + "/login").text()
 
     page.once("dialog", lambda dialog: dialog.accept("a brand new password"))

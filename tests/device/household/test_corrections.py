@@ -71,8 +71,9 @@ def test_corrections_move_the_decision_the_right_way_on_real_frames(tmp_path: Pa
         assert new.probabilities["neutral"] > old.probabilities["neutral"]
         assert new.probabilities["happy"] <= old.probabilities["happy"] + 1e-6  # (a zero stays about zero)
     flipped = [(old.emotion, new.emotion) for old, new in zip(before, after, strict=True) if old.emotion != new.emotion]
-    # A face changes only by losing "happy" or by gaining "neutral": what the household said.
-    assert all(old == "happy" or new == "neutral" for old, new in flipped), flipped
+    # A face changes only by losing "happy" or by gaining "neutral" (what the household said), or becomes
+    # "not sure" as neutral's rise takes from its top emotion.
+    assert all(old == "happy" or new in {"neutral", "unsure"} for old, new in flipped), flipped
     assert after[0].emotion == "happy"  # the astronaut's broad smile stays happy: the bias is bounded
     if len(frames) > 1:
         assert ("happy", "neutral") in flipped  # faces the model found barely happy now read neutral
