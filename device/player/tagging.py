@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from device.errors import ModelError
 from device.player.library import MusicLibrary
 from device.player.music_tagger import MODEL, MusicTagger, TrackMood
 from device.player.sound_moods import Result, SoundMoods, file_key
@@ -51,6 +52,7 @@ class SoundTagging:
         self.known: dict[Path, Result] = {}
         self.on_placed: Callable[[], None] = lambda: None
         self.pending = 0
+        self.model_problem = False
 
     async def keep_up(self, enabled: Callable[[], bool], every: float = 60.0) -> None:
         """A chore: catch up now and every ``every`` seconds (new files come with the library's rescans)."""
@@ -82,6 +84,11 @@ class SoundTagging:
                 except BrokenProcessPool:
                     result = "the tagger's process ended while hearing it"
                     pool = ProcessPoolExecutor(1, multiprocessing.get_context("spawn"), initializer=_start_child)
+                except ModelError as error:  # the music model is missing or broken: try again next round
+                    if not self.model_problem:
+                        log.warning("music tagging is off: %s", error.describe())
+                    self.model_problem = True
+                    return
                 if file_key(path) != key:
                     continue  # changed or gone while it was heard: next round
                 if isinstance(result, str):

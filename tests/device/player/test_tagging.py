@@ -56,3 +56,23 @@ def test_unsorted_music_joins_the_moods_it_sounds_like(tmp_path: Path) -> None:
     assert [t.uri for t in library.tracks("sad")] == [str(sombre)]
     everything = sorted(str(p) for p in (lively, sombre, music / "everything" / "broken.mp3"))
     assert [t.uri for t in library.tracks("everything")] == everything
+
+
+def test_a_missing_music_model_turns_tagging_off_without_marking_the_files(tmp_path: Path) -> None:
+    (tmp_path / "music" / "all").mkdir(parents=True)
+    tone(tmp_path / "music" / "all" / "a.wav", seconds=3)
+    library = MusicLibrary(tmp_path / "music")
+    library.scan()
+
+    async def run() -> tuple[SoundTagging, list]:
+        store = Store(tmp_path / "moodkiosk.db")
+        await store.open()
+        try:
+            tagging = SoundTagging(library, SoundMoods(store), model=tmp_path / "gone.tflite")
+            await tagging.catch_up()
+            return tagging, await store.fetch("SELECT path FROM sound_moods")
+        finally:
+            await store.close()
+
+    tagging, rows = asyncio.run(run())
+    assert tagging.model_problem and tagging.known == {} and rows == []  # tried again next round, not remembered as bad
