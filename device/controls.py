@@ -42,10 +42,9 @@ class Controls:
     async def next_track(self) -> None:
         """Another track; a quick skip of one the kiosk chose counts against it for that mood."""
         jukebox = self.jukebox
-        await self.votes.skipped(
-            jukebox.current_track, self.conductor.chosen_for(), jukebox.played_seconds(), jukebox.settings.skip_seconds
-        )
-        self.conductor.next_track()
+        track, emotion, seconds = jukebox.current_track, self.conductor.chosen_for(), jukebox.played_seconds()
+        self.conductor.next_track()  # first: the skip happens even when the vote cannot be written (a full disk)
+        await self.votes.skipped(track, emotion, seconds, jukebox.settings.skip_seconds)
 
     def volume(self, volume: object) -> int:
         if isinstance(volume, bool) or not isinstance(volume, int) or not 0 <= volume <= 100:

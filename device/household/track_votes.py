@@ -9,6 +9,8 @@ only what the kiosk chose.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import time
 from collections.abc import Callable
 
@@ -16,6 +18,8 @@ from device.labels import EMOTIONS
 from device.player.library import Track
 from device.player.votes import Votes
 from device.store import Store
+
+log = logging.getLogger("moodkiosk.votes")
 
 
 class TrackVotes:
@@ -40,10 +44,15 @@ class TrackVotes:
         return await self._add(track, emotion, -1)
 
     async def _add(self, track: Track, emotion: str | None, vote: int) -> bool:
+        """Record a vote; a write that fails (a full disk) is logged and the vote lost, nothing else."""
         if emotion not in EMOTIONS:
             return False
-        await self.store.execute(
-            "INSERT INTO track_votes (at, uri, emotion, vote) VALUES (?, ?, ?, ?)", (time.time(), track.uri, emotion, vote)
-        )
+        try:
+            await self.store.execute(
+                "INSERT INTO track_votes (at, uri, emotion, vote) VALUES (?, ?, ?, ?)", (time.time(), track.uri, emotion, vote)
+            )
+        except sqlite3.Error as error:
+            log.warning("cannot keep a like or skip of %s: %s", track.title, error)
+            return False
         await self.load()
         return True
