@@ -9,6 +9,7 @@ gets a line saying why; the others are still tagged; the exit status is then 1.
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -68,7 +69,11 @@ class TagCommand:
                     except AudioError as error:
                         result = str(error)
                     if moods and key and file_key(path) == key:
-                        await moods.save(path.resolve(), key, result)
+                        try:
+                            await moods.save(path.resolve(), key, result)
+                        except sqlite3.Error as error:  # a full disk, a database this user may not write
+                            print(f"moodkiosk: not keeping the results ({error})", file=self.err)
+                            moods = None
                 ms = (time.perf_counter() - started) * 1000
                 if isinstance(result, str):
                     failures += 1

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -95,7 +96,10 @@ class SoundTagging:
                     log.warning("cannot tag: %s", result)
                 self.known[path] = result
                 self.pending = len(todo) - done
-                await self.moods.save(path, key, result)
+                try:
+                    await self.moods.save(path, key, result)
+                except sqlite3.Error as error:  # a full disk: kept in memory, heard again after a restart
+                    log.debug("cannot keep the tag of %s: %s", path, error)
                 if done % 20 == 0 or done == len(todo):
                     self._place()
         finally:
