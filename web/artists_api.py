@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiohttp import web
 
+from device.household.accounts import User
 from device.household.artists import ArtistError
 from web.handling import KIOSK, current_user, field, json_error, read_json, require_admin
 
 
-def artists_error(error: ArtistError) -> web.HTTPException:
-    return json_error(web.HTTPConflict if error.full else web.HTTPUnprocessableEntity, str(error), field="name")
+async def add_to(request: web.Request, owner: User | None, changed: Callable[[list[str]], None]) -> web.Response:
+    """Add ``{"name"}`` to the owner's list (None: the household's) and tell the conductor the new list."""
+    try:
+        artists = await request.app[KIOSK].artists.add(owner, field(await read_json(request), "name", str))
+    except ArtistError as error:
+        status = web.HTTPConflict if error.full else web.HTTPUnprocessableEntity
+        raise json_error(status, str(error), field="name") from error
+    changed(artists)
+    return web.json_response({"artists": artists}, status=201)
+
+
+async def remove_from(request: web.Request, owner: User | None, changed: Callable[[list[str]], None], whose: str) -> web.Response:
+    kiosk = request.app[KIOSK]
+    if not await kiosk.artists.remove(owner, request.match_info["name"]):
+        raise json_error(web.HTTPNotFound, f"not one of {whose} artists")
+    artists = await kiosk.artists.of(owner)
+    changed(artists)
+    return web.json_response({"artists": artists})
 
 
 async def my_artists(request: web.Request) -> web.Response:
@@ -20,23 +39,13 @@ async def my_artists(request: web.Request) -> web.Response:
 async def add_my_artist(request: web.Request) -> web.Response:
     """``{"name": "A. R. Rahman"}``: while this member has taken over, the music leans to their artists."""
     user = await current_user(request)
-    kiosk = request.app[KIOSK]
-    try:
-        artists = await kiosk.artists.add(user, field(await read_json(request), "name", str))
-    except ArtistError as error:
-        raise artists_error(error) from error
-    kiosk.conductor.member_artists_changed(user.name, artists)
-    return web.json_response({"artists": artists}, status=201)
+    return await add_to(request, user, lambda artists: request.app[KIOSK].conductor.member_artists_changed(user.name, artists))
 
 
 async def remove_my_artist(request: web.Request) -> web.Response:
     user = await current_user(request)
-    kiosk = request.app[KIOSK]
-    if not await kiosk.artists.remove(user, request.match_info["name"]):
-        raise json_error(web.HTTPNotFound, "not one of your artists")
-    artists = await kiosk.artists.of(user)
-    kiosk.conductor.member_artists_changed(user.name, artists)
-    return web.json_response({"artists": artists})
+    conductor = request.app[KIOSK].conductor
+    return await remove_from(request, user, lambda artists: conductor.member_artists_changed(user.name, artists), "your")
 
 
 async def household_artists(request: web.Request) -> web.Response:
@@ -47,23 +56,12 @@ async def household_artists(request: web.Request) -> web.Response:
 async def add_household_artist(request: web.Request) -> web.Response:
     """The household's artists: the music leans to them while no member has taken over (admin)."""
     await require_admin(request)
-    kiosk = request.app[KIOSK]
-    try:
-        artists = await kiosk.artists.add(None, field(await read_json(request), "name", str))
-    except ArtistError as error:
-        raise artists_error(error) from error
-    kiosk.conductor.household_artists_changed(artists)
-    return web.json_response({"artists": artists}, status=201)
+    return await add_to(request, None, request.app[KIOSK].conductor.household_artists_changed)
 
 
 async def remove_household_artist(request: web.Request) -> web.Response:
     await require_admin(request)
-    kiosk = request.app[KIOSK]
-    if not await kiosk.artists.remove(None, request.match_info["name"]):
-        raise json_error(web.HTTPNotFound, "not one of the household's artists")
-    artists = await kiosk.artists.of(None)
-    kiosk.conductor.household_artists_changed(artists)
-    return web.json_response({"artists": artists})
+    return await remove_from(request, None, request.app[KIOSK].conductor.household_artists_changed, "the household's")
 
 
 def add_routes(app: web.Application) -> None:

@@ -32,6 +32,11 @@ def _start_child() -> None:
     os.nice(19)
 
 
+def tagger_process() -> ProcessPoolExecutor:
+    """One spawned child at the lowest CPU priority (it never shares the daemon's interpreter lock)."""
+    return ProcessPoolExecutor(1, multiprocessing.get_context("spawn"), initializer=_start_child)
+
+
 def tag_in_child(model: str, path: str) -> TrackMood | str:
     """In the child process: the mood of one file, or why it has none."""
     global _tagger
@@ -73,7 +78,7 @@ class SoundTagging:
         if not todo:
             return
         log.info("tagging %d music files by their sound, in the background", len(todo))
-        pool = ProcessPoolExecutor(1, multiprocessing.get_context("spawn"), initializer=_start_child)
+        pool = tagger_process()
         loop = asyncio.get_running_loop()
         try:
             for done, path in enumerate(todo, 1):
@@ -84,7 +89,7 @@ class SoundTagging:
                     result = await loop.run_in_executor(pool, tag_in_child, str(self.model), str(path))
                 except BrokenProcessPool:
                     result = "the tagger's process ended while hearing it"
-                    pool = ProcessPoolExecutor(1, multiprocessing.get_context("spawn"), initializer=_start_child)
+                    pool = tagger_process()
                 except ModelError as error:  # the music model is missing or broken: try again next round
                     if not self.model_problem:
                         log.warning("music tagging is off: %s", error.describe())
