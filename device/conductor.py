@@ -16,13 +16,14 @@ from collections.abc import Callable
 from typing import Any
 
 from device.config import ANY_LANGUAGE, MoodSettings, PlayerSettings
-from device.events import EventBus, Idle, LanguageChanged, MoodChanged, OverrideEnded, OverrideStarted
+from device.events import EventBus, Idle, LanguageChanged, MoodChanged, OverrideEnded, OverrideStarted, QueueChanged
 from device.inference.analyzer import FrameAnalysis
 from device.jukebox import Jukebox
 from device.labels import EMOTIONS
 from device.mood import Mood, MoodTracker
 from device.player.dj import DJ
 from device.player.library import Track
+from device.player.sources import label
 from device.player.votes import Votes
 
 log = logging.getLogger("moodkiosk")
@@ -198,6 +199,40 @@ class Conductor:
     def play_tracks(self, tracks: list[Track], reason: str) -> None:
         """Play these tracks now, in order (favorites), then the mood's music again."""
         self.jukebox.apply(self.dj.play_now(tracks, reason), self.tracker.current)
+
+    # The queue ("up next"): tracks someone asked for, before the mood's music
+    def queue_tracks(self, tracks: list[Track], reason: str, by: str, at: str = "end") -> None:
+        """``at``: "now" (play the first at once), "next" (after the playing track) or "end" of the queue.
+        With nothing playing, the queue starts at once."""
+        if at == "now":
+            self.dj.enqueue(tracks, reason, first=True)
+            self.jukebox.apply(self.dj.skip(self._clock()), self.tracker.current)
+        else:
+            self.dj.enqueue(tracks, reason, first=at == "next")
+            if not self.jukebox.playing:
+                self.jukebox.apply(self.dj.skip(self._clock()), self.tracker.current)
+        self.bus.publish(QueueChanged(len(self.dj.requested), by))
+
+    def unqueue(self, request_id: int, by: str) -> bool:
+        found = self.dj.unqueue(request_id)
+        if found:
+            self.bus.publish(QueueChanged(len(self.dj.requested), by))
+        return found
+
+    def move_in_queue(self, request_id: int, position: int, by: str) -> bool:
+        found = self.dj.move(request_id, position)
+        if found:
+            self.bus.publish(QueueChanged(len(self.dj.requested), by))
+        return found
+
+    def queue_state(self) -> dict[str, Any]:
+        """What plays next: the queued tracks in order, then music for which mood (``then``)."""
+        tracks = [
+            {"id": r.id, "title": r.track.title, "artist": r.track.artist, "playlist": r.track.playlist,
+             "label": label(r.track.playlist), "uri": r.track.uri, "source": r.track.source, "reason": r.reason}
+            for r in self.dj.requested
+        ]  # fmt: skip
+        return {"tracks": tracks, "then": self.dj.pending or self.dj.playing_for}
 
     def use_votes(self, votes: Votes) -> None:
         """The household's likes and quick skips changed: the DJ weighs its shuffles with them."""

@@ -10,6 +10,8 @@ from device.labels import EMOTIONS
 from device.live_settings import LiveSettings
 
 MAX_OVERRIDE_MINUTES = 24 * 60
+QUEUE_PLACES = ("now", "next", "end")
+MAX_QUEUE = 200
 
 
 class ControlError(ValueError):
@@ -18,6 +20,10 @@ class ControlError(ValueError):
     def __init__(self, message: str, field: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class NotNowError(ControlError):
+    """A request that cannot apply in the kiosk's present state (e.g. seeking with nothing playing)."""
 
 
 class Controls:
@@ -45,6 +51,30 @@ class Controls:
         track, emotion, seconds = jukebox.current_track, self.conductor.chosen_for(), jukebox.played_seconds()
         self.conductor.next_track()  # first: the skip happens even when the vote cannot be written (a full disk)
         await self.votes.skipped(track, emotion, seconds, jukebox.settings.skip_seconds)
+
+    def seek(self, position: object) -> float:
+        """Jump to ``position`` seconds into the playing track."""
+        if isinstance(position, bool) or not isinstance(position, int | float) or not 0 <= position <= 24 * 3600:
+            raise ControlError("'position' must be a number of seconds from 0", "position")
+        if not self.jukebox.seek(float(position)):
+            raise NotNowError("nothing is playing", "position")
+        return float(position)
+
+    def enqueue(self, uri: object, at: object, by: str) -> None:
+        """Queue a track of the library (found by its URI): play it ``now``, ``next`` or at the ``end``."""
+        if at not in QUEUE_PLACES:
+            raise ControlError(f"'at' must be one of {', '.join(QUEUE_PLACES)}", "at")
+        track = self.jukebox.library.find(uri) if isinstance(uri, str) else None
+        if track is None:
+            raise ControlError("no such track in the music library", "uri")
+        if len(self.conductor.dj.requested) >= MAX_QUEUE:
+            raise ControlError(f"the queue is full ({MAX_QUEUE} tracks)", "uri")
+        self.conductor.queue_tracks([track], f"asked for by {by}", by, str(at))
+
+    def move(self, request_id: int, position: object, by: str) -> bool:
+        if isinstance(position, bool) or not isinstance(position, int) or position < 0:
+            raise ControlError("'position' must be a whole number from 0 (next)", "position")
+        return self.conductor.move_in_queue(request_id, position, by)
 
     def volume(self, volume: object) -> int:
         if isinstance(volume, bool) or not isinstance(volume, int) or not 0 <= volume <= 100:

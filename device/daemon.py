@@ -117,11 +117,12 @@ class Kiosk:
         lock = RunLock(self.settings.storage.state_dir)
         lock.acquire()
         events_file = EventsFile(self.settings.storage.events_file) if self.settings.storage.events_file else None
+        recorder = Recorder(self.store, self.chores, self.settings.privacy.mode == "public")
         for subscriber in (
             log_event,
             self.state,
             self.metrics,
-            Recorder(self.store, self.chores, self.settings.privacy.mode == "public"),
+            recorder,
             events_file,
             self.home,
         ):
@@ -135,7 +136,7 @@ class Kiosk:
             self.conductor.household_artists_changed(await self.artists.of(None))
             await asyncio.to_thread(self.jukebox.scan)
             self.jukebox.library.use_imported(await self.imported.tracks())
-            self.jukebox.start(loop)
+            self.jukebox.start(loop, await recorder.last_volume())
             self.jukebox.check_library()
             await self.favorites.changed()  # remote favorites are kept for offline play
             await self.watcher.start()

@@ -197,6 +197,28 @@ class SourceChanged(Event):
         return self.state == "failing"
 
 
+@dataclasses.dataclass(frozen=True)
+class PlayerChanged(Event):
+    """Playback changed without a new track: paused or resumed, the volume, a seek (``position`` seconds)."""
+
+    kind: ClassVar[str] = "player"
+    paused: bool
+    volume: int
+    position: float | None
+
+
+@dataclasses.dataclass(frozen=True)
+class QueueChanged(Event):
+    """Someone added, removed or moved tracks in the queue (``size``: tracks waiting now)."""
+
+    kind: ClassVar[str] = "queue"
+    size: int
+    by: str
+
+    def describe(self) -> str:
+        return f"queue changed by {self.by}: {self.size} track(s) waiting"
+
+
 Subscriber = Callable[[Event], None]
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from device.config import PlayerSettings
-from device.events import EventBus, Note, SourceChanged, TrackFailed, TrackStarted
+from device.events import EventBus, Note, PlayerChanged, SourceChanged, TrackFailed, TrackStarted
 from device.mood import Mood
 from device.player.dj import FadeOut, Pick
 from device.player.library import MusicLibrary, Track
@@ -55,13 +55,16 @@ class Jukebox:
         self._retry: asyncio.TimerHandle | None = None
         self._fade: asyncio.Task | None = None
         self.started_at: float | None = None  # when the current track started (monotonic)
+        self._told: tuple[bool, int] | None = None  # the pause and volume last published
 
-    def start(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Start mpv (the music is off, with a note why, when it cannot start) and list the mapped sources."""
+    def start(self, loop: asyncio.AbstractEventLoop, volume: int | None = None) -> None:
+        """Start mpv (the music is off, with a note why, when it cannot start) and list the mapped sources.
+        ``volume``: the last one set (kept across restarts), else ``player.volume``."""
         try:
             self.player = MpvPlayer(
                 loop, self._on_player_event, self.settings.audio_output, self.settings.video_output,
-                self.settings.volume, self.remote.ytdl_path, self.settings.ytdl_format,
+                self.settings.volume if volume is None else volume, self.remote.ytdl_path, self.settings.ytdl_format,
+                on_change=self._playback_changed,
             )  # fmt: skip
         except PlayerError as error:
             self.bus.publish(Note(f"music is off: {error.describe()}"))
@@ -128,6 +131,26 @@ class Jukebox:
     def set_volume(self, volume: int) -> None:
         if self.player:
             self.player.volume = volume
+
+    def seek(self, seconds: float) -> bool:
+        """Jump within the playing track; False when nothing plays. Every open page is told."""
+        if self.player is None or not self.player.playing:
+            return False
+        self.player.seek(seconds)
+        self._playback_changed(seeked=seconds)
+        return True
+
+    def _playback_changed(self, seeked: float | None = None) -> None:
+        """Pause or volume changed (mpv says so, whoever asked), or a seek: publish it once."""
+        player = self.player
+        if player is None or player.fading:
+            return
+        told = (player.paused, player.volume)
+        if told == self._told and seeked is None:
+            return
+        self._told = told
+        position = seeked if seeked is not None else player.position
+        self.bus.publish(PlayerChanged(told[0], told[1], None if position is None else round(position, 2)))
 
     def _on_player_event(self, event: PlayerEvent) -> None:
         pick = self._picks.get(event.track.uri)
@@ -218,9 +241,14 @@ class Jukebox:
 
     def playback_state(self) -> dict[str, Any]:
         player = self.player
-        playback: dict[str, Any] = {"available": player is not None}
+        playback: dict[str, Any] = {"available": player is not None, "tracks": self.library.count()}
         if player is not None:
-            playback |= {"playing": player.playing, "paused": player.paused, "volume": player.volume}
+            position, duration = player.position, player.duration
+            playback |= {
+                "playing": player.playing, "paused": player.paused, "volume": player.volume,
+                "position": None if position is None else round(position, 2),
+                "duration": None if duration is None else round(duration, 2),
+            }  # fmt: skip
         return playback
 
     def sources_state(self) -> list[dict[str, Any]]:

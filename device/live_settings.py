@@ -22,8 +22,17 @@ from device.config import Settings
 from device.errors import MoodkioskError
 from device.events import EventBus, SettingsChanged
 from device.labels import EMOTIONS
-from device.page_settings import check_keys, decode_stored, describe_settings, get_value, jsonable, with_values
+from device.page_settings import (
+    PageSettingsError,
+    check_keys,
+    decode_stored,
+    describe_settings,
+    get_value,
+    jsonable,
+    with_values,
+)
 from device.player.dj import STRATEGIES
+from device.player.sources import is_remote
 from device.store import Store
 
 log = logging.getLogger("moodkiosk")
@@ -81,12 +90,24 @@ class LiveSettings:
         check_keys(list(changes), self.locked)
         values = {k: v for k, v in {**self.page_values, **changes}.items() if v is not None}
         settings = with_values(self.base, values)
+        if changes.get("player.mapping") is not None:
+            self._check_playlists(settings.player.mapping)
         values = {key: jsonable(get_value(settings, key)) for key in values}  # as validated ("true" -> true), not as sent
         stored = {key: None if changes[key] is None else json.dumps(values[key]) for key in changes}
         await self.store.save_page_settings(stored, by)
         self.page_values = values
         self.bus.publish(SettingsChanged(sorted(changes), by))
         await self._use(settings)
+
+    def _check_playlists(self, mapping: dict[str, Any]) -> None:
+        """Every local playlist a page mapping names must exist (a typo would leave members an empty playlist)."""
+        known = self.playlists()
+        for value in mapping.values():
+            for names in value.values() if isinstance(value, dict) else [value]:
+                for name in [names] if isinstance(names, str) else names:
+                    if not is_remote(name) and name not in known:
+                        have = f"you have {', '.join(known)}" if known else "the music folder has no playlists yet"
+                        raise PageSettingsError(f"No playlist '{name}': {have}. A YouTube URL or search works too.")
 
     async def reload(self) -> list[str] | None:
         """Read the config file again (SIGHUP, `systemctl reload`): apply it, or keep the settings in use if it

@@ -44,7 +44,7 @@ class KioskState:
         elif isinstance(event, TrackStarted):
             keys = ("emotion", "playlist", "label", "title", "artist", "uri", "source", "reason", "language")
             self.track = {key: getattr(event, key) for key in keys}
-            self.track |= {"thumbnail": bool(event.thumbnail), "since": time.time()}
+            self.track |= {"thumbnail": bool(event.thumbnail), "since": time.time(), "requested": self.conductor.dj.manual}
         elif isinstance(event, CameraChanged):
             self.camera = {"camera": event.camera, "state": event.state, "detail": event.detail}
         elif isinstance(event, OverrideStarted):
@@ -64,6 +64,7 @@ class KioskState:
             "notes": list(self.notes),
             "override": self.override,
             "player": self.jukebox.playback_state(),
+            "queue": self.conductor.queue_state(),
             "language": self.conductor.language_state(settings.player.languages),
             "detection": {"paused": settings.camera.paused},
             "sources": self.jukebox.sources_state(),

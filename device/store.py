@@ -74,6 +74,10 @@ MIGRATIONS: list[list[str]] = [
         " ON DELETE CASCADE, position INTEGER NOT NULL, title TEXT NOT NULL, artist TEXT NOT NULL, url TEXT NOT NULL,"
         " language TEXT NOT NULL, mood TEXT NOT NULL)",
     ],
+    [
+        # What the player should come back with after a restart (the volume last set).
+        "CREATE TABLE player_memory (key TEXT PRIMARY KEY, value TEXT NOT NULL, changed REAL NOT NULL)",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 DATABASE_NAME = "moodkiosk.db"
@@ -146,6 +150,15 @@ class Store:
             "INSERT INTO plays (at, uri, title, playlist, source, emotion) VALUES (?, ?, ?, ?, ?, ?)",
             (time.time(), uri, title, playlist, source, emotion),
         )
+
+    async def remember(self, key: str, value: str) -> None:
+        await self._write(
+            "INSERT OR REPLACE INTO player_memory (key, value, changed) VALUES (?, ?, ?)", (key, value, time.time())
+        )
+
+    async def remembered(self, key: str) -> str | None:
+        rows = await self.fetch("SELECT value FROM player_memory WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
 
     async def plays(self, since: float = 0.0) -> list[tuple[float, str, str, str, str, str | None]]:
         query = "SELECT at, uri, title, playlist, source, emotion FROM plays WHERE at >= ? ORDER BY at"

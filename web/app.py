@@ -17,14 +17,13 @@ from aiohttp_session import setup as setup_sessions
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from device.config import LANGUAGE_PATTERN
-from device.controls import ControlError
 from device.errors import MoodkioskError
 from device.events import Event
 from device.household.accounts import AccountError, User
 from device.images import ImageError
 from device.metrics import CONTENT_TYPE
 from device.photos import PhotoBusyError
-from web import admin_api, artists_api, display, favorites_api, kiosk_api, openapi
+from web import admin_api, artists_api, display, favorites_api, kiosk_api, openapi, player_api
 from web.handling import (
     ACCOUNTS,
     CLOSING,
@@ -131,21 +130,6 @@ async def set_language(request: web.Request) -> web.Response:
     return web.json_response({"language": language})
 
 
-async def player_action(request: web.Request) -> web.Response:
-    await current_user(request)
-    kiosk = request.app[KIOSK]
-    jukebox = kiosk.jukebox
-    actions = {"pause": jukebox.pause, "resume": jukebox.resume, "previous": jukebox.previous}
-    name = request.match_info["action"]
-    if name == "next":
-        await kiosk.controls.next_track()
-    elif name in actions:
-        actions[name]()
-    else:
-        raise json_error(web.HTTPNotFound, "unknown player action (pause, resume, next, previous)")
-    return web.json_response({"ok": True})
-
-
 async def metrics(request: web.Request) -> web.Response:
     """Prometheus metrics, without sign-in: to this machine only (``web.metrics = "local"``), to all, or off."""
     kiosk = request.app[KIOSK]
@@ -155,16 +139,6 @@ async def metrics(request: web.Request) -> web.Response:
     if mode == "local" and not is_loopback(request.remote):
         raise json_error(web.HTTPForbidden, "metrics are answered only on this machine (web.metrics = local)")
     return web.Response(body=kiosk.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
-
-
-async def set_volume(request: web.Request) -> web.Response:
-    await current_user(request)
-    volume = field(await read_json(request), "volume", int)
-    try:
-        request.app[KIOSK].controls.volume(volume)
-    except ControlError as error:
-        raise json_error(web.HTTPUnprocessableEntity, str(error), field=error.field) from error
-    return web.json_response({"volume": volume})
 
 
 async def analyze_upload(request: web.Request) -> web.Response:
@@ -241,7 +215,7 @@ async def events(request: web.Request) -> web.StreamResponse:
                 event = getter.result()
                 await response.write(f"event: {event.kind}\ndata: {json.dumps(event.to_json())}\n\n".encode())
             elif not done:
-                await response.write(b": keep-alive\n\n")
+                await response.write(b"event: ping\ndata: {}\n\n")  # quiet for 15 s: the page knows it is still connected
     except ConnectionResetError:
         pass  # the browser went away
     finally:
@@ -285,7 +259,8 @@ async def index_page(request: web.Request) -> web.Response:
 async def login_page(request: web.Request) -> web.Response:
     if await session_user(request) is not None:
         raise web.HTTPFound("/")
-    return render_page(request, "login.html", signup=request.app[KIOSK].settings.web.self_signup)
+    no_accounts = not await request.app[ACCOUNTS].all()
+    return render_page(request, "login.html", signup=request.app[KIOSK].settings.web.self_signup, no_accounts=no_accounts)
 
 
 async def admin_page(request: web.Request) -> web.Response:
@@ -322,8 +297,7 @@ def create_app(kiosk: KioskParts, secret: bytes, limiter: LoginLimiter | None = 
     app.router.add_get("/api/state", state)
     app.router.add_get("/api/events", events)
     app.router.add_put("/api/me/language", set_language)
-    app.router.add_post("/api/player/{action}", player_action)
-    app.router.add_put("/api/player/volume", set_volume)
+    player_api.add_routes(app)
     app.router.add_post("/api/analyze", analyze_upload)
     app.router.add_get("/api/history", history)
     favorites_api.add_routes(app)

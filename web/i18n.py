@@ -201,6 +201,76 @@ HINDI = {
     "Members tap “Was I right?” on the main page; each tap leans the kiosk a little (bounded) towards the mood they name.": (
         "सदस्य मुख्य पेज पर “क्या मैंने सही पहचाना?” दबाते हैं; हर बार कियोस्क उनके बताए मूड की ओर थोड़ा (सीमित) झुकता है।"
     ),
+    "This kiosk has no accounts yet. Whoever set it up makes the first one on the kiosk itself:": (
+        "इस कियोस्क पर अभी कोई खाता नहीं है। जिसने इसे लगाया है, वह पहला खाता कियोस्क पर ही बनाए:"
+    ),
+    "This kiosk has no accounts yet.": "इस कियोस्क पर अभी कोई खाता नहीं है।",
+    # The player
+    "A track would not play: {error}": "एक गाना नहीं चल सका: {error}",
+    "Add “{title}” to the queue": "“{title}” कतार में जोड़ें",
+    "Added “{title}” to the queue.": "“{title}” कतार में जोड़ा गया।",
+    "Added “{title}” to your favorites.": "“{title}” आपके पसंदीदा में जोड़ा गया।",
+    "Removed “{title}” from your favorites.": "“{title}” आपके पसंदीदा से हटाया गया।",
+    "Details": "विवरण",
+    "Dismiss": "बंद करें",
+    "More": "और",
+    "Music is off on the kiosk (see the note above).": "कियोस्क पर संगीत बंद है (ऊपर का नोट देखें)।",
+    "Music starts when the kiosk sees someone, or press play on a favorite.": (
+        "संगीत तब शुरू होता है जब कियोस्क किसी को देखता है, या किसी पसंदीदा पर चलाएँ दबाएँ।"
+    ),
+    "Mute": "आवाज़ बंद करें",
+    "Unmute": "आवाज़ चालू करें",
+    "Next track": "अगला गाना",
+    "Previous track": "पिछला गाना",
+    "No music yet": "अभी कोई संगीत नहीं",
+    "Nobody is here: the music rests.": "यहाँ कोई नहीं है: संगीत रुका है।",
+    "Nothing found in the music library.": "संगीत संग्रह में कुछ नहीं मिला।",
+    "Nothing is playing": "कुछ नहीं चल रहा",
+    "Nothing queued: search below to pick a song.": "कतार खाली है: गाना चुनने के लिए नीचे खोजें।",
+    "Play “{title}”": "“{title}” चलाएँ",
+    "Play “{title}” next": "“{title}” अगला चलाएँ",
+    "Play “{title}” now": "“{title}” अभी चलाएँ",
+    "Playing “{title}”.": "“{title}” चल रहा है।",
+    "Like “{title}”": "“{title}” पसंद करें",
+    "Unlike “{title}”": "“{title}” नापसंद करें",
+    "Position": "स्थिति",
+    "Put audio files in folders named after the moods (happy, sad, neutral, …) in the kiosk's music folder, "
+    "or ask an admin to map a YouTube playlist to a mood.": (
+        "कियोस्क के संगीत फ़ोल्डर में मूड के नाम वाले फ़ोल्डरों (happy, sad, neutral, …) में ऑडियो फ़ाइलें रखें,"
+        " या किसी एडमिन से किसी मूड के लिए YouTube प्लेलिस्ट जोड़ने को कहें।"
+    ),
+    "Remove “{title}” from favorites": "“{title}” पसंदीदा से हटाएँ",
+    "Remove “{title}” from the queue": "“{title}” कतार से हटाएँ",
+    "Search the music": "संगीत खोजें",
+    "Search title, artist or album": "शीर्षक, कलाकार या एल्बम खोजें",
+    "Sections": "भाग",
+    "The kiosk cannot be reached. Try again in a moment.": "कियोस्क से संपर्क नहीं हो पा रहा। थोड़ी देर में फिर कोशिश करें।",
+    "The kiosk cannot be reached: reconnecting…": "कियोस्क से संपर्क नहीं हो पा रहा: फिर से जोड़ रहे हैं…",
+    "The room looks {emotion} now: its music comes after this song.": "कमरा अब {emotion} दिखता है: उसका संगीत इस गाने के बाद आएगा।",
+    "Then: music for a {emotion} room.": "फिर: {emotion} कमरे के लिए संगीत।",
+    "Unknown length": "लंबाई अज्ञात",
+    "Up next": "आगे",
+    "{count} found": "{count} मिले",
+    "{music}: nobody has been seen for a while.": "{music}: कुछ देर से कोई नहीं दिखा।",
+    "{music}: the room looked {emotion} at {time}.": "{music}: {time} पर कमरा {emotion} दिखा।",
+    "{music}: the room looked {emotion}.": "{music}: कमरा {emotion} दिखा।",
+    "{music}: the camera is off, so no mood is read; set one on this page.": (
+        "{music}: कैमरा बंद है, इसलिए कोई मूड नहीं पढ़ा जाता; इस पेज पर मूड चुनें।"
+    ),
+    "{music}: {by} set the mood to {emotion} until {time}.": "{music}: {by} ने {time} तक मूड {emotion} रखा है।",
+    "{music}: {reason}.": "{music}: {reason}।",
+    "{position} of {duration}": "{duration} में से {position}",
+    "a favorite of {name}": "{name} का पसंदीदा",
+    "favorites of {name}": "{name} के पसंदीदा",
+    "asked for by {name}": "{name} ने माँगा",
+    "a photo {name} shared looked {emotion}": "{name} की साझा की गई फ़ोटो {emotion} दिखी",
+    "Happy music": "खुश संगीत",
+    "Sad music": "उदास संगीत",
+    "Calm music": "शांत संगीत",
+    "Lively music": "जोशीला संगीत",
+    "Angry music": "गुस्से वाला संगीत",
+    "Tense music": "तनाव वाला संगीत",
+    "Disgust music": "घृणा वाला संगीत",
 }
 CATALOGS = {"en": {}, "hi": HINDI}
 

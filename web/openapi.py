@@ -57,6 +57,28 @@ STATUS_TEXT = {
 ARTISTS: Schema = {"type": "array", "items": STRING}
 ARTIST: Schema = {"type": "object", "properties": {"name": {"type": "string", "maxLength": 80}}, "required": ["name"]}
 ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+NULLABLE_STRING: Schema = {"type": ["string", "null"]}
+LIBRARY_TRACK: Schema = {
+    "type": "object",
+    "properties": {
+        "uri": STRING, "title": STRING, "artist": NULLABLE_STRING, "playlist": STRING, "label": STRING,
+        "source": STRING, "language": NULLABLE_STRING, "duration": {"type": ["number", "null"]},
+    },
+}  # fmt: skip
+QUEUE: Schema = {
+    "type": "object",
+    "properties": {
+        "tracks": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"id": {"type": "integer"}, "title": STRING, "artist": NULLABLE_STRING, "playlist": STRING,
+                               "label": STRING, "uri": STRING, "source": STRING, "reason": STRING},
+            },
+        },
+        "then": {"description": "the mood whose music follows the queue", "type": ["string", "null"]},
+    },
+}  # fmt: skip
 NAME = {"name": "name", "in": "path", "required": True, "schema": STRING}
 
 
@@ -138,6 +160,46 @@ def build_spec() -> Schema:
                 obj(volume={"type": "integer"}),
                 obj(volume={"type": "integer", "minimum": 0, "maximum": 100}),
                 "400 403 415 422",
+            )
+        },
+        "/api/player/seek": {
+            "post": operation(
+                "Jump to a position (seconds) in the playing track",
+                obj(position={"type": "number"}),
+                obj(position={"type": "number", "minimum": 0}),
+                "400 403 409 415 422",
+            )
+        },
+        "/api/queue": {
+            "get": operation("Up next: the queued tracks in order, then the mood whose music follows", QUEUE),
+            "post": operation(
+                "Queue a library track (from search): play it now, next, or at the end",
+                QUEUE,
+                {
+                    "type": "object",
+                    "properties": {"uri": STRING, "at": {"enum": ["now", "next", "end"], "default": "end"}},
+                    "required": ["uri"],
+                },
+                "400 403 415 422",
+                status="201",
+            ),
+        },
+        "/api/queue/{id}": {
+            "delete": operation("Take a track out of the queue", QUEUE, errors="403 404", parameters=[ID]),
+            "put": operation(
+                "Move a queued track (position 0: next)",
+                QUEUE,
+                obj(position={"type": "integer", "minimum": 0}),
+                "400 403 404 415 422",
+                parameters=[ID],
+            ),
+        },
+        "/api/search": {
+            "get": operation(
+                "Library tracks whose title, artist or album folder hold every word of q",
+                obj(query=STRING, tracks={"type": "array", "items": LIBRARY_TRACK}),
+                errors="422",
+                parameters=[{"name": "q", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 200}}],
             )
         },
         "/api/detection/{action}": {

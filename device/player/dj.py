@@ -54,6 +54,15 @@ class Pick:
 
 
 @dataclass(frozen=True)
+class Request:
+    """A track someone asked for, waiting in the queue (``id`` names it for removing and moving)."""
+
+    id: int
+    track: Track
+    reason: str
+
+
+@dataclass(frozen=True)
 class Choice:
     """What the DJ would play for a mood in a language: the mapped playlists and their fitting tracks."""
 
@@ -86,9 +95,9 @@ class DJ:
         self.pending: str | None = None  # a mood waiting for the end of the track
         self.last_switch_at: float | None = None
         self.idle = False
-        self.requested: list[Track] = []  # tracks someone asked for (favorites): played before mood music
-        self.manual = False  # a requested track is playing: mood switches wait for the end of the list
-        self._requested_reason = ""
+        self.requested: list[Request] = []  # the queue: tracks someone asked for, played before mood music
+        self.manual = False  # a requested track is playing: mood switches wait for the end of the queue
+        self._next_id = 1
 
     def lean_to(self, artists: tuple[str, ...]) -> None:
         """Lean the picks (and the default searches) to these favourite artists from the next pick on."""
@@ -218,16 +227,41 @@ class DJ:
         return self.on_update(now, mood)
 
     def play_now(self, tracks: list[Track], reason: str) -> Pick | None:
-        """Someone asked for these tracks: play them in order, then go back to the mood's music."""
-        self.requested, self._requested_reason = list(tracks), reason
+        """Someone asked for these tracks: play them in order (instead of the queue), then the mood's music."""
+        self.requested = []
+        self.enqueue(tracks, reason)
         return self._next_requested()
+
+    def enqueue(self, tracks: list[Track], reason: str, first: bool = False) -> list[Request]:
+        """Add tracks to the queue: at its end, or ``first`` (play next). Returns the new entries."""
+        added = [Request(self._next_id + i, track, reason) for i, track in enumerate(tracks)]
+        self._next_id += len(added)
+        self.requested = [*added, *self.requested] if first else [*self.requested, *added]
+        return added
+
+    def unqueue(self, request_id: int) -> bool:
+        """Take an entry out of the queue; False when there is no such entry (it may have started meanwhile)."""
+        kept = [request for request in self.requested if request.id != request_id]
+        found, self.requested = len(kept) != len(self.requested), kept
+        return found
+
+    def move(self, request_id: int, position: int) -> bool:
+        """Move an entry to ``position`` (0: next; past the end: last); False when there is no such entry."""
+        entry = next((request for request in self.requested if request.id == request_id), None)
+        if entry is None:
+            return False
+        rest = [request for request in self.requested if request.id != request_id]
+        rest.insert(max(0, min(position, len(rest))), entry)
+        self.requested = rest
+        return True
 
     def _next_requested(self) -> Pick | None:
         if not self.requested:
             self.manual = False
             return None
         self.manual = True
-        return Pick(self.requested.pop(0), self.playing_for, self._requested_reason)
+        request = self.requested.pop(0)
+        return Pick(request.track, self.playing_for, request.reason)
 
     def on_update(self, now: float, mood: Mood | None) -> Pick | None:
         """Called for every analysed frame: a pending strong and lasting mood switches at once."""

@@ -155,6 +155,37 @@ class MusicLibrary:
         """The playlist's tracks (files sorted by path; .m3u entries in their order); [] if none."""
         return list(self._scanned().get(name, []))
 
+    def all_tracks(self) -> list[Track]:
+        """Every track once (the first playlist that has it), in playlist order."""
+        unique: dict[str, Track] = {}
+        for tracks in self._scanned().values():
+            for track in tracks:
+                unique.setdefault(track.uri, track)
+        return list(unique.values())
+
+    def count(self) -> int:
+        """How many different tracks the last scan found (0 before the first; never scans)."""
+        return len({track.uri for tracks in (self._index or {}).values() for track in tracks})
+
+    def find(self, uri: str) -> Track | None:
+        """The library's track with this URI (None: not in the library)."""
+        return next((track for track in self.all_tracks() if track.uri == uri), None)
+
+    def search(self, query: str, limit: int = 30) -> list[Track]:
+        """Tracks whose title, artist or playlist (album folder) contain every word of ``query``, any case;
+        title matches first."""
+        words = query.casefold().split()
+        if not words:
+            return []
+        found: list[tuple[int, Track]] = []
+        for track in self.all_tracks():
+            title, artist = track.title.casefold(), (track.artist or "").casefold()
+            text = f"{title} {artist} {track.playlist.casefold()}"
+            if all(word in text for word in words):
+                found.append((0 if all(word in title for word in words) else 1, track))
+        found.sort(key=lambda pair: pair[0])
+        return [track for _, track in found[:limit]]
+
     def _scanned(self) -> dict[str, list[Track]]:
         if self._index is None:
             self.scan()

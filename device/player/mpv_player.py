@@ -46,8 +46,10 @@ class MpvPlayer:
         volume: int = 80,
         ytdl_path: str | None = None,
         ytdl_format: str = "bestaudio/best",
+        on_change: Callable[[], None] | None = None,
     ) -> None:
-        """``ytdl_path``: the yt-dlp mpv's ytdl hook runs; every http(s) URL goes through it first."""
+        """``ytdl_path``: the yt-dlp mpv's ytdl hook runs; every http(s) URL goes through it first.
+        ``on_change`` is called (on the loop) when pause or volume change, whoever changed them."""
         try:
             import mpv
         except (ImportError, OSError) as error:
@@ -80,6 +82,10 @@ class MpvPlayer:
         except Exception as error:  # mpv.ShutdownError, AttributeError for bad option values
             raise PlayerError(f"mpv did not start: {error}", "check player.audio_output / player.video_output") from error
         self._mpv.register_event_callback(self._mpv_event)
+        if on_change is not None:
+            changed = lambda _name, _value: None if self._fading else loop.call_soon_threadsafe(on_change)  # noqa: E731
+            self._mpv.observe_property("pause", changed)
+            self._mpv.observe_property("volume", changed)
 
     @property
     def track(self) -> Track | None:
@@ -132,6 +138,26 @@ class MpvPlayer:
     @volume.setter
     def volume(self, value: int) -> None:
         self._mpv.volume = max(0, min(100, int(value)))
+
+    @property
+    def fading(self) -> bool:
+        return self._fading
+
+    @property
+    def position(self) -> float | None:
+        """Seconds into the playing track (None: nothing loaded yet)."""
+        value = self._mpv.time_pos if self._track is not None else None
+        return None if value is None else max(0.0, float(value))
+
+    @property
+    def duration(self) -> float | None:
+        """The playing track's length in seconds (None: unknown, e.g. a stream)."""
+        value = self._mpv.duration if self._track is not None else None
+        return None if value is None else float(value)
+
+    def seek(self, seconds: float) -> None:
+        """Jump to ``seconds`` into the playing track (mpv clamps to its length)."""
+        self._mpv.seek(max(0.0, seconds), "absolute")
 
     @property
     def ytdl_format(self) -> str:

@@ -10,7 +10,17 @@ import skimage.data
 
 from device.conductor import Conductor
 from device.config import MoodSettings, PlayerSettings
-from device.events import Event, EventBus, LanguageChanged, MoodChanged, OverrideEnded, OverrideStarted, TrackStarted
+from device.events import (
+    Event,
+    EventBus,
+    LanguageChanged,
+    MoodChanged,
+    OverrideEnded,
+    OverrideStarted,
+    PlayerChanged,
+    QueueChanged,
+    TrackStarted,
+)
 from device.inference.analyzer import FrameAnalyzer
 from device.jukebox import Jukebox
 from tests.helpers import Daemon, client_session, signed_in, tone
@@ -112,3 +122,41 @@ def test_the_recommendations_endpoint_of_the_real_daemon_starts_no_listing(tmp_p
         asyncio.run(scenario())
     finally:
         daemon.stop()
+
+
+def test_queue_seek_pause_and_volume_are_told_to_every_page(tmp_path: Path) -> None:
+    """Queued tracks play before the mood's music; pause, volume and seeks are published, whoever asked."""
+    conductor, jukebox, events = parts(tmp_path)
+
+    async def scenario() -> None:
+        jukebox.start(asyncio.get_running_loop(), volume=45)  # the volume remembered from the last run
+        try:
+            sad = jukebox.library.find(str(tmp_path / "music" / "sad" / "rain.wav"))
+            conductor.queue_tracks([sad], "asked for by asha", "asha")  # nothing plays: the queue starts at once
+            started = await until(events, TrackStarted)
+            assert started[0].title == "rain" and started[0].reason == "asked for by asha"
+            assert conductor.queue_state() == {"tracks": [], "then": None}
+            happy = jukebox.library.find(str(tmp_path / "music" / "happy" / "sunny.wav"))
+            conductor.queue_tracks([happy], "asked for by ravi", "ravi")
+            assert [t["title"] for t in conductor.queue_state()["tracks"]] == ["sunny"]
+            changes = await until(events, PlayerChanged)
+            assert (changes[-1].paused, changes[-1].volume) == (False, 45)
+            jukebox.pause()
+            assert (await until(events, PlayerChanged, len(changes) + 1))[-1].paused
+            jukebox.set_volume(30)
+            assert (await until(events, PlayerChanged, len(changes) + 2))[-1].volume == 30
+            assert jukebox.seek(20.0)
+            assert (await until(events, PlayerChanged, len(changes) + 3))[-1].position == 20.0
+            for _ in range(40):
+                if (jukebox.playback_state()["position"] or 0) >= 19.5:
+                    break
+                await asyncio.sleep(0.05)
+            playback = jukebox.playback_state()
+            assert 19.5 <= playback["position"] < 21 and playback["duration"] == 60.0
+            conductor.next_track()
+            assert (await until(events, TrackStarted, 2))[-1].title == "sunny"  # the queued one, next
+            assert [e.size for e in events if isinstance(e, QueueChanged)] == [0, 1]  # the first started at once
+        finally:
+            await jukebox.close()
+
+    asyncio.run(scenario())

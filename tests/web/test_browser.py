@@ -41,12 +41,14 @@ def test_sign_in_follow_the_mood_control_and_sign_out(browser: Browser, smiling_
     expect(page.locator("#camera")).to_have_text("watching")
     expect(page.locator("#mood-chart .mood-bar").first).to_be_visible()  # the mood history, live
     expect(page.locator("#plays li").first).to_contain_text("sunny (happy)")
+    expect(page.locator("#why")).to_contain_text(re.compile(r"^Happy music: the room looked happy at \d"))
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "now-playing-desktop.png", full_page=True)
 
     expect(page.locator("#no-favorites")).to_be_visible()
-    page.get_by_role("button", name="Like").click()
+    page.get_by_role("button", name="Like “sunny”", exact=True).click()
     expect(page.locator("#favorite-list li")).to_have_count(1)
+    expect(page.get_by_role("button", name="Unlike “sunny”", exact=True)).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#favorite-list li .title")).to_have_text("sunny (happy)")
     page.locator("#favorite-list li").get_by_role("button", name="Remove").click()
     expect(page.locator("#favorite-list li")).to_have_count(0)
@@ -59,6 +61,7 @@ def test_sign_in_follow_the_mood_control_and_sign_out(browser: Browser, smiling_
     expect(page.locator("#photo-canvas")).to_be_visible()
     page.get_by_role("button", name="Play this mood").click()
     expect(page.locator("#track-reason")).to_contain_text("photo asha shared looked happy")
+    expect(page.locator("#why")).to_have_text("sunny: a photo asha shared looked happy.")
 
     page.locator("#correct").get_by_role("button", name="neutral").click()  # "Was I right?": it was neutral
     expect(page.locator("#correct-result")).to_have_text(
@@ -76,10 +79,10 @@ def test_sign_in_follow_the_mood_control_and_sign_out(browser: Browser, smiling_
     page.reload()
     expect(page.locator("#music-language")).to_have_value("hindi")
 
-    page.locator("#pause-resume").click()
-    expect(page.locator("#pause-resume")).to_contain_text("Resume")
-    page.locator("#pause-resume").click()
-    expect(page.locator("#pause-resume")).to_contain_text("Pause")
+    page.get_by_role("button", name="Pause", exact=True).click()
+    expect(page.locator("#pause-resume")).to_have_attribute("aria-label", "Play")
+    page.get_by_role("button", name="Play", exact=True).click()
+    expect(page.locator("#pause-resume")).to_have_attribute("aria-label", "Pause")
 
     page.get_by_role("button", name="Pause detection").click()  # privacy: the camera closes
     expect(page.locator("#camera")).to_have_text("paused", timeout=15_000)
@@ -91,6 +94,7 @@ def test_sign_in_follow_the_mood_control_and_sign_out(browser: Browser, smiling_
     page.get_by_role("link", name="हिन्दी").click()
     expect(page.get_by_role("heading", name="अभी चल रहा है")).to_be_visible()
     expect(page.locator("#mood")).to_have_text("खुश")
+    expect(page.locator("#why")).to_contain_text("sunny: asha की साझा की गई फ़ोटो खुश दिखी")  # the kiosk's reason, translated
     page.screenshot(path=SCREENSHOTS / "now-playing-hindi.png", full_page=True)
     page.get_by_role("link", name="English").click()
 
@@ -149,13 +153,13 @@ def test_take_over_set_the_mood_see_what_would_play(browser: Browser, kiosk_with
     artists.locator("li").get_by_role("button", name="Remove").click()
     expect(artists.locator("li")).to_have_count(0)
 
-    page.get_by_role("button", name="Next").click()  # no mood: neutral music, whose folder has a cover
+    page.get_by_role("button", name="Next track").click()  # no mood: neutral music, whose folder has a cover
     expect(page.locator("#track-playlist")).to_have_text("(neutral)", timeout=15_000)
     expect(page.locator("#cover")).to_be_visible()
     expect(page.locator("#cover")).to_have_js_property("complete", True)
     assert page.locator("#cover").evaluate("image => image.naturalWidth") == 64
     expect(page.locator("#like")).to_be_visible()
-    page.get_by_role("button", name="Like").click()
+    page.locator("#like").click()
     expect(page.locator("#favorite-list li img.cover")).to_be_visible()
 
     expect(page.locator("#override")).to_be_hidden()
@@ -216,8 +220,11 @@ def test_admin_page_accounts_and_settings(browser: Browser, kiosk_with_hindi_mus
 
     cell = page.locator('#mapping-grid input[data-emotion="happy"][data-language="hindi"]')
     expect(cell).to_have_attribute("placeholder", "happy")  # what plays when the cell is empty
-    cell.fill("bollywood-happy")
+    cell.fill("hapy")  # a typo: members would get an empty playlist
     mapping = page.locator("#settings-mapping")
+    mapping.get_by_role("button", name="Save").click()
+    expect(mapping.locator(".status")).to_contain_text("No playlist 'hapy': you have happy, neutral")
+    cell.fill("neutral")
     mapping.get_by_role("button", name="Save").click()
     expect(mapping.locator(".status")).to_have_text("Saved")
     expect(mapping.locator(".meta .source")).to_have_text("from the page")
@@ -236,10 +243,10 @@ def test_admin_page_accounts_and_settings(browser: Browser, kiosk_with_hindi_mus
     expect(camera.locator(".meta")).to_have_text("set by a command-line flag")
 
     page.reload()
-    expect(cell).to_have_value("bollywood-happy")
+    expect(cell).to_have_value("neutral")
     expect(signup.get_by_label("Let people create their own")).to_be_checked()
     expect(page.locator('#user-list li[data-user="meera"]')).to_be_visible()
-    assert settings_row(page, base, "player.mapping")["value"] == {"hindi": {"happy": "bollywood-happy"}}
+    assert settings_row(page, base, "player.mapping")["value"] == {"hindi": {"happy": "neutral"}}
     assert settings_row(page, base, "web.self_signup")["source"] == "page"
     assert settings_row(page, base, "player.languages")["value"] == ["english", "hindi"]  # the bad save changed nothing
 
@@ -296,7 +303,8 @@ def test_admin_page_at_phone_width(browser: Browser, kiosk_with_hindi_music: Dae
     context.close()
 
 
-TRANSLATED_TABLES = ("CHOICE_LABELS", "SOURCE_LABELS", "CAMERA_WORDS", "LANGUAGE_NAMES")  # scripts' words shown via t()
+# The scripts' tables of words they show through t()
+TRANSLATED_TABLES = ("CHOICE_LABELS", "SOURCE_LABELS", "CAMERA_WORDS", "LANGUAGE_NAMES", "REQUEST_WORDS", "MUSIC_WORDS")
 
 
 def page_strings() -> set[str]:

@@ -8,13 +8,45 @@ const tf = (text, values) => fill(t(text), values);
 const byId = (id) => document.getElementById(id);
 const LANGUAGE_NAMES = { english: "English", hindi: "Hindi", any: "Any" };
 const languageName = (code) => (LANGUAGE_NAMES[code] ? t(LANGUAGE_NAMES[code]) : code);
-const clock = (seconds) => new Date(seconds * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+const LOCALE = document.documentElement.lang === "hi" ? "hi-IN" : undefined; // Hindi pages: Indian formats
+const clock = (seconds) => new Date(seconds * 1000).toLocaleTimeString(LOCALE, { hour: "2-digit", minute: "2-digit" });
+const dayName = (seconds) => new Date(seconds * 1000).toLocaleDateString(LOCALE, { weekday: "long", day: "numeric", month: "long" });
+const ICONS = { // 24 x 24 paths (Material Design icons, Apache-2.0): no icon font, no emoji font needed
+  previous: "M6 6h2v12H6zm3.5 6 8.5 6V6z",
+  play: "M8 5v14l11-7z",
+  pause: "M6 19h4V5H6v14zm8-14v14h4V5h-4z",
+  next: "M6 18l8.5-6L6 6v12zM16 6v12h2V6h-2z",
+  heart: "M16.5 3c-1.74 0-3.41.81-4.5 2.09C10.91 3.81 9.24 3 7.5 3 4.42 3 2 5.42 2 8.5c0 3.78 3.4 6.86 8.55 11.54L12 21.35l1.45-1.32C18.6 15.36 22 12.28 22 8.5 22 5.42 19.58 3 16.5 3zm-4.4 15.55-.1.1-.1-.1C7.14 14.24 4 11.39 4 8.5 4 6.5 5.5 5 7.5 5c1.54 0 3.04.99 3.57 2.36h1.87C13.46 5.99 14.96 5 16.5 5c2 0 3.5 1.5 3.5 3.5 0 2.89-3.14 5.74-7.9 10.05z",
+  liked: "M12 21.35l-1.45-1.32C5.4 15.36 2 12.28 2 8.5 2 5.42 4.42 3 7.5 3c1.74 0 3.41.81 4.5 2.09C13.09 3.81 14.76 3 16.5 3 19.58 3 22 5.42 22 8.5c0 3.78-3.4 6.86-8.55 11.54L12 21.35z",
+  volume: "M3 9v6h4l5 5V4L7 9H3zm13.5 3c0-1.77-1.02-3.29-2.5-4.03v8.05c1.48-.73 2.5-2.25 2.5-4.02zM14 3.23v2.06c2.89.86 5 3.54 5 6.71s-2.11 5.85-5 6.71v2.06c4.01-.91 7-4.49 7-8.77s-2.99-7.86-7-8.77z",
+  muted: "M16.5 12c0-1.77-1.02-3.29-2.5-4.03v2.21l2.45 2.45c.03-.2.05-.41.05-.63zm2.5 0c0 .94-.2 1.82-.54 2.64l1.51 1.51C20.63 14.91 21 13.5 21 12c0-4.28-2.99-7.86-7-8.77v2.06c2.89.86 5 3.54 5 6.71zM4.27 3 3 4.27 7.73 9H3v6h4l5 5v-6.73l4.25 4.25c-.67.52-1.42.93-2.25 1.18v2.06c1.38-.31 2.63-.95 3.69-1.81L19.73 21 21 19.73l-9-9L4.27 3zM12 4 9.91 6.09 12 8.18V4z",
+};
+
+/** Show ``name``'s icon in a button (its accessible name stays in aria-label). */
+function setIcon(control, name) {
+  if (control.dataset.icon === name && control.firstChild) return;
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  const path = document.createElementNS(ns, "path");
+  path.setAttribute("d", ICONS[name]);
+  svg.append(path);
+  control.replaceChildren(svg);
+  control.dataset.icon = name;
+}
+const EMOTIONS = ["happy", "sad", "neutral", "surprise", "angry", "fear", "disgust"];
 let csrf = null;
 
 async function api(method, path, body) {
   const headers = { "Content-Type": "application/json" };
   if (csrf) headers["X-CSRF-Token"] = csrf;
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    response = new Response(JSON.stringify({ error: t("The kiosk cannot be reached. Try again in a moment.") }), { status: 503 });
+  }
   if (response.status === 401 && !location.pathname.startsWith("/login")) location.assign("/login");
   return response;
 }
@@ -83,7 +115,7 @@ function setupLogin(form) {
       location.assign("/");
       return;
     }
-    const text = response.status === 429 ? await errorText(response) : t("Wrong user name or password");
+    const text = response.status === 429 ? await errorText(response) : byId("no-accounts") ? t("This kiosk has no accounts yet.") : t("Wrong user name or password");
     showMessage(byId("login-error"), text);
   });
 }
@@ -109,15 +141,25 @@ function setupLogout() {
 }
 
 // Main page: the state
+let current = null; // the last state from the kiosk
+let favorites = []; // the signed-in member's, for the heart
+const ticking = { position: null, duration: null, at: 0, running: false };
+
 function render(state) {
   csrf = state.csrf || csrf;
+  current = state;
+  const player = state.player || {};
   renderMood(state.mood);
-  renderTrack(state.track, state.player);
+  renderTrack(state.track, player);
   renderCamera(state.camera, state.detection);
-  renderPlayer(state.player || {});
+  renderPlayer(player);
+  renderWhy(state);
+  renderQueue(state.queue || { tracks: [] });
+  renderNotes(state);
   renderLanguage(state.language, state.user);
   renderOverride(state.override);
   renderSources(state.sources || []);
+  renderMediaSession(state.track, player);
 }
 
 const SOURCE_WORDS = { ok: "available", failing: "unavailable", listing: "checking" };
@@ -141,24 +183,195 @@ function renderMood(mood) {
   byId("mood").textContent = !mood ? t("Nothing yet") : mood.emotion ? t(mood.emotion) : t("Nobody here");
   byId("correct").hidden = !(mood && mood.emotion);
   byId("mood-detail").textContent =
-    mood && mood.emotion ? `${Math.round(mood.confidence * 100)}% · ${t("faces")}: ${mood.faces} · ${t("since")} ${new Date(mood.since * 1000).toLocaleTimeString()}` : "";
+    mood && mood.emotion ? `${Math.round(mood.confidence * 100)}% · ${t("faces")}: ${mood.faces} · ${t("since")} ${clock(mood.since)}` : "";
 }
 
+const liked = (track) => Boolean(track) && favorites.some((favorite) => favorite.uri === track.uri);
+
 function renderTrack(track, player) {
-  byId("track-title").textContent = track ? (track.artist ? `${track.title} · ${track.artist}` : track.title) : "-";
-  byId("track-playlist").textContent = track ? `(${track.label || track.playlist})` : "";
+  const playing = Boolean(track && player.playing);
+  byId("track-title").textContent = playing ? track.title : player.tracks === 0 ? t("No music yet") : t("Nothing is playing");
+  byId("track-artist").textContent = playing && track.artist ? track.artist : "";
+  byId("track-playlist").textContent = playing ? `(${track.label || track.playlist})` : "";
   byId("track-reason").textContent = track && track.reason ? `${t("because")}: ${track.reason}` : "";
-  byId("like").hidden = !(player && player.playing);
-  const image = byId("cover");
-  const source = track && track.thumbnail ? `/api/now/thumbnail?t=${track.since}` : "";
-  if (source && image.dataset.source !== source) {
-    image.dataset.source = source;
-    image.src = source;
+  const heart = byId("like");
+  heart.hidden = !playing;
+  if (playing) {
+    const isLiked = liked(track);
+    heart.setAttribute("aria-pressed", String(isLiked));
+    heart.setAttribute("aria-label", isLiked ? tf("Unlike “{title}”", { title: track.title }) : tf("Like “{title}”", { title: track.title }));
+    setIcon(heart, isLiked ? "liked" : "heart");
   }
-  image.hidden = !source;
+  const image = byId("cover");
+  const source = playing && track.thumbnail ? `/api/now/thumbnail?t=${track.since}` : "";
+  if (image.dataset.source !== source) {
+    image.dataset.source = source;
+    image.dataset.broken = "";
+    if (source) image.src = source;
+  }
+  image.hidden = !source || image.dataset.broken === "yes";
   const placeholder = byId("cover-placeholder");
-  placeholder.hidden = Boolean(source);
-  placeholder.className = `cover placeholder${track && track.emotion ? ` mood-${track.emotion}` : ""}`;
+  placeholder.hidden = !image.hidden;
+  placeholder.className = `cover big placeholder${playing && track.emotion ? ` mood-${track.emotion}` : ""}`;
+}
+
+const minutes = (seconds) => {
+  const whole = Math.max(0, Math.floor(seconds || 0));
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+};
+
+function renderPlayer(player) {
+  const pause = byId("pause-resume");
+  const paused = Boolean(player.paused);
+  pause.dataset.action = paused ? "resume" : "pause";
+  setIcon(pause, paused ? "play" : "pause");
+  pause.setAttribute("aria-label", paused ? t("Play") : t("Pause"));
+  const volume = byId("volume");
+  if (document.activeElement !== volume && player.volume !== undefined) volume.value = player.volume;
+  const mute = byId("mute");
+  mute.setAttribute("aria-pressed", String(player.volume === 0));
+  mute.setAttribute("aria-label", player.volume === 0 ? t("Unmute") : t("Mute"));
+  setIcon(mute, player.volume === 0 ? "muted" : "volume");
+  Object.assign(ticking, { position: player.position ?? null, duration: player.duration ?? null, at: performance.now() });
+  ticking.running = Boolean(player.playing && !paused);
+  const noMusic = !player.available || player.tracks === 0;
+  document.querySelectorAll("#now [data-action], #volume, #mute").forEach((control) => {
+    control.disabled = noMusic || document.body.classList.contains("offline");
+  });
+  tick();
+}
+
+/** The seek bar and the times, moved on between pushes from the kiosk's last position. */
+function tick() {
+  const seek = byId("seek");
+  if (seek.dataset.dragging === "yes") return;
+  const { duration } = ticking;
+  let position = ticking.position;
+  if (position !== null && ticking.running) position += (performance.now() - ticking.at) / 1000;
+  if (duration) position = Math.min(position ?? 0, duration);
+  seek.max = String(Math.max(0, Math.round(duration || 0)));
+  seek.value = String(Math.round(position || 0));
+  seek.disabled = !duration || document.body.classList.contains("offline");
+  const text = duration ? tf("{position} of {duration}", { position: minutes(position), duration: minutes(duration) }) : t("Unknown length");
+  seek.setAttribute("aria-valuetext", text);
+  byId("elapsed").textContent = minutes(position);
+  byId("remaining").textContent = duration ? `-${minutes(duration - (position || 0))}` : "--:--";
+}
+
+// The kiosk's reasons for a hand-picked track (device/), matched to say them in the page's language.
+const REQUEST_PATTERNS = { favorite: /^a favorite of (.+)$/, favorites: /^favorites of (.+)$/, asked: /^asked for by (.+)$/, photo: /^a photo (.+) shared looked (\w+)$/ };
+const REQUEST_WORDS = { favorite: "a favorite of {name}", favorites: "favorites of {name}", asked: "asked for by {name}", photo: "a photo {name} shared looked {emotion}" };
+
+/** Why a hand-picked track plays, in the page's language where the kiosk's words are known. */
+function requestReason(reason) {
+  for (const [key, pattern] of Object.entries(REQUEST_PATTERNS)) {
+    const match = reason.match(pattern);
+    if (match) return tf(REQUEST_WORDS[key], { name: match[1], emotion: t(match[2] || "") });
+  }
+  return reason;
+}
+
+const MUSIC_WORDS = { happy: "Happy music", sad: "Sad music", neutral: "Calm music", surprise: "Lively music", angry: "Angry music", fear: "Tense music", disgust: "Disgust music" };
+const musicOf = (track) => (MUSIC_WORDS[track.playlist] ? t(MUSIC_WORDS[track.playlist]) : track.label || track.playlist);
+
+/** The why, in one sentence (confidence and faces are behind "Details"). */
+function renderWhy(state) {
+  const { track, mood, override, queue } = state;
+  const player = state.player || {};
+  const line = byId("why");
+  if (!player.available) return (line.textContent = t("Music is off on the kiosk (see the note above)."));
+  if (player.tracks === 0) return (line.textContent = t("Put audio files in folders named after the moods (happy, sad, neutral, …) in the kiosk's music folder, or ask an admin to map a YouTube playlist to a mood."));
+  if (!track || !player.playing) return (line.textContent = mood && mood.emotion === null ? t("Nobody is here: the music rests.") : t("Music starts when the kiosk sees someone, or press play on a favorite."));
+  const music = musicOf(track);
+  let text;
+  if (track.requested) text = tf("{music}: {reason}.", { music: track.title, reason: requestReason(track.reason) });
+  else if (override) text = tf("{music}: {by} set the mood to {emotion} until {time}.", { music, by: override.by, emotion: t(override.emotion), time: clock(override.until) });
+  else if (track.emotion && mood && mood.emotion) {
+    const since = mood.emotion === track.emotion ? mood.since : track.since;
+    text = tf("{music}: the room looked {emotion} at {time}.", { music, emotion: t(track.emotion), time: clock(since) });
+  } else if (["none", "paused"].includes((state.camera || {}).state)) text = tf("{music}: the camera is off, so no mood is read; set one on this page.", { music });
+  else if (!track.emotion) text = tf("{music}: nobody has been seen for a while.", { music });
+  else text = tf("{music}: the room looked {emotion}.", { music, emotion: t(track.emotion) });
+  const next = queue && queue.then;
+  if (!override && next && mood && mood.emotion === next && next !== track.emotion && !(queue.tracks || []).length) {
+    text += " " + tf("The room looks {emotion} now: its music comes after this song.", { emotion: t(next) });
+  }
+  line.textContent = text;
+}
+
+function renderQueue(queue) {
+  const list = byId("queue-list");
+  list.replaceChildren(
+    ...queue.tracks.map((entry, index) => {
+      const item = element("li");
+      item.append(element("span", "title", entry.artist ? `${entry.title} · ${entry.artist}` : entry.title));
+      if (index > 0) {
+        const first = button("↑", () => act("PUT", `/api/queue/${entry.id}`, { position: 0 }));
+        first.setAttribute("aria-label", tf("Play “{title}” next", { title: entry.title }));
+        item.append(first);
+      }
+      const remove = button("✕", () => act("DELETE", `/api/queue/${entry.id}`));
+      remove.setAttribute("aria-label", tf("Remove “{title}” from the queue", { title: entry.title }));
+      item.append(remove);
+      return item;
+    }),
+  );
+  const then = queue.then ? tf("Then: music for a {emotion} room.", { emotion: t(queue.then) }) : "";
+  byId("queue-then").textContent = queue.tracks.length ? then : [t("Nothing queued: search below to pick a song."), then].filter(Boolean).join(" ");
+}
+
+/** The daemon's notes (music off, a track that would not play) as banners; each can be put away. */
+function renderNotes(state) {
+  const hidden = JSON.parse(sessionStorage.getItem("hidden-notes") || "[]");
+  const now = Date.now() / 1000;
+  const notes = (state.notes || []).filter((note) => now - note.at < 600 && !hidden.includes(note.at)).slice(-3);
+  byId("notes").replaceChildren(
+    ...notes.map((note) => {
+      const banner = element("div", "banner note");
+      const text = note.type === "track-error" ? tf("A track would not play: {error}", { error: note.error }) : note.text;
+      banner.append(element("span", "", `${clock(note.at)} · ${text}`));
+      const close = button("✕", () => {
+        sessionStorage.setItem("hidden-notes", JSON.stringify([...hidden, note.at].slice(-50)));
+        banner.remove();
+      }, "link");
+      close.setAttribute("aria-label", t("Dismiss"));
+      banner.append(close);
+      return banner;
+    }),
+  );
+}
+
+/** The phone's lock screen and headset buttons (Media Session API), where the browser offers them. */
+function renderMediaSession(track, player) {
+  if (!("mediaSession" in navigator) || !track) return;
+  const artwork = track.thumbnail ? [{ src: `/api/now/thumbnail?t=${track.since}` }] : [{ src: "/static/icon-512.png", sizes: "512x512", type: "image/png" }];
+  navigator.mediaSession.metadata = new MediaMetadata({ title: track.title, artist: track.artist || "", album: track.label || track.playlist, artwork });
+  navigator.mediaSession.playbackState = player.playing ? (player.paused ? "paused" : "playing") : "none";
+}
+
+function announce(text) {
+  const region = byId("announce");
+  region.textContent = "";
+  requestAnimationFrame(() => (region.textContent = text));
+}
+
+/** A player action: its failure is said (and announced), never silently lost. */
+async function act(method, path, body) {
+  const response = await api(method, path, body);
+  if (!response.ok) {
+    const text = await errorText(response);
+    showToast(text);
+    return null;
+  }
+  return response;
+}
+
+function showToast(text) {
+  const toast = byId("toast");
+  toast.textContent = text;
+  toast.hidden = false;
+  clearTimeout(showToast.timer);
+  showToast.timer = setTimeout(() => (toast.hidden = true), 6000);
 }
 
 const CAMERA_WORDS = { open: "watching", none: "off", offline: "offline", stalled: "offline", paused: "paused", starting: "starting", ended: "ended" };
@@ -174,14 +387,6 @@ function renderCamera(camera, detection) {
   toggle.dataset.paused = String(paused);
   toggle.textContent = paused ? t("Resume detection") : t("Pause detection");
   toggle.setAttribute("aria-pressed", String(paused));
-}
-
-function renderPlayer(player) {
-  const pause = byId("pause-resume");
-  pause.dataset.action = player.paused ? "resume" : "pause";
-  pause.textContent = player.paused ? t("Resume") : t("Pause");
-  const volume = byId("volume");
-  if (document.activeElement !== volume && player.volume !== undefined) volume.value = player.volume;
 }
 
 function renderLanguage(language, user) {
@@ -217,10 +422,11 @@ async function refresh() {
 async function refreshFavorites() {
   const response = await api("GET", "/api/favorites");
   if (!response.ok) return;
-  const { favorites } = await response.json();
+  favorites = (await response.json()).favorites;
   byId("favorite-list").replaceChildren(...favorites.map(favoriteItem));
   byId("no-favorites").hidden = favorites.length > 0;
   byId("play-all").hidden = favorites.length === 0;
+  if (current) renderTrack(current.track, current.player || {});
 }
 
 function favoriteItem(favorite) {
@@ -229,11 +435,13 @@ function favoriteItem(favorite) {
   if (favorite.source !== "local") {
     title.append(" ", element("span", `pill${favorite.offline ? " on" : ""}`, favorite.offline ? t("plays offline") : t("saving for offline")));
   }
-  const play = button(t("Play"), () => api("POST", `/api/favorites/${favorite.id}/play`));
+  const play = button(t("Play"), () => act("POST", `/api/favorites/${favorite.id}/play`));
+  play.setAttribute("aria-label", tf("Play “{title}”", { title: favorite.title }));
   const remove = button(t("Remove"), async () => {
-    await api("DELETE", `/api/favorites/${favorite.id}`);
+    await act("DELETE", `/api/favorites/${favorite.id}`);
     refreshFavorites();
   });
+  remove.setAttribute("aria-label", tf("Remove “{title}” from favorites", { title: favorite.title }));
   item.append(cover(favorite.thumbnail, null, true), title, play, remove);
   return item;
 }
@@ -323,6 +531,7 @@ async function refreshHistory(hours) {
   const svg = byId("mood-chart");
   const ns = "http://www.w3.org/2000/svg";
   const x = (at) => 70 + ((at - data.since) / (data.now - data.since)) * 525;
+  const week = data.now - data.since > 2 * 86400;
   const lane = (emotion) => 12 + LANES.indexOf(emotion) * 26;
   const shapes = LANES.map((emotion) => {
     const label = document.createElementNS(ns, "text");
@@ -344,13 +553,41 @@ async function refreshHistory(hours) {
     bar.classList.add("mood-bar");
     shapes.push(bar);
   });
+  const step = week ? 86400 : 4 * 3600; // the time axis: a tick a day, or every four hours
+  for (let at = Math.ceil(data.since / step) * step; at <= data.now; at += step) {
+    const tickLine = document.createElementNS(ns, "line");
+    Object.entries({ x1: x(at), x2: x(at), y1: 8, y2: 196 }).forEach(([name, value]) => tickLine.setAttribute(name, value));
+    tickLine.classList.add("tick");
+    const label = document.createElementNS(ns, "text");
+    label.setAttribute("x", x(at) + 2);
+    label.setAttribute("y", 212);
+    label.textContent = week ? new Date(at * 1000).toLocaleDateString(LOCALE, { weekday: "short" }) : clock(at);
+    shapes.push(tickLine, label);
+  }
   svg.replaceChildren(...shapes);
-  byId("plays").replaceChildren(
-    ...data.plays
-      .slice(-20)
-      .reverse()
-      .map((play) => element("li", "", `${new Date(play.at * 1000).toLocaleString()}: ${play.title} (${play.playlist})`)),
-  );
+  renderPlays(data.plays.slice(-30).reverse());
+}
+
+/** What played, newest first, a heading per day; local tracks can be played again. */
+function renderPlays(plays) {
+  const blocks = [];
+  let day = "";
+  for (const play of plays) {
+    const name = dayName(play.at);
+    if (name !== day) {
+      day = name;
+      blocks.push(element("h3", "day", name), element("ul", "tracks"));
+    }
+    const item = element("li");
+    item.append(cover("", play.emotion, true), element("span", "title", `${play.title} (${play.playlist})`), element("span", "muted", clock(play.at)));
+    if (play.source === "local") {
+      const again = button("▶", () => act("POST", "/api/queue", { uri: play.uri, at: "now" }));
+      again.setAttribute("aria-label", tf("Play “{title}”", { title: play.title }));
+      item.append(again);
+    }
+    blocks[blocks.length - 1].append(item);
+  }
+  byId("plays").replaceChildren(...blocks);
 }
 
 // Main page: controls
@@ -368,24 +605,140 @@ async function busy(control, work) {
 }
 
 function setupPlayerControls() {
+  document.querySelectorAll("#now button[data-icon]").forEach((control) => setIcon(control, control.dataset.icon));
   document.querySelectorAll("button[data-action]").forEach((control) =>
     control.addEventListener("click", async () => {
-      await api("POST", `/api/player/${control.dataset.action}`);
-      refresh();
+      if (await act("POST", `/api/player/${control.dataset.action}`)) refresh();
     }),
   );
-  byId("volume").addEventListener("change", (event) => api("PUT", "/api/player/volume", { volume: Number(event.target.value) }));
-  onClick("like", async () => {
-    await api("POST", "/api/favorites");
-    refreshFavorites();
+  const setVolume = async (volume) => {
+    if (await act("PUT", "/api/player/volume", { volume })) refresh();
+  };
+  byId("volume").addEventListener("change", (event) => setVolume(Number(event.target.value)));
+  onClick("mute", () => {
+    const volume = current && current.player ? current.player.volume : 0;
+    if (volume > 0) sessionStorage.setItem("volume-before-mute", String(volume));
+    setVolume(volume > 0 ? 0 : Number(sessionStorage.getItem("volume-before-mute") || 60));
   });
-  onClick("play-all", () => api("POST", "/api/favorites/play"));
+  const seek = byId("seek");
+  seek.addEventListener("input", () => {
+    seek.dataset.dragging = "yes";
+    byId("elapsed").textContent = minutes(Number(seek.value));
+  });
+  seek.addEventListener("change", async () => {
+    const position = Number(seek.value);
+    seek.dataset.dragging = "";
+    Object.assign(ticking, { position, at: performance.now() });
+    if (await act("POST", "/api/player/seek", { position })) refresh();
+  });
+  onClick("like", async () => {
+    const track = current && current.track;
+    if (!track) return;
+    const favorite = favorites.find((entry) => entry.uri === track.uri);
+    const response = favorite ? await act("DELETE", `/api/favorites/${favorite.id}`) : await act("POST", "/api/favorites");
+    if (response) announce(favorite ? tf("Removed “{title}” from your favorites.", { title: track.title }) : tf("Added “{title}” to your favorites.", { title: track.title }));
+    await refreshFavorites();
+  });
+  onClick("play-all", () => act("POST", "/api/favorites/play"));
   onClick("detection", (event) =>
     busy(event.currentTarget, async () => {
-      await api("POST", `/api/detection/${byId("detection").dataset.paused === "true" ? "resume" : "pause"}`);
+      await act("POST", `/api/detection/${byId("detection").dataset.paused === "true" ? "resume" : "pause"}`);
       await refresh();
     }),
   );
+  setInterval(tick, 500);
+}
+
+/** Search the library (title, artist, album folder): play now or add to the queue. */
+function setupSearch() {
+  const input = byId("search");
+  let timer;
+  const run = async () => {
+    const query = input.value.trim();
+    const status = byId("search-status");
+    if (!query) {
+      byId("search-results").replaceChildren();
+      status.textContent = "";
+      return;
+    }
+    const response = await api("GET", `/api/search?q=${encodeURIComponent(query)}`);
+    if (!response.ok) return (status.textContent = await errorText(response));
+    const { tracks } = await response.json();
+    status.textContent = tracks.length ? tf("{count} found", { count: tracks.length }) : t("Nothing found in the music library.");
+    byId("search-results").replaceChildren(
+      ...tracks.map((track) => {
+        const item = element("li");
+        item.append(element("span", "title", track.artist ? `${track.title} · ${track.artist}` : track.title), element("span", "muted", track.label));
+        const now = button("▶", async () => {
+          if (await act("POST", "/api/queue", { uri: track.uri, at: "now" })) announce(tf("Playing “{title}”.", { title: track.title }));
+        });
+        now.setAttribute("aria-label", tf("Play “{title}” now", { title: track.title }));
+        const later = button("+", async () => {
+          if (await act("POST", "/api/queue", { uri: track.uri, at: "end" })) announce(tf("Added “{title}” to the queue.", { title: track.title }));
+        });
+        later.setAttribute("aria-label", tf("Add “{title}” to the queue", { title: track.title }));
+        item.append(now, later);
+        return item;
+      }),
+    );
+  };
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(run, 250);
+  });
+  byId("search-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    clearTimeout(timer);
+    run();
+  });
+}
+
+/** While the live connection is down: a banner, controls off; back by itself when the kiosk answers again. */
+function setOffline(offline) {
+  if (document.body.classList.contains("offline") === offline) return;
+  document.body.classList.toggle("offline", offline);
+  byId("offline").hidden = !offline;
+  document.querySelectorAll("main.kiosk button, main.kiosk input, main.kiosk select").forEach((control) => {
+    if (offline) {
+      control.dataset.wasDisabled = String(control.disabled);
+      control.disabled = true;
+    } else if (control.dataset.wasDisabled !== undefined) {
+      control.disabled = control.dataset.wasDisabled === "true";
+      delete control.dataset.wasDisabled;
+    }
+  });
+}
+
+function followEvents(onEvent) {
+  let events;
+  let lastHeard = Date.now();
+  const connect = () => {
+    events = new EventSource("/api/events");
+    events.onopen = () => {
+      lastHeard = Date.now();
+      setOffline(false);
+      onEvent("state");
+    };
+    events.onerror = () => {
+      setOffline(true);
+      if (events.readyState === EventSource.CLOSED) setTimeout(connect, 3000); // the browser gave up: try again
+    };
+    const kinds = ["state", "mood", "idle", "track", "camera", "note", "track-error", "override", "override-end", "language", "settings", "source", "player", "queue", "ping"];
+    kinds.forEach((kind) =>
+      events.addEventListener(kind, () => {
+        lastHeard = Date.now();
+        if (kind !== "ping") onEvent(kind);
+      }),
+    );
+  };
+  connect();
+  setInterval(() => {
+    if (Date.now() - lastHeard > 40_000 && events.readyState !== EventSource.CLOSED) {
+      events.close(); // silent for too long (the kiosk's network went away): start again
+      setOffline(true);
+      connect();
+    }
+  }, 5000);
 }
 
 function setupLanguage() {
@@ -472,6 +825,7 @@ function setupArtists(card, path, listPath = path) {
 
 function setupKiosk() {
   setupPlayerControls();
+  setupSearch();
   setupLanguage();
   setupMoodOverride();
   setupCorrections();
@@ -479,26 +833,39 @@ function setupKiosk() {
   setupArtists(byId("artists"), "/api/me/artists");
   setupLogout();
   byId("cover").addEventListener("error", () => {
+    byId("cover").dataset.broken = "yes";
     byId("cover").hidden = true;
     byId("cover-placeholder").hidden = false;
   });
   ["recommend-emotion", "recommend-language"].forEach((id) => byId(id).addEventListener("change", refreshRecommendations));
   let historyHours = 24;
-  document.querySelectorAll("button[data-hours]").forEach((control) =>
+  const rangeButtons = document.querySelectorAll("button[data-hours]");
+  rangeButtons.forEach((control) =>
     control.addEventListener("click", () => {
       historyHours = Number(control.dataset.hours);
+      rangeButtons.forEach((other) => other.setAttribute("aria-pressed", String(other === control)));
       refreshHistory(historyHours);
     }),
   );
   refreshHistory(historyHours);
   setInterval(() => refreshHistory(historyHours), 30_000);
   refresh().then(() => Promise.all([refreshFavorites(), refreshRecommendations()]));
-  const events = new EventSource("/api/events");
-  events.onmessage = refresh;
-  const stateEvents = ["state", "mood", "idle", "track", "camera", "note", "track-error", "override", "override-end", "language", "settings", "source"];
-  stateEvents.forEach((kind) => events.addEventListener(kind, refresh));
-  ["mood", "idle", "track"].forEach((kind) => events.addEventListener(kind, () => refreshHistory(historyHours)));
-  ["mood", "override", "override-end", "language", "settings"].forEach((kind) => events.addEventListener(kind, refreshRecommendations));
+  if ("mediaSession" in navigator) {
+    const press = (action) => () => act("POST", `/api/player/${action}`);
+    [["play", "resume"], ["pause", "pause"], ["nexttrack", "next"], ["previoustrack", "previous"]].forEach(([name, action]) => {
+      try {
+        navigator.mediaSession.setActionHandler(name, press(action));
+      } catch {
+        // this browser does not offer that button
+      }
+    });
+  }
+  followEvents((kind) => {
+    refresh();
+    if (["state", "mood", "idle", "track"].includes(kind)) refreshHistory(historyHours);
+    if (["state", "mood", "override", "override-end", "language", "settings"].includes(kind)) refreshRecommendations();
+    if (kind === "state") refreshFavorites();
+  });
 }
 
 const loginForm = byId("login");

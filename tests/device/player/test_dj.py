@@ -284,3 +284,32 @@ def test_tags_and_sidecars_name_tracks(tmp_path: Path) -> None:
     assert len(library.tracks("happy")) == 3  # until the next scan (the daemon rescans every minute)
     library.scan()
     assert len(library.tracks("happy")) == 4
+
+
+def test_the_queue_adds_removes_and_moves_by_id(tmp_path: Path) -> None:
+    dj = DJ(local_only(), make_library(tmp_path, {"happy": 1}))
+    a, b, c = (Track(f"/m/{name}.ogg", name, "happy") for name in "abc")
+    first, second = dj.enqueue([a, b], "asked for by asha")
+    (third,) = dj.enqueue([c], "asked for by ravi", first=True)  # play next: before the others
+    assert [r.track.title for r in dj.requested] == ["c", "a", "b"] and len({first.id, second.id, third.id}) == 3
+    assert dj.move(second.id, 0) and [r.track.title for r in dj.requested] == ["b", "c", "a"]
+    assert dj.move(second.id, 99) and [r.track.title for r in dj.requested] == ["c", "a", "b"]  # past the end: last
+    assert dj.unqueue(first.id) and not dj.unqueue(first.id) and not dj.move(first.id, 0)
+    pick = dj.skip(0.0)
+    assert pick.track == c and pick.reason == "asked for by ravi" and dj.manual
+    assert dj.on_track_end(1.0).track == b
+    assert dj.requested == [] and dj.on_track_end(2.0) is None and not dj.manual  # no mood yet: nothing more
+
+
+def test_search_finds_title_artist_or_album_folder_any_case(tmp_path: Path) -> None:
+    for relative, tags in {"happy/a.wav": ("Apex Aleph", "Nadia Rao"), "sad/b.wav": ("Blue Rain", "Apex Twins")}.items():
+        (tmp_path / relative).parent.mkdir()
+        tone(tmp_path / relative, seconds=1)
+        (tmp_path / relative).with_suffix(".json").write_text(json.dumps({"title": tags[0], "artist": tags[1]}))
+    library = MusicLibrary(tmp_path)
+    assert [t.title for t in library.search("NADIA")] == ["Apex Aleph"]
+    assert [t.title for t in library.search("apex")] == ["Apex Aleph", "Blue Rain"]  # title matches first
+    assert [t.title for t in library.search("sad rain")] == ["Blue Rain"]  # every word, the folder counts
+    assert library.search("  ") == [] and library.search("nothing like it") == []
+    assert library.find(str(tmp_path / "sad" / "b.wav")).title == "Blue Rain" and library.find("/elsewhere.wav") is None
+    assert library.count() == 2

@@ -1,0 +1,228 @@
+"""The page as the household's music remote, in a real browser (Debian's Chromium via Playwright) against
+the real daemon and mpv: the player screen, one truth on every open page, seek, the queue, search, the
+offline banner, empty states, the phone's manifest and lock-screen metadata, light and dark."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.helpers import Daemon, run_cli, sign_in
+
+MUSIC = ("neutral/calm.wav", "happy/sunny.wav", "neutral/apex.wav", "happy/bright.wav")
+TAGS = {"neutral/apex.wav": ("Apex Aleph", "Nadia Rao"), "happy/bright.wav": ("Bright Lights", "Ivo Stern")}
+
+
+def tagged_kiosk(tmp_path: Path, **env: str) -> Daemon:
+    """No camera; neutral and happy music, two tracks with a title and artist (``<track>.json`` sidecars)."""
+    for relative, (title, artist) in TAGS.items():
+        sidecar = (tmp_path / "music" / relative).with_suffix(".json")
+        sidecar.parent.mkdir(parents=True, exist_ok=True)
+        sidecar.write_text(json.dumps({"title": title, "artist": artist}))
+    return Daemon(tmp_path, music=tuple(TAGS), **env)
+
+
+@pytest.fixture
+def kiosk(tmp_path: Path) -> Iterator[Daemon]:
+    daemon = tagged_kiosk(tmp_path)
+    yield daemon
+    if daemon.process.poll() is None:
+        daemon.stop()
+
+
+def player_page(browser: Browser, base: str, **options: object) -> Page:
+    page = browser.new_context(**options).new_page()  # type: ignore[arg-type]
+    sign_in(page, base)
+    expect(page.locator("#now")).to_be_visible()
+    return page
+
+
+def start_music(page: Page) -> None:
+    page.get_by_role("button", name="Next track", exact=True).click()  # no camera: neutral music
+    expect(page.get_by_role("button", name="Pause", exact=True)).to_be_enabled(timeout=15_000)
+    expect(page.locator("#track-title")).not_to_have_text(re.compile("Nothing|-"), timeout=15_000)
+
+
+def state(page: Page, base: str) -> dict:
+    response = page.request.get(base + "/api/state")
+    assert response.ok
+    return response.json()
+
+
+def test_controls_have_roles_and_names_that_say_what_they_do(browser: Browser, kiosk: Daemon) -> None:
+    page = player_page(browser, kiosk.base)
+    start_music(page)
+    title = page.locator("#track-title").text_content()
+    expect(page.get_by_role("slider", name="Position")).to_be_enabled()
+    expect(page.get_by_role("slider", name="Volume")).to_be_enabled()
+    expect(page.get_by_role("searchbox", name="Search the music")).to_be_visible()
+    for name in ("Previous track", "Pause", "Next track", "Mute", f"Like “{title}”"):
+        expect(page.get_by_role("button", name=name, exact=True)).to_be_visible()
+    position = page.get_by_role("slider", name="Position")
+    expect(position).to_have_attribute("aria-valuetext", re.compile(r"^0:0\d of 2:00$"))  # the tones last 2 minutes
+
+    page.get_by_role("button", name=f"Like “{title}”", exact=True).click()  # the heart shows and toggles the liked state
+    heart = page.get_by_role("button", name=f"Unlike “{title}”", exact=True)
+    expect(heart).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#announce")).to_have_text(f"Added “{title}” to your favorites.")
+    expect(page.locator("#favorite-list li")).to_have_count(1)
+    heart.click()
+    expect(page.get_by_role("button", name=f"Like “{title}”", exact=True)).to_have_attribute("aria-pressed", "false")
+    expect(page.locator("#favorite-list li")).to_have_count(0)
+
+    page.get_by_role("button", name="Mute", exact=True).click()
+    expect(page.get_by_role("button", name="Unmute", exact=True)).to_have_attribute("aria-pressed", "true")
+    assert state(page, kiosk.base)["player"]["volume"] == 0
+    page.get_by_role("button", name="Unmute", exact=True).click()
+    expect(page.get_by_role("button", name="Mute", exact=True)).to_be_visible()
+    assert state(page, kiosk.base)["player"]["volume"] == 80  # back to where it was
+
+
+def test_two_pages_show_one_truth_within_a_second(browser: Browser, kiosk: Daemon) -> None:
+    phone = player_page(browser, kiosk.base, viewport={"width": 390, "height": 844}, is_mobile=True)
+    desk = player_page(browser, kiosk.base)
+    start_music(phone)
+    expect(desk.get_by_role("button", name="Pause", exact=True)).to_be_visible()
+
+    phone.get_by_role("button", name="Pause", exact=True).click()
+    started = time.monotonic()
+    expect(desk.get_by_role("button", name="Play", exact=True)).to_be_visible(timeout=1_000)  # pushed, not polled
+    assert time.monotonic() - started < 1.0
+    assert state(desk, kiosk.base)["player"]["paused"] is True
+
+    phone.get_by_role("slider", name="Volume").fill("35")
+    expect(desk.get_by_role("slider", name="Volume")).to_have_value("35", timeout=1_000)
+    phone.get_by_role("button", name="Play", exact=True).click()
+    expect(desk.get_by_role("button", name="Pause", exact=True)).to_be_visible(timeout=1_000)
+
+
+def test_seek_moves_the_position(browser: Browser, kiosk: Daemon) -> None:
+    page = player_page(browser, kiosk.base)
+    start_music(page)
+    page.get_by_role("slider", name="Position").fill("90")
+    expect(page.locator("#elapsed")).to_have_text(re.compile(r"^1:3\d$"))
+    deadline = time.monotonic() + 5
+    while (position := state(page, kiosk.base)["player"]["position"] or 0) < 90 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert 90 <= position < 100  # mpv itself is there now
+    expect(page.locator("#remaining")).to_have_text(re.compile(r"^-0:[23]\d$"))
+    expect(page.get_by_role("slider", name="Position")).to_have_attribute("aria-valuetext", re.compile(r"^1:3\d of 2:00$"))
+
+
+def test_search_by_artist_queue_reorder_and_the_queued_track_plays_next(browser: Browser, kiosk: Daemon) -> None:
+    page = player_page(browser, kiosk.base)
+    start_music(page)
+    search = page.get_by_role("searchbox", name="Search the music")
+    search.fill("nadia")  # the artist, any case
+    results = page.locator("#search-results li")
+    expect(results).to_have_count(1)
+    expect(results).to_contain_text("Apex Aleph · Nadia Rao")
+    page.get_by_role("button", name="Add “Apex Aleph” to the queue", exact=True).click()
+    search.fill("bright")
+    page.get_by_role("button", name="Add “Bright Lights” to the queue", exact=True).click()
+    queue = page.locator("#queue-list li")
+    expect(queue).to_have_text([re.compile("^Apex Aleph · Nadia Rao"), re.compile("^Bright Lights · Ivo Stern")])
+
+    page.get_by_role("button", name="Play “Bright Lights” next", exact=True).click()  # reorder
+    expect(queue).to_have_text([re.compile("^Bright Lights"), re.compile("^Apex Aleph")])
+    page.get_by_role("button", name="Remove “Apex Aleph” from the queue", exact=True).click()
+    expect(queue).to_have_count(1)
+
+    page.get_by_role("button", name="Next track", exact=True).click()
+    expect(page.locator("#track-title")).to_have_text("Bright Lights", timeout=15_000)  # the queued track played next
+    expect(page.locator("#track-artist")).to_have_text("Ivo Stern")
+    expect(page.locator("#why")).to_have_text("Bright Lights: asked for by asha.")
+    expect(queue).to_have_count(0)
+    expect(page.locator("#queue-then")).to_contain_text("Nothing queued")
+
+    search.fill("no such song anywhere")
+    expect(page.locator("#search-status")).to_have_text("Nothing found in the music library.")
+    assert page.evaluate("navigator.mediaSession.metadata.title") == "Bright Lights"  # lock-screen controls
+    assert page.evaluate("navigator.mediaSession.metadata.artist") == "Ivo Stern"
+
+
+def test_offline_banner_then_recovers_by_itself_with_the_volume_kept(browser: Browser, tmp_path: Path) -> None:
+    daemon = tagged_kiosk(tmp_path)
+    port = daemon.env["MOODKIOSK_WEB__PORT"]
+    page = player_page(browser, daemon.base)
+    start_music(page)
+    page.get_by_role("slider", name="Volume").fill("35")
+    expect(page.get_by_role("slider", name="Volume")).to_have_value("35")
+    page.wait_for_timeout(500)  # the volume is written to the database from its event
+    daemon.stop()
+
+    banner = page.get_by_role("alert").filter(has_text="reconnecting")
+    expect(banner).to_be_visible(timeout=5_000)
+    expect(page.get_by_role("button", name="Next track", exact=True)).to_be_disabled()
+    expect(page.get_by_role("button", name="Set this mood")).to_be_disabled()
+
+    restarted = Daemon(tmp_path, MOODKIOSK_WEB__PORT=port)  # the same state folder: sessions and volume
+    try:
+        expect(banner).to_be_hidden(timeout=15_000)
+        expect(page.get_by_role("button", name="Next track", exact=True)).to_be_enabled()
+        expect(page.get_by_role("slider", name="Volume")).to_have_value("35")  # the last volume survived the restart
+        page.get_by_role("button", name="Next track", exact=True).click()  # and the controls work again
+        expect(page.get_by_role("button", name="Pause", exact=True)).to_be_enabled(timeout=15_000)
+    finally:
+        restarted.stop()
+
+
+def test_an_action_that_fails_says_so(browser: Browser, kiosk: Daemon) -> None:
+    page = player_page(browser, kiosk.base)
+    page.route("**/api/player/next", lambda route: route.fulfill(status=503, json={"error": "the kiosk is busy"}))
+    page.get_by_role("button", name="Next track", exact=True).click()
+    expect(page.locator("#toast")).to_have_text("the kiosk is busy")
+    expect(page.locator("#toast")).to_have_attribute("role", "alert")
+
+
+def test_empty_kiosk_says_what_to_do(browser: Browser, tmp_path: Path) -> None:
+    daemon = Daemon(tmp_path, mood_folders=False)  # no music at all
+    try:
+        page = player_page(browser, daemon.base)
+        expect(page.locator("#track-title")).to_have_text("No music yet")
+        expect(page.locator("#why")).to_contain_text("Put audio files in folders named after the moods")
+        expect(page.get_by_role("button", name="Next track", exact=True)).to_be_disabled()
+        expect(page.get_by_role("slider", name="Position")).to_be_disabled()
+    finally:
+        daemon.stop()
+
+
+def test_hindi_light_and_dark_and_the_app_manifest(browser: Browser, kiosk: Daemon) -> None:
+    dark = player_page(browser, kiosk.base, color_scheme="dark")
+    light = player_page(browser, kiosk.base, color_scheme="light")
+    background = "getComputedStyle(document.body).backgroundColor"
+    assert dark.evaluate(background) == "rgb(16, 20, 24)"
+    assert light.evaluate(background) == "rgb(244, 246, 248)"  # follows the system's setting
+
+    start_music(light)
+    light.goto(kiosk.base + "/?ui=hi")
+    expect(light.get_by_role("button", name="अगला गाना", exact=True)).to_be_visible()
+    expect(light.locator("#why")).to_contain_text("शांत संगीत: कैमरा बंद है")  # the why, translated
+    expect(light.get_by_role("slider", name="स्थिति")).to_have_attribute("aria-valuetext", re.compile(r"^2:00 में से \d:\d\d$"))
+    light.goto(kiosk.base + "/?ui=en")
+
+    manifest_link = light.locator("link[rel=manifest]").get_attribute("href")
+    manifest = light.request.get(kiosk.base + manifest_link).json()
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "/"
+    for icon in manifest["icons"]:
+        assert light.request.get(kiosk.base + icon["src"]).ok, icon
+
+
+def test_sign_in_without_any_account_says_how_to_make_the_first(browser: Browser, tmp_path: Path) -> None:
+    daemon = Daemon(tmp_path)
+    try:
+        for name in ("asha", "ravi"):
+            removed = run_cli("user", "del", name, env=daemon.env)
+            assert removed.returncode == 0, removed.stderr
+        page = browser.new_page()
+        sign_in(page, daemon.base)
+        expect(page.locator("#no-accounts")).to_contain_text("sudo moodkiosk user add NAME --admin")
+        expect(page.locator("#login-error")).to_have_text("This kiosk has no accounts yet.")  # not "wrong password"
+    finally:
+        daemon.stop()

@@ -1,0 +1,129 @@
+"""The player remote: play/pause/next/previous, volume, seek, the queue ("up next") and search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from device.controls import ControlError, NotNowError
+from device.player.library import Track
+from device.player.sources import label
+from web.handling import KIOSK, current_user, field, json_error, read_json
+
+MAX_QUERY = 200
+
+
+def refused(error: ControlError) -> web.HTTPException:
+    return json_error(web.HTTPUnprocessableEntity, str(error), field=error.field)
+
+
+async def player_action(request: web.Request) -> web.Response:
+    await current_user(request)
+    kiosk = request.app[KIOSK]
+    jukebox = kiosk.jukebox
+    actions = {"pause": jukebox.pause, "resume": jukebox.resume, "previous": jukebox.previous}
+    name = request.match_info["action"]
+    if name == "next":
+        await kiosk.controls.next_track()
+    elif name in actions:
+        actions[name]()
+    else:
+        raise json_error(web.HTTPNotFound, "unknown player action (pause, resume, next, previous)")
+    return web.json_response({"ok": True})
+
+
+async def set_volume(request: web.Request) -> web.Response:
+    await current_user(request)
+    volume = field(await read_json(request), "volume", int)
+    try:
+        request.app[KIOSK].controls.volume(volume)
+    except ControlError as error:
+        raise refused(error) from error
+    return web.json_response({"volume": volume})
+
+
+async def seek(request: web.Request) -> web.Response:
+    """``{"position": 42.5}``: seconds into the playing track."""
+    await current_user(request)
+    body = await read_json(request)
+    try:
+        position = request.app[KIOSK].controls.seek(body.get("position"))
+    except ControlError as error:
+        status = web.HTTPConflict if isinstance(error, NotNowError) else web.HTTPUnprocessableEntity
+        raise json_error(status, str(error), field=error.field) from error
+    return web.json_response({"position": position})
+
+
+async def queue(request: web.Request) -> web.Response:
+    await current_user(request)
+    return web.json_response(request.app[KIOSK].conductor.queue_state())
+
+
+async def add_to_queue(request: web.Request) -> web.Response:
+    """``{"uri": "...", "at": "end"}``: a library track (from search) to play ``now``, ``next`` or at the ``end``."""
+    user = await current_user(request)
+    body = await read_json(request)
+    kiosk = request.app[KIOSK]
+    try:
+        kiosk.controls.enqueue(body.get("uri"), body.get("at", "end"), user.name)
+    except ControlError as error:
+        raise refused(error) from error
+    return web.json_response(kiosk.conductor.queue_state(), status=201)
+
+
+def entry_id(request: web.Request) -> int:
+    text = request.match_info["id"]
+    if not (text.isascii() and text.isdigit() and 0 < len(text) <= 18):
+        raise json_error(web.HTTPNotFound, "no such track in the queue")
+    return int(text)
+
+
+async def remove_from_queue(request: web.Request) -> web.Response:
+    user = await current_user(request)
+    kiosk = request.app[KIOSK]
+    if not kiosk.conductor.unqueue(entry_id(request), user.name):
+        raise json_error(web.HTTPNotFound, "no such track in the queue (it may be playing already)")
+    return web.json_response(kiosk.conductor.queue_state())
+
+
+async def move_in_queue(request: web.Request) -> web.Response:
+    """``{"position": 0}``: move the entry to that place (0: next)."""
+    user = await current_user(request)
+    body = await read_json(request)
+    kiosk = request.app[KIOSK]
+    try:
+        found = kiosk.controls.move(entry_id(request), body.get("position"), user.name)
+    except ControlError as error:
+        raise refused(error) from error
+    if not found:
+        raise json_error(web.HTTPNotFound, "no such track in the queue (it may be playing already)")
+    return web.json_response(kiosk.conductor.queue_state())
+
+
+def track_json(track: Track) -> dict[str, Any]:
+    return {
+        "uri": track.uri, "title": track.title, "artist": track.artist, "playlist": track.playlist,
+        "label": label(track.playlist), "source": track.source, "language": track.language, "duration": track.duration,
+    }  # fmt: skip
+
+
+async def search(request: web.Request) -> web.Response:
+    """``?q=words``: library tracks whose title, artist or album folder hold every word."""
+    await current_user(request)
+    query = request.query.get("q", "").strip()
+    if not query or len(query) > MAX_QUERY:
+        raise json_error(web.HTTPUnprocessableEntity, f"'q' must be 1 to {MAX_QUERY} characters", field="q")
+    tracks = request.app[KIOSK].jukebox.library.search(query)
+    return web.json_response({"query": query, "tracks": [track_json(track) for track in tracks]})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_put("/api/player/volume", set_volume)
+    app.router.add_post("/api/player/seek", seek)
+    app.router.add_post("/api/player/{action}", player_action)
+    app.router.add_get("/api/queue", queue)
+    app.router.add_post("/api/queue", add_to_queue)
+    app.router.add_delete("/api/queue/{id}", remove_from_queue)
+    app.router.add_put("/api/queue/{id}", move_in_queue)
+    app.router.add_get("/api/search", search)
