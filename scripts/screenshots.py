@@ -4,8 +4,10 @@
 
 Starts `moodkiosk run` like the tests do (a temporary state folder, the looping video of a smiling
 face as the camera, a little music with a hindi subfolder and a cover image), signs in as asha
-(an admin) in Debian's Chromium, likes a track, tries a photo, and saves full-page PNGs of the
-sign-in, main and admin pages and the main page in Hindi, at desktop and phone width.
+(an admin) in Debian's Chromium, likes a track, queues one, searches, tries a photo, and saves
+full-page PNGs of the sign-in, main and admin pages and the main page in Hindi, at desktop and
+phone width, in the light and the dark theme. Hindi needs a Devanagari font where they are taken
+(`sudo apt install fonts-noto-core`).
 """
 
 from __future__ import annotations
@@ -34,10 +36,14 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1, "i
 MAX_BYTES = 400_000
 SHOTS = {
     "login": "the sign-in page, with the sign-up form an admin turned on",
-    "main": "the main page: mood, playing track with its cover, language, set the mood, a tried photo, favorites",
+    "main": "the main page (light theme): the player with its cover, seek bar and why, up next with a search,"
+    " favorites, language, set the mood, history, a tried photo",
+    "main-dark": "the same in the dark theme",
+    "main-hindi": "the main page in Hindi (?ui=hi), light theme",
+    "main-hindi-dark": "the main page in Hindi, dark theme",
     "admin": "the admin page: accounts and the settings, with the playlist mapping grid",
-    "main-hindi": "the main page in Hindi (?ui=hi)",
 }
+DARK = {"color_scheme": "dark"}
 
 
 def make_kiosk(folder: Path) -> Daemon:
@@ -61,7 +67,7 @@ def prepare(page: Page, base: str) -> None:
     """As an admin: sign-up on, a few mapping cells filled; as a member: hindi music, "I'm here", a favorite."""
     page.goto(base + "/admin")
     signup = page.locator("#settings-signup")
-    signup.locator("input[type=checkbox]").check()
+    signup.get_by_label("Let people create their own").check()
     signup.get_by_role("button", name="Save").click()
     expect(signup.locator(".status")).to_have_text("Saved")
     page.locator('#mapping-grid input[data-emotion="sad"][data-language="any"]').fill("neutral, sad")
@@ -77,8 +83,11 @@ def prepare(page: Page, base: str) -> None:
     page.get_by_role("button", name="I'm here").click()
     expect(page.locator("#language-line")).to_have_text("Music in Hindi for asha")
     expect(page.locator("#like")).to_be_visible()
-    page.get_by_role("button", name="Like").click()
+    page.locator("#like").click()
     expect(page.locator("#favorite-list li")).to_have_count(1)
+    page.get_by_role("searchbox").fill("rain")
+    page.locator("#search-results li button").last.click()  # add it to the queue
+    expect(page.locator("#queue-list li")).to_have_count(1)
 
 
 def show_main(page: Page, base: str, photo: Path, query: str = "") -> None:
@@ -88,6 +97,8 @@ def show_main(page: Page, base: str, photo: Path, query: str = "") -> None:
     expect(page.locator("#photo-canvas")).to_be_visible(timeout=30_000)
     expect(page.locator("#recommend-list li").first).to_be_visible()
     expect(page.locator("#mood-chart .mood-bar").first).to_be_attached()
+    page.get_by_role("searchbox").fill("wow")
+    expect(page.locator("#search-results li")).to_have_count(1)
     wait_for_images(page)
 
 
@@ -101,9 +112,11 @@ def wait_for_images(page: Page) -> None:
     page.wait_for_function("[...document.images].every((image) => image.hidden || image.complete)")
 
 
-def capture(browser: Browser, state: dict | None, out: Path, name: str, show: Callable[[Page], None]) -> None:
+def capture(
+    browser: Browser, state: dict | None, out: Path, name: str, show: Callable[[Page], None], theme: dict | None = None
+) -> None:
     for size, options in (("desktop", DESKTOP), ("phone", PHONE)):
-        context: BrowserContext = browser.new_context(storage_state=state, **options)
+        context: BrowserContext = browser.new_context(storage_state=state, **options, **(theme or {}))
         page = context.new_page()
         show(page)
         save(page, out / f"{name}-{size}.png")
@@ -144,8 +157,10 @@ def main() -> int:
                 base = daemon.base
                 capture(browser, None, out, "login", lambda page: page.goto(base + "/login"))
                 capture(browser, state, out, "main", lambda page: show_main(page, base, photo))
-                capture(browser, state, out, "admin", lambda page: show_admin(page, base))
+                capture(browser, state, out, "main-dark", lambda page: show_main(page, base, photo), DARK)
                 capture(browser, state, out, "main-hindi", lambda page: show_main(page, base, photo, "?ui=hi"))
+                capture(browser, state, out, "main-hindi-dark", lambda page: show_main(page, base, photo, "?ui=hi"), DARK)
+                capture(browser, state, out, "admin", lambda page: show_admin(page, base))
                 browser.close()
         finally:
             daemon.stop()

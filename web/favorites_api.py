@@ -3,12 +3,15 @@ cover images of favorites and of the playing track."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from device.household.favorites import Favorite
+from device.player.artwork import embedded_picture
+from device.player.library import MEDIA_SUFFIXES
 from device.player.sources import label
 from web.handling import FAVORITES, KIOSK, current_user, json_error
 from web.remote_images import RemoteImageError, RemoteImages
@@ -72,7 +75,8 @@ async def play_all_favorites(request: web.Request) -> web.Response:
 
 
 async def thumbnail_response(request: web.Request, thumbnail: str | None) -> web.StreamResponse:
-    """A local cover inside the music folder, or a remote one fetched by the kiosk; else a 404."""
+    """A local cover inside the music folder (an image file, or the picture inside an audio file), or a remote
+    one fetched by the kiosk; else a 404."""
     if thumbnail and thumbnail.startswith(("http://", "https://")):
         try:
             data, kind = await request.app[REMOTE_IMAGES].get(thumbnail)
@@ -81,6 +85,11 @@ async def thumbnail_response(request: web.Request, thumbnail: str | None) -> web
         return web.Response(body=data, content_type=kind, headers={"Cache-Control": "private, max-age=3600"})
     music_dir = request.app[KIOSK].settings.music_dir.resolve()
     path = Path(thumbnail).resolve() if thumbnail and "://" not in thumbnail else None
+    if path is not None and path.is_relative_to(music_dir) and path.suffix.lower() in MEDIA_SUFFIXES:
+        picture = await asyncio.to_thread(embedded_picture, path)
+        if picture is None:
+            raise json_error(web.HTTPNotFound, "no thumbnail")
+        return web.Response(body=picture[0], content_type=picture[1], headers={"Cache-Control": "private, max-age=3600"})
     if path is None or not path.is_relative_to(music_dir) or path.suffix.lower() not in THUMBNAIL_SUFFIXES or not path.is_file():
         raise json_error(web.HTTPNotFound, "no thumbnail")
     return web.FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})

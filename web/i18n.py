@@ -205,6 +205,8 @@ HINDI = {
         "इस कियोस्क पर अभी कोई खाता नहीं है। जिसने इसे लगाया है, वह पहला खाता कियोस्क पर ही बनाए:"
     ),
     "This kiosk has no accounts yet.": "इस कियोस्क पर अभी कोई खाता नहीं है।",
+    "Set the password": "पासवर्ड सेट करें",
+    "Cancel": "रद्द करें",
     # The player
     "A track would not play: {error}": "एक गाना नहीं चल सका: {error}",
     "Add “{title}” to the queue": "“{title}” कतार में जोड़ें",

@@ -19,6 +19,7 @@ from typing import Any
 import mutagen
 
 from device.labels import EMOTIONS
+from device.player.artwork import has_embedded_picture
 
 log = logging.getLogger("moodkiosk.library")
 
@@ -206,7 +207,8 @@ class MusicLibrary:
                     tracks.append(
                         Track(
                             str(path), tags.title or title_from_name(path.name), name, "local",
-                            tags.language or language, covers[path.parent], tags.artist, tags.duration,
+                            tags.language or language, str(path) if tags.picture else covers[path.parent],
+                            tags.artist, tags.duration,
                         )
                     )  # fmt: skip
                 elif path.suffix.lower() in PLAYLIST_SUFFIXES:
@@ -241,6 +243,7 @@ class TrackTags:
     artist: str | None = None
     duration: float | None = None
     language: str | None = None
+    picture: bool = False  # cover art inside the file
 
 
 def read_tags(path: Path) -> TrackTags:
@@ -268,7 +271,8 @@ def read_tags(path: Path) -> TrackTags:
             artist = text_or(extra.get("artist"), artist)
             language = text_or(extra.get("language"), None)
             language = language.strip().lower() if language else None
-    return TrackTags(title, artist, round(duration, 1) if duration else None, language)
+    picture = has_embedded_picture(path)
+    return TrackTags(title, artist, round(duration, 1) if duration else None, language, picture)
 
 
 def first_tag(tags: Any, *keys: str) -> str | None:

@@ -266,8 +266,15 @@ def test_admin_page_accounts_and_settings(browser: Browser, kiosk_with_hindi_mus
     expect(signup.locator("[data-key='web.self_signup'] .meta .source")).to_have_text("from the config file")
     assert "sign-up" not in page.request.get(base + "/login").text()
 
-    page.once("dialog", lambda dialog: dialog.accept("a brand new password"))
     page.locator('#user-list li[data-user="ravi"]').get_by_role("button", name="Reset password").click()
+    dialog = page.get_by_role("dialog", name="New password for ravi")
+    dialog.get_by_label("New password").fill("short")  # the browser's own check: at least 8 characters
+    dialog.get_by_role("button", name="Set the password").click()
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("New password")).to_have_attribute("type", "password")  # typed hidden
+    dialog.get_by_label("New password").fill("a brand new password")
+    dialog.get_by_role("button", name="Set the password").click()
+    expect(dialog).to_be_hidden()
     expect(page.locator("#users-status")).to_have_text("New password set for ravi.")
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator('#user-list li[data-user="meera"]').get_by_role("button", name="Remove").click()

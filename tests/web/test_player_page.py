@@ -10,22 +10,31 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import mutagen.wave
+import numpy as np
 import pytest
+from mutagen.id3 import APIC
 from playwright.sync_api import Browser, Page, expect
 
-from tests.helpers import Daemon, run_cli, sign_in
+from tests.helpers import Daemon, png_bytes, run_cli, sign_in, tone
 
 MUSIC = ("neutral/calm.wav", "happy/sunny.wav", "neutral/apex.wav", "happy/bright.wav")
 TAGS = {"neutral/apex.wav": ("Apex Aleph", "Nadia Rao"), "happy/bright.wav": ("Bright Lights", "Ivo Stern")}
 
 
 def tagged_kiosk(tmp_path: Path, **env: str) -> Daemon:
-    """No camera; neutral and happy music, two tracks with a title and artist (``<track>.json`` sidecars)."""
+    """No camera; neutral and happy music, two tracks with a title and artist (``<track>.json`` sidecars),
+    one of them with its cover art inside the file (an ID3 picture frame)."""
     for relative, (title, artist) in TAGS.items():
         sidecar = (tmp_path / "music" / relative).with_suffix(".json")
         sidecar.parent.mkdir(parents=True, exist_ok=True)
         sidecar.write_text(json.dumps({"title": title, "artist": artist}))
-    return Daemon(tmp_path, music=tuple(TAGS), **env)
+    with_art = tone(tmp_path / "music" / "happy" / "bright.wav", seconds=120)
+    audio = mutagen.wave.WAVE(with_art)
+    audio.add_tags()
+    audio.tags.add(APIC(encoding=3, mime="image/png", type=3, desc="cover", data=png_bytes(np.full((32, 48, 3), 200, np.uint8))))
+    audio.save()
+    return Daemon(tmp_path, music=("neutral/apex.wav",), **env)
 
 
 @pytest.fixture
@@ -137,6 +146,9 @@ def test_search_by_artist_queue_reorder_and_the_queued_track_plays_next(browser:
     page.get_by_role("button", name="Next track", exact=True).click()
     expect(page.locator("#track-title")).to_have_text("Bright Lights", timeout=15_000)  # the queued track played next
     expect(page.locator("#track-artist")).to_have_text("Ivo Stern")
+    expect(page.locator("#cover")).to_be_visible()  # the picture inside the file
+    expect(page.locator("#cover")).to_have_js_property("complete", True)
+    assert page.locator("#cover").evaluate("image => image.naturalWidth") == 48
     expect(page.locator("#why")).to_have_text("Bright Lights: asked for by asha.")
     expect(queue).to_have_count(0)
     expect(page.locator("#queue-then")).to_contain_text("Nothing queued")

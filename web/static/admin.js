@@ -60,11 +60,23 @@ function userItem(user) {
   return item;
 }
 
-async function resetPassword(name) {
-  const password = prompt(tf("New password for {name} (at least 8 characters):", { name }));
-  if (password === null) return;
-  const response = await api("PUT", `/api/admin/users/${encodeURIComponent(name)}/password`, { password });
-  showMessage(byId("users-status"), response.ok ? tf("New password set for {name}.", { name }) : await errorText(response), !response.ok);
+/** A password dialog (the password is typed hidden, never into a plain prompt); errors stay in the dialog. */
+function resetPassword(name) {
+  const dialog = byId("password-dialog");
+  const form = byId("password-form");
+  byId("password-heading").textContent = tf("New password for {name} (at least 8 characters):", { name });
+  form.reset();
+  showMessage(byId("password-error"), "");
+  form.onsubmit = async (event) => {
+    event.preventDefault();
+    const password = form.elements.password.value;
+    const response = await api("PUT", `/api/admin/users/${encodeURIComponent(name)}/password`, { password });
+    if (!response.ok) return showMessage(byId("password-error"), await errorText(response));
+    dialog.close();
+    showMessage(byId("users-status"), tf("New password set for {name}.", { name }), false);
+  };
+  byId("password-cancel").onclick = () => dialog.close();
+  dialog.showModal();
 }
 
 async function removeUser(name) {
