@@ -16,10 +16,20 @@ from collections.abc import Callable
 from typing import Any
 
 from device.config import ANY_LANGUAGE, MoodSettings, PlayerSettings
-from device.events import EventBus, Idle, LanguageChanged, MoodChanged, OverrideEnded, OverrideStarted, QueueChanged
+from device.events import (
+    BriefChanged,
+    EventBus,
+    Idle,
+    LanguageChanged,
+    MoodChanged,
+    OverrideEnded,
+    OverrideStarted,
+    QueueChanged,
+)
 from device.inference.analyzer import FrameAnalysis
 from device.jukebox import Jukebox
 from device.labels import EMOTIONS
+from device.listening_brief import Ask, ListeningBriefs
 from device.mood import Mood, MoodTracker
 from device.player.dj import DJ
 from device.player.library import Track
@@ -233,6 +243,22 @@ class Conductor:
             for r in self.dj.requested
         ]  # fmt: skip
         return {"tracks": tracks, "then": self.dj.pending or self.dj.playing_for}
+
+    # The language model's listening brief (optional)
+    async def ask_for_brief(self, briefs: ListeningBriefs, emotion: str, confidence: float) -> None:
+        """Ask the model for this mood's brief (the mood, the language and the household's taste only), then
+        search with its queries and tell the page; the built-in search words when it cannot help."""
+        language = self.dj.language
+        liked = tuple(
+            track.title
+            for (uri, mood), (likes, skips) in self.dj.votes.items()
+            if mood == emotion and likes > skips and (track := self.jukebox.library.find(uri)) is not None
+        )[:5]
+        ask = Ask(emotion, confidence, language, tuple(self.dj.artists), liked)
+        brief = await briefs.brief(ask, [self.dj.built_in_words(emotion, language)])
+        if brief.source == "llm":
+            self.dj.use_brief(emotion, language, list(brief.queries))
+        self.bus.publish(BriefChanged(**{**brief.to_json(), "queries": list(brief.queries)}))
 
     def use_votes(self, votes: Votes) -> None:
         """The household's likes and quick skips changed: the DJ weighs its shuffles with them."""

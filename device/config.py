@@ -255,6 +255,21 @@ class MqttSettings(Section):
     )
 
 
+class LlmSettings(Section):
+    """An optional language model for a "listening brief" per mood change: off until ``url`` is set."""
+
+    url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s]+$",
+        description="an OpenAI-compatible API base, e.g. http://192.168.1.5:11434/v1 (Ollama); unset: no language model",
+    )
+    model: str = Field("llama3.2", min_length=1, max_length=100, description="the model's name at that endpoint")
+    api_key: str | None = Field(None, description="sent as a Bearer token when set (shown masked)")
+    timeout_seconds: float = Field(10.0, gt=0, le=120, description="how long to wait for an answer")
+    queries: int = Field(3, ge=1, le=5, description="how many YouTube search queries to ask for")
+    cache_minutes: float = Field(60.0, ge=0, le=24 * 60, description="how long a brief is kept per mood and language")
+
+
 class PrivacySettings(Section):
     """Where the kiosk may read faces, and what people in front of it are told (the EU AI Act)."""
 
@@ -301,6 +316,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = StorageSettings()
     web: WebSettings = WebSettings()
     mqtt: MqttSettings = MqttSettings()
+    llm: LlmSettings = LlmSettings()
     privacy: PrivacySettings = PrivacySettings()
 
     @property

@@ -21,7 +21,7 @@ from device.chores import Chores
 from device.conductor import Conductor
 from device.config import Settings
 from device.controls import Controls
-from device.events import EventBus, EventsFile, Note, log_event
+from device.events import Event, EventBus, EventsFile, MoodChanged, Note, log_event
 from device.health import Health
 from device.home_assistant import HomeAssistant, node_id
 from device.household.accounts import Accounts
@@ -31,6 +31,7 @@ from device.household.favorites import Favorites
 from device.household.track_votes import TrackVotes
 from device.inference.analyzer import FrameAnalysis
 from device.jukebox import Jukebox
+from device.listening_brief import ListeningBriefs
 from device.live_settings import LiveSettings
 from device.metrics import Metrics
 from device.photos import PhotoAnalysis
@@ -86,6 +87,8 @@ class Kiosk:
         self.live.apply_to(("camera", "inference"), lambda s: self.watcher.configure(s.camera, s.inference))
         self.live.apply_to(("inference",), lambda s: self.photos.configure(s.inference))
         self.live.apply_to(("storage.retention_days",), self._purge_now)
+        self.briefs = ListeningBriefs(settings.llm)
+        self.live.apply_to(("llm",), lambda s: setattr(self.briefs, "settings", s.llm))
         self._stop: asyncio.Event | None = None
         self._web: web.AppRunner | None = None
 
@@ -96,6 +99,13 @@ class Kiosk:
     def _on_analysis(self, at: float, analysis: FrameAnalysis) -> None:
         self.metrics.frame(analysis)
         self.conductor.on_analysis(at, analysis)
+
+    def _ask_for_brief(self, event: Event) -> None:
+        """A new mood, with a language model set: its listening brief, in the background."""
+        if isinstance(event, MoodChanged) and self.briefs.enabled:
+            self.chores.spawn(
+                "asking for a listening brief", self.conductor.ask_for_brief(self.briefs, event.emotion, event.confidence)
+            )
 
     def _purge_now(self, settings: Settings) -> None:
         self.chores.spawn("purging old records", self.store.purge(settings.storage.retention_days))
@@ -125,6 +135,7 @@ class Kiosk:
             recorder,
             events_file,
             self.home,
+            self._ask_for_brief,
         ):
             if subscriber is not None:
                 self.bus.subscribe(subscriber)

@@ -219,6 +219,28 @@ class QueueChanged(Event):
         return f"queue changed by {self.by}: {self.size} track(s) waiting"
 
 
+@dataclasses.dataclass(frozen=True)
+class BriefChanged(Event):
+    """The listening brief for a mood: the language model's (``source`` "llm"), or the built-in search
+    words with ``note`` saying why the model's was not used."""
+
+    kind: ClassVar[str] = "brief"
+    emotion: str
+    language: str
+    text: str
+    queries: list[str]
+    source: str
+    note: str = ""
+
+    def describe(self) -> str:
+        if self.source == "llm":
+            return f"listening brief for {self.emotion} ({self.language}): {self.text} - searches: {'; '.join(self.queries)}"
+        return f"listening brief for {self.emotion}: {self.note}"
+
+    def warning(self) -> bool:
+        return self.source != "llm"
+
+
 Subscriber = Callable[[Event], None]
 
 

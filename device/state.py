@@ -8,6 +8,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from device.events import (
+    BriefChanged,
     CameraChanged,
     Event,
     Idle,
@@ -34,6 +35,7 @@ class KioskState:
         self.camera: dict[str, Any] = {"state": "starting", "detail": ""}
         self.notes: list[dict[str, Any]] = []
         self.override: dict[str, Any] | None = None
+        self.brief: dict[str, Any] | None = None  # the latest listening brief (llm settings)
 
     def __call__(self, event: Event) -> None:
         """The bus's subscriber."""
@@ -51,6 +53,8 @@ class KioskState:
             self.override = {"emotion": event.emotion, "until": event.until, "by": event.by}
         elif isinstance(event, OverrideEnded):
             self.override = None
+        elif isinstance(event, BriefChanged):
+            self.brief = {key: value for key, value in event.to_json().items() if key not in {"t", "type"}}
         elif isinstance(event, Note | TrackFailed):
             self.notes = [*self.notes[-9:], {**event.to_json(), "at": time.time()}]
 
@@ -63,6 +67,7 @@ class KioskState:
             "camera": self.camera,
             "notes": list(self.notes),
             "override": self.override,
+            "brief": self.brief,
             "player": self.jukebox.playback_state(),
             "queue": self.conductor.queue_state(),
             "language": self.conductor.language_state(settings.player.languages),

@@ -207,6 +207,10 @@ HINDI = {
     "This kiosk has no accounts yet.": "इस कियोस्क पर अभी कोई खाता नहीं है।",
     "Set the password": "पासवर्ड सेट करें",
     "Cancel": "रद्द करें",
+    "Listening brief: {text}": "सुनने का सुझाव: {text}",
+    "The language model could not help this time: the built-in search words are used.": (
+        "भाषा मॉडल इस बार मदद नहीं कर सका: अंतर्निहित खोज शब्द इस्तेमाल हो रहे हैं।"
+    ),
     # The player
     "A track would not play: {error}": "एक गाना नहीं चल सका: {error}",
     "Add “{title}” to the queue": "“{title}” कतार में जोड़ें",

@@ -91,6 +91,7 @@ class DJ:
         self.votes: Votes = {}  # the household's likes and quick skips (device.household.track_votes)
         self.artists: tuple[str, ...] = ()  # to lean to: the member's who took over, else the household's
         self._artist_searches: dict[str, str] = {}  # "ytsearchN:<artist> <mood words> songs" -> artist
+        self.brief_searches: dict[tuple[str, str], list[str]] = {}  # (mood, language) -> the language model's searches
         self.playing_for: str | None = None  # the emotion the current music was chosen for
         self.pending: str | None = None  # a mood waiting for the end of the track
         self.last_switch_at: float | None = None
@@ -117,13 +118,23 @@ class DJ:
         if mapped:
             return mapped
         local = STRATEGIES[self.settings.strategy].get(emotion, emotion)
+        briefed = self.brief_searches.get((emotion, language), [])
         if not self.settings.default_searches:
-            return [local]
+            return [local, *briefed]
         searches = {
             artist_search(a, local, language, self.settings.search_results): a for a in self.artists[:MAX_ARTIST_SEARCHES]
         }
         self._artist_searches |= searches
-        return [local, search_for(local, language, self.settings.search_results), *searches]
+        return [local, search_for(local, language, self.settings.search_results), *searches, *briefed]
+
+    def built_in_words(self, emotion: str, language: str) -> str:
+        """The default search's words for a mood (what a listening brief falls back to)."""
+        local = STRATEGIES[self.settings.strategy].get(emotion, emotion)
+        return search_for(local, language, self.settings.search_results).split(":", 1)[1]
+
+    def use_brief(self, emotion: str, language: str, queries: list[str]) -> None:
+        """The language model's queries become YouTube searches beside the mood's own, from the next pick on."""
+        self.brief_searches[(emotion, language)] = [f"ytsearch{self.settings.search_results}:{q}" for q in queries]
 
     def choose(self, emotion: str | None, language: str | None = None) -> Choice:
         """The playlists and tracks for ``emotion`` in ``language`` (default: the kiosk's), with fallbacks."""

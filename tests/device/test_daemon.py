@@ -56,7 +56,7 @@ def test_face_arrives_then_leaves_on_a_made_video(tmp_path: Path) -> None:
     assert rows == [("happy", 1), (None, 0)]
     assert plays == [("happy tune", "happy", "happy")]
     facts = {"moods", "plays", "users", "favorites", "page_settings", "sessions", "sound_moods", "corrections", "track_votes"}
-    assert tables == facts | {"artists", "imported_playlists", "imported_rows"}  # facts, accounts, lists: no images
+    assert tables == facts | {"artists", "imported_playlists", "imported_rows", "player_memory"}  # no images
     assert sorted(p.name for p in (tmp_path / "state").iterdir()) == [
         "moodkiosk.db", "moodkiosk.db-shm", "moodkiosk.db-wal", "moodkiosk.lock", "session.key"
     ]  # fmt: skip

@@ -59,6 +59,8 @@ def new_values(tmp_path: Path) -> dict[str, Any]:
         "web.metrics": "on", "web.display_remote": True,
         "mqtt.host": "127.0.0.1", "mqtt.port": 1884, "mqtt.tls": True, "mqtt.username": "kiosk", "mqtt.password": "pw",
         "mqtt.base_topic": "kiosk2", "mqtt.discovery_prefix": "ha",
+        "llm.url": "http://127.0.0.1:9/v1", "llm.model": "qwen2.5", "llm.api_key": "secret", "llm.timeout_seconds": 5.0,
+        "llm.queries": 2, "llm.cache_minutes": 5.0,
         "privacy.mode": "no-emotion", "privacy.operator": "Café Asha", "privacy.contact": "asha@example.org",
     }  # fmt: skip
 
@@ -92,6 +94,8 @@ def effect(kiosk: Kiosk, key: str, settings: Settings) -> None:
         else:
             assert worker is not None and str(worker.source) == settings.camera.source
             assert worker.period == 1 / settings.camera.analysis_fps and worker.stall_seconds == settings.camera.stall_seconds
+    elif section == "llm":
+        assert kiosk.briefs.settings == settings.llm  # asked with these from the next mood on
     elif section == "inference":
         assert kiosk.watcher.inference == settings.inference and kiosk.photos.settings == settings.inference
         analyzer = kiosk.watcher.worker.analyzer if kiosk.watcher.worker else None

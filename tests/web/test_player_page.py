@@ -13,10 +13,13 @@ from pathlib import Path
 import mutagen.wave
 import numpy as np
 import pytest
+import skimage.data
 from mutagen.id3 import APIC
 from playwright.sync_api import Browser, Page, expect
 
+from device.cli.media_files import write_slideshow
 from tests.helpers import Daemon, png_bytes, run_cli, sign_in, tone
+from tests.llm_server import GOOD, LlmServer
 
 MUSIC = ("neutral/calm.wav", "happy/sunny.wav", "neutral/apex.wav", "happy/bright.wav")
 TAGS = {"neutral/apex.wav": ("Apex Aleph", "Nadia Rao"), "happy/bright.wav": ("Bright Lights", "Ivo Stern")}
@@ -238,3 +241,32 @@ def test_sign_in_without_any_account_says_how_to_make_the_first(browser: Browser
         expect(page.locator("#login-error")).to_have_text("This kiosk has no accounts yet.")  # not "wrong password"
     finally:
         daemon.stop()
+
+
+def test_the_language_models_brief_on_the_page_and_the_fallback(browser: Browser, tmp_path: Path) -> None:
+    """The real daemon watching a real (made) video of a smiling face asks the stand-in model once per mood."""
+    server = LlmServer()
+    video = write_slideshow(tmp_path / "smile.mp4", [(skimage.data.astronaut(), 10)])
+    try:
+        for mode, shown in (
+            ("good", f"Listening brief: {GOOD['brief']}"),
+            ("nonsense", "The language model could not help this time: the built-in search words are used."),
+        ):
+            folder = tmp_path / mode
+            daemon = Daemon(folder, camera=str(video), extra=("--loop",), MOODKIOSK_LLM__URL=server.url(mode))
+            try:
+                page = player_page(browser, daemon.base)
+                expect(page.locator("#brief")).to_have_text(shown, timeout=30_000)
+                brief = state(page, daemon.base)["brief"]
+                assert brief["emotion"] == "happy" and brief["source"] == ("llm" if mode == "good" else "built-in")
+            finally:
+                log = daemon.stop()
+            if mode == "good":
+                assert "listening brief for happy (any): Bright, bouncy pop" in log
+                assert "searches: feel good pop hits; happy dance songs 2020s; upbeat acoustic" in log
+            else:
+                assert "was not the JSON asked for; using the built-in search words" in log
+        sent = [request["messages"][-1]["content"] for request in server.requests]
+        assert len(sent) == 2 and all(text.startswith("The room looks happy (") for text in sent)  # once per mood change
+    finally:
+        server.close()

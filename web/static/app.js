@@ -297,6 +297,17 @@ function renderWhy(state) {
     text += " " + tf("The room looks {emotion} now: its music comes after this song.", { emotion: t(next) });
   }
   line.textContent = text;
+  renderBrief(state.brief, track);
+}
+
+/** The language model's listening brief for the playing mood (llm settings), or why there is none. */
+function renderBrief(brief, track) {
+  const line = byId("brief");
+  const shown = brief && track && !track.requested && brief.emotion === track.emotion;
+  line.hidden = !shown;
+  if (!shown) return;
+  line.textContent = brief.source === "llm" ? tf("Listening brief: {text}", { text: brief.text }) : t("The language model could not help this time: the built-in search words are used.");
+  line.title = brief.source === "llm" ? brief.queries.join(" · ") : brief.note;
 }
 
 function renderQueue(queue) {

@@ -313,3 +313,15 @@ def test_search_finds_title_artist_or_album_folder_any_case(tmp_path: Path) -> N
     assert library.search("  ") == [] and library.search("nothing like it") == []
     assert library.find(str(tmp_path / "sad" / "b.wav")).title == "Blue Rain" and library.find("/elsewhere.wav") is None
     assert library.count() == 2
+
+
+def test_a_listening_briefs_queries_search_beside_the_moods_own(tmp_path: Path) -> None:
+    dj = DJ(PlayerSettings(search_results=5), make_library(tmp_path, {"happy": 1}))
+    assert dj.built_in_words("happy", "hindi") == "happy upbeat hindi songs"
+    dj.use_brief("happy", "hindi", ["feel good pop", "bhangra hits"])
+    assert dj.playlists_for("happy", "hindi") == [
+        "happy", "ytsearch5:happy upbeat hindi songs", "ytsearch5:feel good pop", "ytsearch5:bhangra hits"
+    ]  # fmt: skip
+    assert dj.playlists_for("happy", "english") == ["happy", "ytsearch5:happy upbeat english songs"]  # per language
+    dj.configure(local_only())
+    assert dj.playlists_for("happy", "hindi") == ["happy", "ytsearch5:feel good pop", "ytsearch5:bhangra hits"]
