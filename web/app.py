@@ -23,7 +23,7 @@ from device.household.accounts import AccountError, User
 from device.images import ImageError
 from device.metrics import CONTENT_TYPE
 from device.photos import PhotoBusyError
-from web import admin_api, artists_api, display, favorites_api, kiosk_api, openapi, player_api
+from web import admin_api, artists_api, display, favorites_api, kiosk_api, openapi, player_api, playlists_api
 from web.handling import (
     ACCOUNTS,
     CLOSING,
@@ -304,6 +304,7 @@ def create_app(kiosk: KioskParts, secret: bytes, limiter: LoginLimiter | None = 
     artists_api.add_routes(app)
     kiosk_api.add_routes(app)
     admin_api.add_routes(app)
+    playlists_api.add_routes(app)
     app.router.add_get("/api/openapi.json", openapi.serve)
     app.router.add_get("/metrics", metrics)
     display.add_routes(app)

@@ -25,6 +25,7 @@ from device.jukebox import Jukebox
 from device.live_settings import LiveSettings
 from device.metrics import Metrics
 from device.photos import PhotoAnalysis
+from device.player.imported import ImportedPlaylists
 from device.state import KioskState
 from web.security import CSRF_HEADER, UNSAFE_METHODS, Handler, LoginLimiter, csrf_ok
 
@@ -53,6 +54,7 @@ class KioskParts(Protocol):
     artists: Artists
     metrics: Metrics
     controls: Controls
+    imported: ImportedPlaylists
 
     @property
     def settings(self) -> Settings: ...
@@ -169,25 +171,30 @@ async def read_capped(stream: Any, limit: int, seconds: float = BODY_SECONDS) ->
 async def read_upload(request: web.Request, name: str = "file") -> bytes:
     """The ``name`` field of a ``multipart/form-data`` body: at most MAX_UPLOAD_PARTS parts and
     MAX_UPLOAD_BYTES in all (every part counts, read or not), no encoded parts, no nesting."""
+    return (await read_upload_file(request, name))[0]
+
+
+async def read_upload_file(request: web.Request, name: str = "file") -> tuple[bytes, str]:
+    """As :func:`read_upload`, with the file name the browser gave (``""`` when none)."""
     if not request.content_type.startswith("multipart/"):
-        raise json_error(web.HTTPUnsupportedMediaType, f"send the photo as multipart/form-data in a field named '{name}'")
+        raise json_error(web.HTTPUnsupportedMediaType, f"send the file as multipart/form-data in a field named '{name}'")
     if (request.content_length or 0) > MAX_UPLOAD_BYTES + 64 * 1024:
         raise too_large(MAX_UPLOAD_BYTES, request.content_length or 0)
     reader = await request.multipart()
-    found, total, parts = None, 0, 0
+    found, filename, total, parts = None, "", 0, 0
     while (part := await reader.next()) is not None:
         parts += 1
         if parts > MAX_UPLOAD_PARTS or not isinstance(part, BodyPartReader):
             raise json_error(web.HTTPUnprocessableEntity, f"send one field named '{name}' (at most {MAX_UPLOAD_PARTS} fields)")
         if part.headers.get(hdrs.CONTENT_ENCODING, "identity").strip().lower() != "identity":
-            raise json_error(web.HTTPUnsupportedMediaType, "send the photo uncompressed (no Content-Encoding)")
+            raise json_error(web.HTTPUnsupportedMediaType, "send the file uncompressed (no Content-Encoding)")
         data = await read_capped(part, MAX_UPLOAD_BYTES - total)
         total += len(data)
         if part.name == name and found is None:
-            found = data
+            found, filename = data, part.filename or ""
     if found is None:
         raise json_error(web.HTTPUnprocessableEntity, f"no field named '{name}' in the form", field=name)
-    return found
+    return found, filename
 
 
 def field(body: dict[str, Any], name: str, kind: type) -> Any:

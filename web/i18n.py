@@ -211,6 +211,28 @@ HINDI = {
     "The language model could not help this time: the built-in search words are used.": (
         "भाषा मॉडल इस बार मदद नहीं कर सका: अंतर्निहित खोज शब्द इस्तेमाल हो रहे हैं।"
     ),
+    # Imported playlists (admin)
+    "A CSV of songs (title, artist, optional url, language, mood), or an .m3u, .pls or .xspf file. Rows without a link "
+    "play the first YouTube match of the title and artist. Map the playlist to a mood below, or name it after a mood.": (
+        "गानों की एक CSV (title, artist, वैकल्पिक url, language, mood), या .m3u, .pls या .xspf फ़ाइल। बिना लिंक वाली पंक्तियाँ"
+        " शीर्षक और कलाकार का पहला YouTube मिलान चलाती हैं। प्लेलिस्ट को नीचे किसी मूड से जोड़ें, या उसे किसी मूड का नाम दें।"
+    ),
+    "As the file says": "जैसा फ़ाइल में है",
+    "Export CSV": "CSV निर्यात करें",
+    "Import": "आयात करें",
+    "Imported playlists": "आयात की गई प्लेलिस्ट",
+    "Imported {imported} rows into {name}; {refused} refused.": "{name} में {imported} पंक्तियाँ आयात हुईं; {refused} अस्वीकार।",
+    "Language of its rows": "पंक्तियों की भाषा",
+    "Line {line}: {why}": "पंक्ति {line}: {why}",
+    "List file": "सूची फ़ाइल",
+    "Mood of its rows": "पंक्तियों का मूड",
+    "Playlist name": "प्लेलिस्ट का नाम",
+    "Remove the playlist {name}?": "प्लेलिस्ट {name} हटाएँ?",
+    "Remove “{title}” from {name}": "{name} से “{title}” हटाएँ",
+    "Show": "दिखाएँ",
+    "YouTube match": "YouTube मिलान",
+    "link": "लिंक",
+    "{count} rows from {source}": "{source} से {count} पंक्तियाँ",
     # The player
     "A track would not play: {error}": "एक गाना नहीं चल सका: {error}",
     "Add “{title}” to the queue": "“{title}” कतार में जोड़ें",

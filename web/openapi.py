@@ -336,6 +336,55 @@ def build_spec() -> Schema:
                 "Set a new password (admin reset)", body=obj(password=STRING), errors="400 403 404 415 422", parameters=[NAME]
             )
         },
+        "/api/admin/playlists": {
+            "get": operation(
+                "Imported playlists: name, rows, source (admin)",
+                obj(playlists={"type": "array", "items": obj(name=STRING, rows={"type": "integer"}, source=STRING)}),
+                errors="403",
+            ),
+            "post": {
+                **operation(
+                    "Import a list (CSV, M3U/M3U8, PLS, XSPF) as a playlist; each refused row named by line (admin)",
+                    obj(name=STRING, imported={"type": "integer"}, refused={"type": "array"}, note=STRING),
+                    errors="403 408 413 415 422",
+                    status="201",
+                    parameters=[
+                        {"name": "name", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 64}},
+                        {"name": "mood", "in": "query", "schema": EMOTION},
+                        {"name": "language", "in": "query", "schema": LANGUAGE},
+                    ],
+                ),
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+                        }
+                    },
+                },
+            },
+        },
+        "/api/admin/playlists/{name}": {
+            "get": operation("An imported playlist's rows (admin)", {"type": "object"}, errors="403 404", parameters=[NAME]),
+            "delete": operation("Remove an imported playlist (admin)", errors="403 404", parameters=[NAME]),
+        },
+        "/api/admin/playlists/{name}/csv": {
+            "get": operation(
+                "An imported playlist as CSV (formula cells escaped) (admin)",
+                STRING,
+                errors="403 404",
+                parameters=[NAME],
+                media="text/csv",
+            )
+        },
+        "/api/admin/playlists/{name}/rows/{row}": {
+            "delete": operation(
+                "Remove one row (0 is the first) from an imported playlist (admin)",
+                {"type": "object"},
+                errors="403 404",
+                parameters=[NAME, {"name": "row", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}],
+            )
+        },
         "/api/admin/settings": {
             "get": operation("Page settings with values, origins and schemas (admin)", {"type": "object"}, errors="403"),
             "put": operation(

@@ -51,6 +51,20 @@ class ImportedPlaylists:
         )
         return [Row(*map(str, values)) for values in found]
 
+    async def remove_row(self, name: str, position: int) -> bool:
+        """Take one row (by its place, from 0) out of a playlist; the rows after it move up."""
+        async with self.store.transaction() as db:
+            cursor = await db.execute("SELECT id FROM imported_rows WHERE playlist = ? ORDER BY position", (name,))
+            ids = [row_id for (row_id,) in await cursor.fetchall()]
+            if not 0 <= position < len(ids):
+                return False
+            await db.execute("DELETE FROM imported_rows WHERE id = ?", (ids[position],))
+            await db.executemany(
+                "UPDATE imported_rows SET position = ? WHERE id = ?",
+                [(i, row_id) for i, row_id in enumerate(ids[:position] + ids[position + 1 :])],
+            )
+        return True
+
     async def remove(self, name: str) -> bool:
         return await self.store.execute("DELETE FROM imported_playlists WHERE name = ?", (name,)) > 0
 

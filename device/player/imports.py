@@ -104,14 +104,22 @@ def parse(path: Path) -> Parsed:
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise ListError(f"{path}: larger than {MAX_BYTES // 2**20} MB")
-        text, note = decode(path.read_bytes())
+        data = path.read_bytes()
     except OSError as error:
         raise ListError(f"{path}: cannot be read ({error.strerror})") from error
-    suffix = path.suffix.lower()
+    return parse_bytes(data, str(path))
+
+
+def parse_bytes(data: bytes, name: str) -> Parsed:
+    """Rows of a list file's contents; ``name`` (a file name) says which kind it is by its suffix."""
+    if len(data) > MAX_BYTES:
+        raise ListError(f"{name}: larger than {MAX_BYTES // 2**20} MB")
+    suffix = Path(name).suffix.lower()
     parser = {".csv": parse_csv, ".txt": parse_csv, ".m3u": parse_m3u, ".m3u8": parse_m3u, ".pls": parse_pls,
               ".xspf": parse_xspf}.get(suffix)  # fmt: skip
     if parser is None:
-        raise ListError(f"{path}: not a .csv, .m3u, .m3u8, .pls or .xspf file")
+        raise ListError(f"{name}: not a .csv, .m3u, .m3u8, .pls or .xspf file")
+    text, note = decode(data)
     rows, refused = parser(text)
     if len(rows) > MAX_ROWS:
         refused.append((0, f"{len(rows) - MAX_ROWS} rows after the first {MAX_ROWS} left out (at most {MAX_ROWS} a playlist)"))

@@ -44,7 +44,7 @@ def test_operations_name_their_errors_and_bodies() -> None:
 
 
 def concrete(path: str) -> str:
-    return path.replace("{id}", "1").replace("{name}", "ravi").replace("{action}", "pause")
+    return path.replace("{id}", "1").replace("{name}", "ravi").replace("{action}", "pause").replace("{row}", "0")
 
 
 def test_every_documented_operation_checks_session_csrf_and_role(tmp_path: Path) -> None:

@@ -270,3 +270,41 @@ def test_the_language_models_brief_on_the_page_and_the_fallback(browser: Browser
         assert len(sent) == 2 and all(text.startswith("The room looks happy (") for text in sent)  # once per mood change
     finally:
         server.close()
+
+
+def test_admin_imports_shows_edits_exports_and_removes_a_list(browser: Browser, kiosk: Daemon, tmp_path: Path) -> None:
+    listing = tmp_path / "party.csv"
+    listing.write_text(
+        "Track Name,Artist Name(s),url\n"
+        "Apex Aleph,Nadia Rao,https://www.youtube.com/watch?v=dQw4w9WgXcQ\n"
+        "=cmd|' /C calc'!A0,Mallory,\n"  # a formula: kept as text, escaped on export
+        "Bad Link,Someone,file:///etc/passwd\n"  # refused, with its line
+        "Blue Rain,Ivo Stern,\n"
+    )
+    page = player_page(browser, kiosk.base)
+    page.goto(kiosk.base + "/admin")
+    card = page.locator("#playlists")
+    card.get_by_label("List file").set_input_files(listing)
+    card.get_by_label("Playlist name").fill("party")
+    card.get_by_label("Mood of its rows").select_option("happy")
+    card.get_by_role("button", name="Import").click()
+    expect(card.locator("#playlist-status")).to_have_text("Imported 3 rows into party; 1 refused.")
+    expect(card.locator("#playlist-refused li")).to_have_text([re.compile(r"^Line 4: .*file")])
+    expect(card.locator('#playlist-list li[data-playlist="party"]')).to_contain_text("3 rows from party.csv")
+    rows = card.locator("#playlist-row-list li")
+    expect(rows).to_have_count(3)
+    expect(rows.first).to_contain_text("Apex Aleph · Nadia Rao")
+
+    card.get_by_role("button", name="Remove “Blue Rain” from party", exact=True).click()
+    expect(rows).to_have_count(2)
+    export = page.request.get(kiosk.base + "/api/admin/playlists/party/csv")
+    assert export.ok and export.headers["content-type"].startswith("text/csv")
+    assert "Blue Rain" not in export.text() and "'=cmd" in export.text()  # the formula cell is escaped
+    csrf = {"X-CSRF-Token": state(page, kiosk.base)["csrf"]}
+    mapped = page.request.put(kiosk.base + "/api/admin/settings", data={"player.mapping": {"happy": "party"}}, headers=csrf)
+    assert mapped.ok, mapped.text()  # the mapping check knows the imported playlist at once
+    found = page.request.get(kiosk.base + "/api/recommendations?emotion=happy").json()
+    assert found["playlists"] == ["party"] and found["tracks"][0]["title"] == "Apex Aleph"
+    page.on("dialog", lambda dialog: dialog.accept())
+    card.locator('#playlist-list li[data-playlist="party"]').get_by_role("button", name="Remove").click()
+    expect(card.locator("#playlist-list li")).to_have_count(0)

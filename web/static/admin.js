@@ -356,17 +356,97 @@ async function loadCorrections() {
   if (response.ok) showCorrections(await response.json());
 }
 
+// Imported playlists
+async function loadPlaylists() {
+  const response = await api("GET", "/api/admin/playlists");
+  if (!response.ok) return;
+  const { playlists } = await response.json();
+  byId("playlist-list").replaceChildren(
+    ...playlists.map((playlist) => {
+      const item = element("li");
+      item.dataset.playlist = playlist.name;
+      const who = element("div", "who");
+      who.append(element("strong", "", playlist.name), " ", element("span", "muted", tf("{count} rows from {source}", { count: playlist.rows, source: playlist.source })));
+      const actions = element("div", "user-actions");
+      const show = button(t("Show"), () => showPlaylist(playlist.name));
+      const csv = element("a", "button secondary", t("Export CSV"));
+      csv.href = `/api/admin/playlists/${encodeURIComponent(playlist.name)}/csv`;
+      csv.download = `${playlist.name}.csv`;
+      const remove = button(t("Remove"), async () => {
+        if (!confirm(tf("Remove the playlist {name}?", { name: playlist.name }))) return;
+        const answer = await api("DELETE", `/api/admin/playlists/${encodeURIComponent(playlist.name)}`);
+        showMessage(byId("playlist-status"), answer.ok ? tf("Removed {name}.", { name: playlist.name }) : await errorText(answer), !answer.ok);
+        byId("playlist-rows").hidden = true;
+        loadPlaylists();
+      }, "danger");
+      actions.append(show, csv, remove);
+      item.append(who, actions);
+      return item;
+    }),
+  );
+}
+
+async function showPlaylist(name, answer) {
+  const response = answer || (await api("GET", `/api/admin/playlists/${encodeURIComponent(name)}`));
+  if (!response.ok) return showMessage(byId("playlist-status"), await errorText(response));
+  const { rows } = await response.json();
+  byId("playlist-rows").hidden = false;
+  byId("playlist-rows-heading").textContent = name;
+  byId("playlist-row-list").replaceChildren(
+    ...rows.map((row, index) => {
+      const item = element("li");
+      const text = [row.title, row.artist].filter(Boolean).join(" · ");
+      item.append(element("span", "title", text), element("span", "muted", row.url ? t("link") : t("YouTube match")));
+      const remove = button("✕", async () => {
+        const result = await api("DELETE", `/api/admin/playlists/${encodeURIComponent(name)}/rows/${index}`);
+        if (result.ok) {
+          showPlaylist(name, result);
+          loadPlaylists();
+        } else showMessage(byId("playlist-status"), await errorText(result));
+      });
+      remove.setAttribute("aria-label", tf("Remove “{title}” from {name}", { title: row.title, name }));
+      item.append(remove);
+      return item;
+    }),
+  );
+}
+
+function setupPlaylists() {
+  const form = byId("playlist-upload");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const query = new URLSearchParams({ name: data.get("name"), mood: data.get("mood"), language: data.get("language") });
+    const upload = new FormData();
+    upload.append("file", data.get("file"));
+    const response = await fetch(`/api/admin/playlists?${query}`, { method: "POST", body: upload, headers: { "X-CSRF-Token": csrf } });
+    const answer = await response.json().catch(() => ({}));
+    const status = byId("playlist-status");
+    if (answer.imported === undefined) showMessage(status, answer.error || `${response.status}`);
+    else showMessage(status, tf("Imported {imported} rows into {name}; {refused} refused.", { imported: answer.imported, name: answer.name, refused: answer.refused.length }), answer.imported === 0);
+    byId("playlist-refused").replaceChildren(
+      ...(answer.refused || []).map((row) => element("li", "", row.line ? tf("Line {line}: {why}", row) : row.why)),
+    );
+    if (answer.imported) {
+      form.reset();
+      await loadPlaylists();
+      showPlaylist(answer.name);
+    }
+  });
+}
+
 async function setupAdmin() {
   setupLogout();
   setupAddUser();
   setupSettings();
+  setupPlaylists();
   byId("corrections-forget").addEventListener("click", async () => {
     const response = await api("DELETE", "/api/admin/corrections");
     if (response.ok) showCorrections(await response.json());
   });
   const response = await api("GET", "/api/state");
   if (response.ok) csrf = (await response.json()).csrf;
-  await Promise.all([loadUsers(), loadSettings(), loadCorrections(), setupArtists(byId("household-artists"), "/api/admin/artists", "/api/artists")]);
+  await Promise.all([loadUsers(), loadSettings(), loadCorrections(), loadPlaylists(), setupArtists(byId("household-artists"), "/api/admin/artists", "/api/artists")]);
 }
 
 if (byId("users")) setupAdmin();

@@ -1,0 +1,101 @@
+"""Admin endpoints for playlists brought as lists: upload (CSV, M3U, PLS, XSPF), list, show, remove a
+row, export as CSV, remove. The same parsing and storage as ``moodkiosk playlist``."""
+
+from __future__ import annotations
+
+import re
+
+from aiohttp import web
+
+from device.labels import EMOTIONS
+from device.player.imported import NAME
+from device.player.imports import ListError, export_csv, parse_bytes
+from web.handling import KIOSK, json_error, read_upload_file, require_admin
+
+LANGUAGE = re.compile(r"[a-z][a-z-]{0,31}")
+
+
+async def list_playlists(request: web.Request) -> web.Response:
+    await require_admin(request)
+    names = await request.app[KIOSK].imported.names()
+    return web.json_response({"playlists": [{"name": n, "rows": rows, "source": source} for n, rows, source in names]})
+
+
+async def upload_playlist(request: web.Request) -> web.Response:
+    """``?name=&mood=&language=`` with a ``file`` (multipart): each refused row named with its line and why."""
+    await require_admin(request)
+    name = request.query.get("name", "").strip()
+    mood = request.query.get("mood", "")
+    language = request.query.get("language", "").strip().lower()
+    if not NAME.fullmatch(name):
+        raise json_error(web.HTTPUnprocessableEntity, "'name': 1 to 64 letters, digits, spaces, '.', '_' or '-'", field="name")
+    if mood and mood not in EMOTIONS:
+        raise json_error(web.HTTPUnprocessableEntity, f"'mood' must be one of {', '.join(EMOTIONS)}", field="mood")
+    if language and not LANGUAGE.fullmatch(language):
+        raise json_error(web.HTTPUnprocessableEntity, "'language' must be a language name such as hindi", field="language")
+    data, filename = await read_upload_file(request, "file")
+    try:
+        parsed = parse_bytes(data, filename or "upload.csv")
+    except ListError as error:
+        raise json_error(web.HTTPUnprocessableEntity, str(error), field="file") from None
+    kiosk = request.app[KIOSK]
+    if parsed.rows:
+        await kiosk.imported.save(name, parsed.rows, filename or "upload", mood, language)
+        kiosk.jukebox.library.use_imported(await kiosk.imported.tracks())
+    answer = {
+        "name": name,
+        "imported": len(parsed.rows),
+        "refused": [{"line": line, "why": why} for line, why in parsed.refused],
+        "note": parsed.note,
+    }
+    return web.json_response(answer, status=201 if parsed.rows else 422)
+
+
+async def show_playlist(request: web.Request) -> web.Response:
+    await require_admin(request)
+    name = request.match_info["name"]
+    rows = await request.app[KIOSK].imported.rows(name)
+    if rows is None:
+        raise json_error(web.HTTPNotFound, f"no imported playlist {name!r}")
+    fields = ("title", "artist", "url", "language", "mood")
+    return web.json_response({"name": name, "rows": [{key: getattr(row, key) for key in fields} for row in rows]})
+
+
+async def remove_row(request: web.Request) -> web.Response:
+    await require_admin(request)
+    name, text = request.match_info["name"], request.match_info["row"]
+    kiosk = request.app[KIOSK]
+    if not (text.isascii() and text.isdigit() and len(text) <= 6) or not await kiosk.imported.remove_row(name, int(text)):
+        raise json_error(web.HTTPNotFound, f"no row {text} in the imported playlist {name!r}")
+    kiosk.jukebox.library.use_imported(await kiosk.imported.tracks())
+    return await show_playlist(request)
+
+
+async def export_playlist(request: web.Request) -> web.Response:
+    """The playlist as CSV (cells that would run as spreadsheet formulas are escaped)."""
+    await require_admin(request)
+    name = request.match_info["name"]
+    rows = await request.app[KIOSK].imported.rows(name)
+    if rows is None:
+        raise json_error(web.HTTPNotFound, f"no imported playlist {name!r}")
+    disposition = f'attachment; filename="{re.sub(r"[^A-Za-z0-9_.-]", "_", name)}.csv"'
+    return web.Response(text=export_csv(rows), content_type="text/csv", headers={"Content-Disposition": disposition})
+
+
+async def remove_playlist(request: web.Request) -> web.Response:
+    await require_admin(request)
+    kiosk = request.app[KIOSK]
+    name = request.match_info["name"]
+    if not await kiosk.imported.remove(name):
+        raise json_error(web.HTTPNotFound, f"no imported playlist {name!r}")
+    kiosk.jukebox.library.use_imported(await kiosk.imported.tracks())
+    return web.json_response({"ok": True})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/api/admin/playlists", list_playlists)
+    app.router.add_post("/api/admin/playlists", upload_playlist)
+    app.router.add_get("/api/admin/playlists/{name}", show_playlist)
+    app.router.add_delete("/api/admin/playlists/{name}", remove_playlist)
+    app.router.add_get("/api/admin/playlists/{name}/csv", export_playlist)
+    app.router.add_delete("/api/admin/playlists/{name}/rows/{row}", remove_row)
