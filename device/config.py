@@ -270,6 +270,19 @@ class LlmSettings(Section):
     cache_minutes: float = Field(60.0, ge=0, le=24 * 60, description="how long a brief is kept per mood and language")
 
 
+class SpotifySettings(Section):
+    """Reading Spotify playlist links (track names only): off until both are set."""
+
+    client_id: str | None = Field(None, max_length=100, description="your Spotify app's client id (developer.spotify.com)")
+    client_secret: str | None = Field(None, max_length=100, description="its client secret (shown masked)")
+    api_base: str = Field(
+        "https://api.spotify.com/v1/", pattern=r"^https?://\S+/$", description="Spotify's Web API (another only for a stand-in)"
+    )
+    token_url: str = Field(
+        "https://accounts.spotify.com/api/token", pattern=r"^https?://\S+$", description="Spotify's token endpoint"
+    )
+
+
 class PrivacySettings(Section):
     """Where the kiosk may read faces, and what people in front of it are told (the EU AI Act)."""
 
@@ -317,6 +330,7 @@ class Settings(BaseSettings):
     web: WebSettings = WebSettings()
     mqtt: MqttSettings = MqttSettings()
     llm: LlmSettings = LlmSettings()
+    spotify: SpotifySettings = SpotifySettings()
     privacy: PrivacySettings = PrivacySettings()
 
     @property

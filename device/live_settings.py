@@ -45,7 +45,10 @@ RESTART_ONLY = (
     "mqtt.host", "mqtt.port", "mqtt.tls", "mqtt.username", "mqtt.password", "mqtt.base_topic", "mqtt.discovery_prefix",
 )  # fmt: skip
 # Read where they are used, each time (the purge chore, the sign-up handler): always the live value.
-READ_WHEN_USED = ("storage.retention_days", "web.self_signup", "web.metrics", "web.display_remote")
+READ_WHEN_USED = (
+    "storage.retention_days", "web.self_signup", "web.metrics", "web.display_remote",
+    "spotify.client_id", "spotify.client_secret", "spotify.api_base", "spotify.token_url",
+)  # fmt: skip
 
 Applier = Callable[[Settings], Awaitable[None] | None]
 

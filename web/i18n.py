@@ -218,6 +218,9 @@ HINDI = {
         " शीर्षक और कलाकार का पहला YouTube मिलान चलाती हैं। प्लेलिस्ट को नीचे किसी मूड से जोड़ें, या उसे किसी मूड का नाम दें।"
     ),
     "As the file says": "जैसा फ़ाइल में है",
+    "…or a Spotify playlist link": "…या Spotify प्लेलिस्ट का लिंक",
+    "Pick a list file or paste a Spotify playlist link.": "सूची फ़ाइल चुनें या Spotify प्लेलिस्ट का लिंक चिपकाएँ।",
+    "Importing…": "आयात हो रहा है…",
     "Export CSV": "CSV निर्यात करें",
     "Import": "आयात करें",
     "Imported playlists": "आयात की गई प्लेलिस्ट",

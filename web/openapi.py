@@ -52,6 +52,7 @@ STATUS_TEXT = {
     "415": "wrong content type, or a compressed body (Content-Encoding)",
     "422": "a field is missing or invalid",
     "429": "too many attempts, or busy with others (two photos / sign-ins at a time); see Retry-After",
+    "502": "a remote service (Spotify) refused or cannot be reached (its reason is given)",
     "503": "the kiosk cannot do it right now (the reason is given)",
 }
 ARTISTS: Schema = {"type": "array", "items": STRING}
@@ -363,6 +364,19 @@ def build_spec() -> Schema:
                     },
                 },
             },
+        },
+        "/api/admin/playlists/spotify": {
+            "post": operation(
+                "Import a Spotify playlist link's tracks (names only; each plays its YouTube match) (admin)",
+                obj(name=STRING, imported={"type": "integer"}, refused={"type": "array"}, note=STRING),
+                {
+                    "type": "object",
+                    "properties": {"link": STRING, "name": STRING, "mood": EMOTION, "language": LANGUAGE},
+                    "required": ["link", "name"],
+                },
+                "400 403 415 422 502",
+                status="201",
+            )
         },
         "/api/admin/playlists/{name}": {
             "get": operation("An imported playlist's rows (admin)", {"type": "object"}, errors="403 404", parameters=[NAME]),

@@ -1,8 +1,9 @@
-"""Admin endpoints for playlists brought as lists: upload (CSV, M3U, PLS, XSPF), list, show, remove a
-row, export as CSV, remove. The same parsing and storage as ``moodkiosk playlist``."""
+"""Admin endpoints for playlists brought as lists: upload (CSV, M3U, PLS, XSPF) or a Spotify link, list,
+show, remove a row, export as CSV, remove. The same parsing and storage as ``moodkiosk playlist``."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from aiohttp import web
@@ -10,9 +11,23 @@ from aiohttp import web
 from device.labels import EMOTIONS
 from device.player.imported import NAME
 from device.player.imports import ListError, export_csv, parse_bytes
-from web.handling import KIOSK, json_error, read_upload_file, require_admin
+from device.player.spotify import SpotifyError, is_spotify_link, playlist_id, read_playlist
+from web.handling import KIOSK, field, json_error, read_json, read_upload_file, require_admin
 
 LANGUAGE = re.compile(r"[a-z][a-z-]{0,31}")
+
+
+def checked_names(name: object, mood: object, language: object) -> tuple[str, str, str]:
+    """The playlist's name, and the mood and language of rows that do not say: 422 for bad ones."""
+    name = name.strip() if isinstance(name, str) else ""
+    language = language.strip().lower() if isinstance(language, str) else ""
+    if not NAME.fullmatch(name):
+        raise json_error(web.HTTPUnprocessableEntity, "'name': 1 to 64 letters, digits, spaces, '.', '_' or '-'", field="name")
+    if mood and mood not in EMOTIONS:
+        raise json_error(web.HTTPUnprocessableEntity, f"'mood' must be one of {', '.join(EMOTIONS)}", field="mood")
+    if language and not LANGUAGE.fullmatch(language):
+        raise json_error(web.HTTPUnprocessableEntity, "'language' must be a language name such as hindi", field="language")
+    return name, str(mood or ""), language
 
 
 async def list_playlists(request: web.Request) -> web.Response:
@@ -24,15 +39,8 @@ async def list_playlists(request: web.Request) -> web.Response:
 async def upload_playlist(request: web.Request) -> web.Response:
     """``?name=&mood=&language=`` with a ``file`` (multipart): each refused row named with its line and why."""
     await require_admin(request)
-    name = request.query.get("name", "").strip()
-    mood = request.query.get("mood", "")
-    language = request.query.get("language", "").strip().lower()
-    if not NAME.fullmatch(name):
-        raise json_error(web.HTTPUnprocessableEntity, "'name': 1 to 64 letters, digits, spaces, '.', '_' or '-'", field="name")
-    if mood and mood not in EMOTIONS:
-        raise json_error(web.HTTPUnprocessableEntity, f"'mood' must be one of {', '.join(EMOTIONS)}", field="mood")
-    if language and not LANGUAGE.fullmatch(language):
-        raise json_error(web.HTTPUnprocessableEntity, "'language' must be a language name such as hindi", field="language")
+    query = request.query
+    name, mood, language = checked_names(query.get("name", ""), query.get("mood", ""), query.get("language", ""))
     data, filename = await read_upload_file(request, "file")
     try:
         parsed = parse_bytes(data, filename or "upload.csv")
@@ -49,6 +57,31 @@ async def upload_playlist(request: web.Request) -> web.Response:
         "note": parsed.note,
     }
     return web.json_response(answer, status=201 if parsed.rows else 422)
+
+
+async def import_spotify(request: web.Request) -> web.Response:
+    """``{"link": "https://open.spotify.com/playlist/...", "name", "mood", "language"}``: its tracks' names
+    (each plays its YouTube match); 502 with Spotify's refusal, said plainly."""
+    await require_admin(request)
+    body = await read_json(request)
+    link = field(body, "link", str)
+    name, mood, language = checked_names(body.get("name", ""), body.get("mood", ""), body.get("language", ""))
+    kiosk = request.app[KIOSK]
+    if not is_spotify_link(link) or playlist_id(link) is None:
+        raise json_error(
+            web.HTTPUnprocessableEntity,
+            "'link' must be a Spotify playlist link (https://open.spotify.com/playlist/...)",
+            field="link",
+        )
+    try:
+        rows = await asyncio.to_thread(read_playlist, link, kiosk.settings.spotify)
+    except SpotifyError as error:
+        raise json_error(web.HTTPBadGateway, error.describe()) from None
+    if not rows:
+        raise json_error(web.HTTPUnprocessableEntity, "the Spotify playlist has no tracks", field="link")
+    await kiosk.imported.save(name, rows, link, mood, language)
+    kiosk.jukebox.library.use_imported(await kiosk.imported.tracks())
+    return web.json_response({"name": name, "imported": len(rows), "refused": [], "note": ""}, status=201)
 
 
 async def show_playlist(request: web.Request) -> web.Response:
@@ -95,6 +128,7 @@ async def remove_playlist(request: web.Request) -> web.Response:
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/admin/playlists", list_playlists)
     app.router.add_post("/api/admin/playlists", upload_playlist)
+    app.router.add_post("/api/admin/playlists/spotify", import_spotify)
     app.router.add_get("/api/admin/playlists/{name}", show_playlist)
     app.router.add_delete("/api/admin/playlists/{name}", remove_playlist)
     app.router.add_get("/api/admin/playlists/{name}/csv", export_playlist)

@@ -63,10 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("--json", action="store_true", help="one JSON object per file and line")
     tag.add_argument("--force", action="store_true", help="hear every file again, even if it was tagged before")
 
-    playlist = commands.add_parser("playlist", help="playlists brought as lists (CSV, M3U, PLS, XSPF)")
+    playlist = commands.add_parser("playlist", help="playlists brought as lists (CSV, M3U, PLS, XSPF, Spotify links)")
     playlist_commands = playlist.add_subparsers(dest="playlist_command", required=True, metavar="ACTION")
     imports = playlist_commands.add_parser("import", help="store a list as a playlist (rows without a URL play YouTube's match)")
-    imports.add_argument("file", type=Path, metavar="FILE")
+    imports.add_argument("file", metavar="FILE", help="a .csv, .m3u, .m3u8, .pls or .xspf file, or a Spotify playlist link")
     imports.add_argument("--name", required=True, help="the playlist's name (a mood's name joins that mood's music)")
     imports.add_argument("--mood", help="the mood of the rows that do not say")
     imports.add_argument("--language", help="the language of the rows that do not say")

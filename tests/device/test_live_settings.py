@@ -61,6 +61,8 @@ def new_values(tmp_path: Path) -> dict[str, Any]:
         "mqtt.base_topic": "kiosk2", "mqtt.discovery_prefix": "ha",
         "llm.url": "http://127.0.0.1:9/v1", "llm.model": "qwen2.5", "llm.api_key": "secret", "llm.timeout_seconds": 5.0,
         "llm.queries": 2, "llm.cache_minutes": 5.0,
+        "spotify.client_id": "kiosk", "spotify.client_secret": "s3cret", "spotify.api_base": "http://127.0.0.1:9/v1/",
+        "spotify.token_url": "http://127.0.0.1:9/api/token",
         "privacy.mode": "no-emotion", "privacy.operator": "Café Asha", "privacy.contact": "asha@example.org",
     }  # fmt: skip
 

@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 from device.cli.media_files import write_slideshow
 from tests.helpers import Daemon, png_bytes, run_cli, sign_in, tone
 from tests.llm_server import GOOD, LlmServer
+from tests.spotify_server import GOOD_ID, SpotifyServer
 
 MUSIC = ("neutral/calm.wav", "happy/sunny.wav", "neutral/apex.wav", "happy/bright.wav")
 TAGS = {"neutral/apex.wav": ("Apex Aleph", "Nadia Rao"), "happy/bright.wav": ("Bright Lights", "Ivo Stern")}
@@ -308,3 +309,30 @@ def test_admin_imports_shows_edits_exports_and_removes_a_list(browser: Browser, 
     page.on("dialog", lambda dialog: dialog.accept())
     card.locator('#playlist-list li[data-playlist="party"]').get_by_role("button", name="Remove").click()
     expect(card.locator("#playlist-list li")).to_have_count(0)
+
+
+def test_admin_imports_a_spotify_link_and_says_when_spotify_refuses(browser: Browser, tmp_path: Path) -> None:
+    spotify = SpotifyServer()
+    daemon = Daemon(
+        tmp_path, MOODKIOSK_SPOTIFY__CLIENT_ID="kiosk", MOODKIOSK_SPOTIFY__CLIENT_SECRET="s3cret",
+        MOODKIOSK_SPOTIFY__API_BASE=spotify.api_base, MOODKIOSK_SPOTIFY__TOKEN_URL=spotify.token_url,
+    )  # fmt: skip
+    try:
+        page = player_page(browser, daemon.base)
+        page.goto(daemon.base + "/admin")
+        card = page.locator("#playlists")
+        card.get_by_label("Playlist name").fill("bollywood")
+        card.get_by_label("…or a Spotify playlist link").fill(f"https://open.spotify.com/playlist/{GOOD_ID}")
+        card.get_by_role("button", name="Import").click()
+        expect(card.locator("#playlist-status")).to_have_text("Imported 3 rows into bollywood; 0 refused.")
+        expect(card.locator("#playlist-row-list li").first).to_contain_text("Kesariya · Arijit Singh")
+        expect(card.locator("#playlist-row-list li").first).to_contain_text("YouTube match")
+
+        card.get_by_label("Playlist name").fill("busy")
+        card.get_by_label("…or a Spotify playlist link").fill("https://open.spotify.com/playlist/BusyPlaylist00001")
+        card.get_by_role("button", name="Import").click()
+        expect(card.locator("#playlist-status")).to_have_text("Spotify asks the kiosk to wait 7 s before asking again (429)")
+        expect(card.locator("#playlist-list li")).to_have_count(1)  # nothing half-imported
+    finally:
+        daemon.stop()
+        spotify.close()

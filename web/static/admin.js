@@ -416,12 +416,21 @@ function setupPlaylists() {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const data = new FormData(form);
-    const query = new URLSearchParams({ name: data.get("name"), mood: data.get("mood"), language: data.get("language") });
-    const upload = new FormData();
-    upload.append("file", data.get("file"));
-    const response = await fetch(`/api/admin/playlists?${query}`, { method: "POST", body: upload, headers: { "X-CSRF-Token": csrf } });
-    const answer = await response.json().catch(() => ({}));
+    const fields = { name: data.get("name"), mood: data.get("mood"), language: data.get("language") };
     const status = byId("playlist-status");
+    const link = data.get("link").trim();
+    const file = data.get("file");
+    if (!link && !(file && file.size)) return showMessage(status, t("Pick a list file or paste a Spotify playlist link."));
+    showMessage(status, t("Importing…"), false);
+    let response;
+    if (link) {
+      response = await api("POST", "/api/admin/playlists/spotify", { ...fields, link });
+    } else {
+      const upload = new FormData();
+      upload.append("file", file);
+      response = await fetch(`/api/admin/playlists?${new URLSearchParams(fields)}`, { method: "POST", body: upload, headers: { "X-CSRF-Token": csrf } });
+    }
+    const answer = await response.json().catch(() => ({}));
     if (answer.imported === undefined) showMessage(status, answer.error || `${response.status}`);
     else showMessage(status, tf("Imported {imported} rows into {name}; {refused} refused.", { imported: answer.imported, name: answer.name, refused: answer.refused.length }), answer.imported === 0);
     byId("playlist-refused").replaceChildren(

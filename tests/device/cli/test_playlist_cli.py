@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from tests.helpers import Daemon, clean_env, client_session, run_cli, signed_in
+from tests.spotify_server import GOOD_ID, SpotifyServer
 
 
 def test_import_names_bad_rows_keeps_the_rest_and_exports_safely(tmp_path: Path) -> None:
@@ -83,3 +84,30 @@ def test_an_imported_list_plays_for_its_mood(tmp_path: Path) -> None:
         asyncio.run(scenario())
     finally:
         daemon.stop()
+
+
+def test_a_spotify_playlist_link_is_imported_and_refusals_are_said(tmp_path: Path) -> None:
+    server = SpotifyServer()
+    try:
+        env = clean_env(
+            MOODKIOSK_STORAGE__STATE_DIR=str(tmp_path / "state"), MOODKIOSK_SPOTIFY__CLIENT_ID="kiosk",
+            MOODKIOSK_SPOTIFY__CLIENT_SECRET="s3cret", MOODKIOSK_SPOTIFY__API_BASE=server.api_base,
+            MOODKIOSK_SPOTIFY__TOKEN_URL=server.token_url,
+        )  # fmt: skip
+        link = f"https://open.spotify.com/playlist/{GOOD_ID}?si=x"
+        result = run_cli("playlist", "import", link, "--name", "bollywood", "--language", "hindi", env=env)
+        assert result.returncode == 0, result.stderr
+        assert "imported 3 tracks from Spotify into the playlist 'bollywood'" in result.stdout
+        listed = [json.loads(line) for line in run_cli("playlist", "list", "--json", env=env).stdout.splitlines()]
+        assert listed == [{"name": "bollywood", "rows": 3, "source": link}]
+        exported = list(csv.DictReader(io.StringIO(run_cli("playlist", "export", "bollywood", env=env).stdout)))
+        first = exported[0]
+        assert (first["title"], first["artist"], first["language"]) == ("Kesariya", "Arijit Singh", "hindi")
+
+        refused = run_cli("playlist", "import", "spotify:playlist:PrivatePlaylist0001", "--name", "secret", env=env)
+        assert refused.returncode != 0 and "no such playlist for this app (404)" in refused.stderr
+        assert "Traceback" not in refused.stderr
+        config_keys = run_cli("config", "show", env=env).stdout
+        assert '"client_secret": "***"' in config_keys  # never printed
+    finally:
+        server.close()
