@@ -21,7 +21,7 @@ from device.chores import Chores
 from device.conductor import Conductor
 from device.config import Settings
 from device.controls import Controls
-from device.events import Event, EventBus, EventsFile, MoodChanged, Note, log_event
+from device.events import Event, EventBus, EventsFile, MoodChanged, Note, TrackFailed, log_event
 from device.health import Health
 from device.home_assistant import HomeAssistant, node_id
 from device.household.accounts import Accounts
@@ -38,6 +38,7 @@ from device.photos import PhotoAnalysis
 from device.player.imported import ImportedPlaylists
 from device.player.sound_moods import SoundMoods
 from device.player.tagging import SoundTagging
+from device.player.youtube_match import YoutubeMatches
 from device.recorder import Recorder
 from device.run_lock import RunLock
 from device.state import KioskState
@@ -47,6 +48,7 @@ from device.watcher import Watcher
 
 log = logging.getLogger("moodkiosk")
 PURGE_EVERY_SECONDS = 3600
+IMPORTED_EVERY_SECONDS = 60
 
 
 class Kiosk:
@@ -70,6 +72,7 @@ class Kiosk:
         self.votes = TrackVotes(self.store, on_change=self.conductor.use_votes)
         self.artists = Artists(self.store)
         self.imported = ImportedPlaylists(self.store)
+        self.matches = YoutubeMatches(self.imported, lambda: self.jukebox.remote.ytdl_path)
         self.controls = Controls(self.conductor, self.jukebox, self.live, self.votes)
         self.home = (
             HomeAssistant(settings.mqtt, self.controls, lambda: self.state.snapshot(), node_id(socket.gethostname()))
@@ -136,6 +139,7 @@ class Kiosk:
             events_file,
             self.home,
             self._ask_for_brief,
+            self._track_failed,
         ):
             if subscriber is not None:
                 self.bus.subscribe(subscriber)
@@ -212,10 +216,17 @@ class Kiosk:
                         "(in a checkout: .venv/bin/moodkiosk user add NAME --admin), then sign in on the page")  # fmt: skip
 
     async def _follow_imported(self) -> None:
-        """Playlists imported with the command line while the kiosk runs: read them again every minute."""
+        """Playlists imported with the command line while the kiosk runs, and the YouTube matches of their rows
+        without a link (a few a minute): read again every minute."""
         while True:
-            await asyncio.sleep(60)
+            await asyncio.sleep(IMPORTED_EVERY_SECONDS)
+            await self.matches.find_some()
             self.jukebox.library.use_imported(await self.imported.tracks())
+
+    def _track_failed(self, event: Event) -> None:
+        """A found YouTube match that would not play is searched again."""
+        if isinstance(event, TrackFailed) and event.uri.startswith("https://www.youtube.com/"):
+            self.chores.spawn("forgetting a YouTube match", self.matches.stopped_playing(event.uri))
 
     async def _purge_periodically(self) -> None:
         while True:

@@ -78,6 +78,10 @@ MIGRATIONS: list[list[str]] = [
         # What the player should come back with after a restart (the volume last set).
         "CREATE TABLE player_memory (key TEXT PRIMARY KEY, value TEXT NOT NULL, changed REAL NOT NULL)",
     ],
+    [
+        # The YouTube match found for an imported row without a link (searched once, again when it stops playing).
+        "ALTER TABLE imported_rows ADD COLUMN found TEXT NOT NULL DEFAULT ''",
+    ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 DATABASE_NAME = "moodkiosk.db"

@@ -69,11 +69,30 @@ class ImportedPlaylists:
         return await self.store.execute("DELETE FROM imported_playlists WHERE name = ?", (name,)) > 0
 
     async def tracks(self) -> dict[str, list[Track]]:
-        """Every imported playlist as the library's tracks."""
-        playlists: dict[str, list[Track]] = {}
-        for name, _, _ in await self.names():
-            rows = await self.rows(name) or []
-            playlists[name] = [
-                Track(row.uri(), row.title, name, "remote", row.language or None, None, row.artist or None) for row in rows
-            ]
+        """Every imported playlist as the library's tracks: a row plays its link, else its YouTube match once
+        found (device.player.youtube_match), else a YouTube search each time."""
+        playlists: dict[str, list[Track]] = {name: [] for name, _, _ in await self.names()}
+        found = await self.store.fetch(
+            "SELECT playlist, title, artist, url, language, mood, found FROM imported_rows ORDER BY playlist, position"
+        )
+        for name, title, artist, url, language, mood, match in found:
+            row = Row(str(title), str(artist), str(url), str(language), str(mood))
+            uri = row.url or str(match) or row.uri()
+            playlists[str(name)].append(
+                Track(uri, row.title, str(name), "remote", row.language or None, None, row.artist or None)
+            )
         return playlists
+
+    async def unmatched(self, limit: int) -> list[tuple[int, str]]:
+        """(row id, search words) of rows without a link or a found match, in playlist order."""
+        found = await self.store.fetch(
+            "SELECT id, title, artist FROM imported_rows WHERE url = '' AND found = '' ORDER BY playlist, position LIMIT ?",
+            (limit,),
+        )
+        return [(int(row_id), f'"{title}" {artist}'.strip()) for row_id, title, artist in found]
+
+    async def set_match(self, row_id: int, url: str) -> None:
+        await self.store.execute("UPDATE imported_rows SET found = ? WHERE id = ?", (url, row_id))
+
+    async def forget_match(self, url: str) -> bool:
+        return await self.store.execute("UPDATE imported_rows SET found = '' WHERE found = ?", (url,)) > 0

@@ -1,0 +1,68 @@
+"""The YouTube match of an imported row that has no link: searched once with yt-dlp (``ytsearch1:"title"
+artist``), kept in the database beside the row, and searched again when it stops playing.
+
+Until a row has its match it plays ``ytdl://ytsearch1:...`` (mpv's yt-dlp hook searches each time).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+
+from device.player.imported import ImportedPlaylists
+from device.player.sources import run_program, tracks_from_listing
+
+log = logging.getLogger("moodkiosk.player")
+SEARCH_TIMEOUT_SECONDS = 60.0
+PER_ROUND = 10  # searches per round (a round a minute): a 5,000-row list is matched within hours, gently
+RETRY_SECONDS = 6 * 3600  # a row whose search found nothing is tried again after this
+
+
+async def find_match(ytdl_path: str, query: str) -> str | None:
+    """The first YouTube result's address for ``query`` (None: none, or yt-dlp failed)."""
+    command = [ytdl_path, "-J", "--flat-playlist", "--no-warnings", "--socket-timeout", "15", "--", f"ytsearch1:{query}"]
+    try:
+        returncode, stdout, stderr = await run_program(command, SEARCH_TIMEOUT_SECONDS)
+    except OSError as error:
+        log.debug("yt-dlp cannot run for a match: %s", error)
+        return None
+    if returncode != 0:
+        log.debug("no YouTube match for %s: %s", query, stderr.decode(errors="replace")[-300:])
+        return None
+    try:
+        tracks = tracks_from_listing("match", json.loads(stdout))
+    except ValueError:
+        return None
+    return tracks[0].uri if tracks else None
+
+
+class YoutubeMatches:
+    def __init__(self, imported: ImportedPlaylists, ytdl_path: Callable[[], str], clock: Callable[[], float] = time.monotonic):
+        self.imported, self._ytdl_path, self._clock = imported, ytdl_path, clock
+        self._missed: dict[int, float] = {}  # row id -> when its search found nothing
+
+    async def find_some(self, limit: int = PER_ROUND) -> int:
+        """Search the next rows without a match; returns how many were found (the library then rereads)."""
+        now = self._clock()
+        waiting = [(row_id, query) for row_id, query in await self.imported.unmatched(limit * 5)
+                   if now - self._missed.get(row_id, -RETRY_SECONDS) >= RETRY_SECONDS][:limit]  # fmt: skip
+        found = 0
+        for row_id, query in waiting:
+            url = await find_match(self._ytdl_path(), query)
+            if url is None:
+                self._missed[row_id] = self._clock()
+                continue
+            await self.imported.set_match(row_id, url)
+            found += 1
+        if found:
+            log.info("found the YouTube match of %d imported row(s)", found)
+        return found
+
+    async def stopped_playing(self, uri: str) -> bool:
+        """A matched video would not play (removed, private): forget it, so the row is searched again."""
+        forgotten = await self.imported.forget_match(uri)
+        if forgotten:
+            log.info("the YouTube match %s no longer plays: searching again", uri)
+        return forgotten
