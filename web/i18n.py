@@ -206,6 +206,10 @@ HINDI = {
     ),
     "This kiosk has no accounts yet.": "इस कियोस्क पर अभी कोई खाता नहीं है।",
     "Set the password": "पासवर्ड सेट करें",
+    "Unsaved changes": "बिना सहेजे बदलाव",
+    "Unsaved changes: {groups}": "बिना सहेजे बदलाव: {groups}",
+    "Save all": "सब सहेजें",
+    "Discard": "छोड़ें",
     "Cancel": "रद्द करें",
     "Listening brief: {text}": "सुनने का सुझाव: {text}",
     "The language model could not help this time: the built-in search words are used.": (

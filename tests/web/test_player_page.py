@@ -336,3 +336,51 @@ def test_admin_imports_a_spotify_link_and_says_when_spotify_refuses(browser: Bro
     finally:
         daemon.stop()
         spotify.close()
+
+
+def test_admin_has_one_save_bar_for_every_change(browser: Browser, kiosk: Daemon) -> None:
+    page = player_page(browser, kiosk.base)
+    page.goto(kiosk.base + "/admin")
+    bar = page.get_by_role("region", name="Unsaved changes")
+    expect(bar).to_be_hidden()
+    expect(page.locator("#settings-storage").get_by_role("button", name="Save")).to_be_hidden()  # nothing changed yet
+    page.get_by_label("Keep the mood history for (days)").fill("12")
+    page.locator('.setting[data-key="mood.dwell_seconds"] input').fill("7")
+    expect(bar).to_contain_text("Unsaved changes: Mood thresholds, Storage")
+    bar.get_by_role("button", name="Save all").click()
+    expect(bar).to_be_hidden()
+    rows = {row["key"]: row["value"] for row in page.request.get(kiosk.base + "/api/admin/settings").json()["settings"]}
+    assert rows["storage.retention_days"] == 12 and rows["mood.dwell_seconds"] == 7  # both, in one request
+
+    page.get_by_label("Keep the mood history for (days)").fill("3")
+    expect(bar).to_contain_text("Unsaved changes: Storage")
+    bar.get_by_role("button", name="Discard").click()
+    expect(bar).to_be_hidden()
+    expect(page.get_by_label("Keep the mood history for (days)")).to_have_value("12")
+
+
+def test_tabs_on_a_phone_two_columns_on_a_desktop_and_the_history(browser: Browser, kiosk: Daemon) -> None:
+    phone = player_page(browser, kiosk.base, viewport={"width": 390, "height": 844}, is_mobile=True)
+    tabs = phone.get_by_role("navigation", name="Sections")
+    expect(tabs.get_by_role("link")).to_have_text(["Now playing", "Up next", "Favorites", "More"])
+    assert tabs.bounding_box()["y"] + tabs.bounding_box()["height"] == 844  # at the bottom, within thumb reach
+    tabs.get_by_role("link", name="Favorites").click()
+    expect(phone.locator("#favorites")).to_be_in_viewport()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+    desk = player_page(browser, kiosk.base, viewport={"width": 1280, "height": 900})
+    expect(desk.get_by_role("navigation", name="Sections")).to_be_hidden()
+    player, more = desk.locator("#player-column").bounding_box(), desk.locator("#more").bounding_box()
+    assert player["x"] + player["width"] <= more["x"] and abs(player["y"] - more["y"]) < 2  # side by side
+
+    start_music(desk)
+    day, week = (desk.locator("#history").get_by_role("button", name=name) for name in ("Day", "Week"))
+    expect(day).to_have_attribute("aria-pressed", "true")
+    expect(desk.locator("#plays h3.day")).to_have_count(1)  # played rows under a heading per day
+    expect(desk.locator("#plays li").first).to_contain_text(re.compile(r"\(neutral\)\s*\d{1,2}:\d{2}"))
+    ticks = desk.locator("#mood-chart text").all_text_contents()[7:]  # after the seven mood lanes: the time axis
+    assert len(ticks) >= 5 and all(re.fullmatch(r"\d{1,2}:\d{2}( [AP]M)?", tick) for tick in ticks), ticks
+    week.click()
+    expect(week).to_have_attribute("aria-pressed", "true")
+    expect(day).to_have_attribute("aria-pressed", "false")
+    expect(desk.locator("#mood-chart text").nth(7)).to_have_text(re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)$"))

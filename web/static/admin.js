@@ -291,10 +291,36 @@ async function putSettings(changes, form) {
   page = await response.json();
   writeSettings(form);
   showMessage(status, t("Saved"), false);
+  showSaveBar();
   return true;
 }
 
-async function saveGroup(form) {
+/** One bar for every unsaved change: which groups changed, save them all at once (all or nothing) or discard. */
+function showSaveBar() {
+  const dirty = [...settingForms()].filter((form) => form.dataset.dirty);
+  byId("save-bar").hidden = dirty.length === 0;
+  byId("save-bar-text").textContent = tf("Unsaved changes: {groups}", { groups: dirty.map((form) => form.querySelector("h1").textContent).join(", ") });
+}
+
+async function saveAll() {
+  const dirty = [...settingForms()].filter((form) => form.dataset.dirty);
+  const changes = Object.assign({}, ...dirty.map(changesOf));
+  const status = byId("save-bar-status");
+  if (!Object.keys(changes).length) {
+    dirty.forEach(writeGroup);
+    showSaveBar();
+    return;
+  }
+  const response = await api("PUT", "/api/admin/settings", changes);
+  if (!response.ok) return showMessage(status, await errorText(response));
+  page = await response.json();
+  dirty.forEach((form) => delete form.dataset.dirty);
+  writeSettings(null);
+  showSaveBar();
+  showMessage(byId("settings-status"), t("Saved"), false);
+}
+
+function changesOf(form) {
   const changes = {};
   form.querySelectorAll(".setting").forEach((box) => {
     const setting = row(box.dataset.key);
@@ -302,7 +328,14 @@ async function saveGroup(form) {
     const value = readSetting(box);
     if (!sameValue(setting.key, value, setting.value)) changes[setting.key] = value;
   });
+  return changes;
+}
+
+async function saveGroup(form) {
+  const changes = changesOf(form);
   if (!Object.keys(changes).length) {
+    writeGroup(form);
+    showSaveBar();
     showMessage(form.querySelector(".status"), t("Nothing changed"), false);
     return;
   }
@@ -338,7 +371,13 @@ function setupSettings() {
     form.addEventListener("input", () => {
       form.dataset.dirty = "1";
       form.querySelector(".status").hidden = true;
+      showSaveBar();
     });
+  });
+  onClick("save-all", saveAll);
+  onClick("discard-all", () => {
+    settingForms().forEach((form) => writeGroup(form));
+    showSaveBar();
   });
   const grid = byId("mapping-grid");
   grid.addEventListener("input", (event) => event.target.dataset.language === ANY && updatePlaceholders(grid));
