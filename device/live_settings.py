@@ -110,7 +110,9 @@ class LiveSettings:
                 for name in [names] if isinstance(names, str) else names:
                     if not is_remote(name) and name not in known:
                         have = f"you have {', '.join(known)}" if known else "the music folder has no playlists yet"
-                        raise PageSettingsError(f"No playlist '{name}': {have}. A YouTube URL or search works too.")
+                        problem = {"key": "player.mapping", "kind": "no_playlist", "limit": name, "have": known}
+                        message = f"No playlist '{name}': {have}. A YouTube URL or search works too."
+                        raise PageSettingsError(message, problems=[problem])
 
     async def reload(self) -> list[str] | None:
         """Read the config file again (SIGHUP, `systemctl reload`): apply it, or keep the settings in use if it

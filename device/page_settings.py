@@ -39,9 +39,12 @@ EDITABLE: tuple[str, ...] = (
 class PageSettingsError(ConfigError):
     """A page change that names an unknown or locked key, or a value the setting refuses."""
 
-    def __init__(self, message: str, hint: str = "", status: int = 422) -> None:
+    def __init__(self, message: str, hint: str = "", status: int = 422, problems: list[dict[str, Any]] | None = None) -> None:
+        """``problems``: per setting (``key``), the ``kind`` of problem and its ``limit``, for the page to say
+        next to the field in its own words (``message`` is the English sentence)."""
         super().__init__(message, hint)
         self.status = status
+        self.problems = problems or []
 
 
 def split_key(key: str) -> tuple[str, str]:
@@ -52,6 +55,16 @@ def split_key(key: str) -> tuple[str, str]:
 def get_value(settings: Settings, key: str) -> Any:
     section, name = split_key(key)
     return getattr(getattr(settings, section), name) if name else getattr(settings, section)
+
+
+LIMITS = ("gt", "ge", "lt", "le", "max_length", "min_length", "expected")
+
+
+def field_problem(item: Any) -> dict[str, Any]:
+    """A pydantic error as the page shows it: the dotted key, the kind (e.g. ``greater_than``) and its limit."""
+    context = item.get("ctx") or {}
+    limit = next((context[name] for name in LIMITS if name in context), None)
+    return {"key": ".".join(str(part) for part in item["loc"][:2]), "kind": item["type"], "limit": jsonable(limit)}
 
 
 def with_values(base: Settings, values: dict[str, Any]) -> Settings:
@@ -66,8 +79,10 @@ def with_values(base: Settings, values: dict[str, Any]) -> Settings:
         try:
             update[section] = type(current).model_validate({**current.model_dump(), **changes})
         except ValidationError as error:
-            problems = "; ".join(describe_problem({**item, "loc": (section, *item["loc"])}) for item in error.errors())
-            raise PageSettingsError(problems, "correct the value and save again") from None
+            items = [{**item, "loc": (section, *item["loc"])} for item in error.errors()]
+            message = "; ".join(describe_problem(item) for item in items)
+            problems = [field_problem(item) for item in items]
+            raise PageSettingsError(message, "correct the value and save again", problems=problems) from None
     return base.model_copy(update=update)
 
 

@@ -71,9 +71,9 @@ async def change_settings(request: web.Request) -> web.Response:
         raise json_error(web.HTTPUnprocessableEntity, "send at least one setting")
     try:
         await request.app[KIOSK].live.change(changes, admin.name)
-    except PageSettingsError as error:
+    except PageSettingsError as error:  # the sentence, and per setting what the page says beside the field
         status = web.HTTPConflict if error.status == 409 else web.HTTPUnprocessableEntity
-        raise json_error(status, error.describe()) from None
+        raise json_error(status, str(error), problems=error.problems) from None
     return web.json_response(request.app[KIOSK].live.page_settings())
 
 

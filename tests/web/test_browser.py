@@ -223,7 +223,8 @@ def test_admin_page_accounts_and_settings(browser: Browser, kiosk_with_hindi_mus
     cell.fill("hapy")  # a typo: members would get an empty playlist
     mapping = page.locator("#settings-mapping")
     mapping.get_by_role("button", name="Save").click()
-    expect(mapping.locator(".status")).to_contain_text("No playlist 'hapy': you have happy, neutral")
+    expect(mapping.locator(".field-error")).to_have_text("No playlist “hapy”: you have happy, neutral.")  # beside the grid
+    expect(mapping.locator(".status")).to_have_text("Some values need a change: see the fields marked.")
     cell.fill("neutral")
     mapping.get_by_role("button", name="Save").click()
     expect(mapping.locator(".status")).to_have_text("Saved")
@@ -311,7 +312,9 @@ def test_admin_page_at_phone_width(browser: Browser, kiosk_with_hindi_music: Dae
 
 
 # The scripts' tables of words they show through t()
-TRANSLATED_TABLES = ("CHOICE_LABELS", "SOURCE_LABELS", "CAMERA_WORDS", "LANGUAGE_NAMES", "REQUEST_WORDS", "MUSIC_WORDS")
+TRANSLATED_TABLES = (
+    "CHOICE_LABELS", "SOURCE_LABELS", "CAMERA_WORDS", "LANGUAGE_NAMES", "REQUEST_WORDS", "MUSIC_WORDS", "PROBLEM_WORDS"
+)  # fmt: skip
 
 
 def page_strings() -> set[str]:

@@ -344,6 +344,7 @@ def test_admin_has_one_save_bar_for_every_change(browser: Browser, kiosk: Daemon
     bar = page.get_by_role("region", name="Unsaved changes")
     expect(bar).to_be_hidden()
     expect(page.locator("#settings-storage").get_by_role("button", name="Save")).to_be_hidden()  # nothing changed yet
+    expect(page.get_by_label("Keep the mood history for (days)")).to_have_value("30")  # the settings are shown
     page.get_by_label("Keep the mood history for (days)").fill("12")
     page.locator('.setting[data-key="mood.dwell_seconds"] input').fill("7")
     expect(bar).to_contain_text("Unsaved changes: Mood thresholds, Storage")
@@ -352,6 +353,10 @@ def test_admin_has_one_save_bar_for_every_change(browser: Browser, kiosk: Daemon
     rows = {row["key"]: row["value"] for row in page.request.get(kiosk.base + "/api/admin/settings").json()["settings"]}
     assert rows["storage.retention_days"] == 12 and rows["mood.dwell_seconds"] == 7  # both, in one request
 
+    page.get_by_label("Keep the mood history for (days)").fill("0")  # refused: said beside the field, in the page's words
+    bar.get_by_role("button", name="Save all").click()
+    expect(page.locator('.setting[data-key="storage.retention_days"] .field-error')).to_have_text("Must be 1 or more.")
+    expect(page.get_by_label("Keep the mood history for (days)")).to_have_attribute("aria-invalid", "true")
     page.get_by_label("Keep the mood history for (days)").fill("3")
     expect(bar).to_contain_text("Unsaved changes: Storage")
     bar.get_by_role("button", name="Discard").click()

@@ -269,6 +269,7 @@ function sameValue(key, value, current) {
 }
 
 function writeGroup(form) {
+  clearProblems(form);
   form.querySelectorAll(".setting").forEach(writeSetting);
   delete form.dataset.dirty;
 }
@@ -281,11 +282,57 @@ function writeSettings(saved) {
   byId("playlist-names").replaceChildren(...page.playlists.map((name) => new Option(name)));
 }
 
+// What the page says beside a field the kiosk refused (the API's "problems"), in the page's words.
+const PROBLEM_WORDS = {
+  greater_than: "Must be more than {limit}.",
+  greater_than_equal: "Must be {limit} or more.",
+  less_than: "Must be less than {limit}.",
+  less_than_equal: "Must be {limit} or less.",
+  string_too_long: "At most {limit} characters.",
+  too_long: "At most {limit} entries.",
+  int_parsing: "Must be a whole number.",
+  int_from_float: "Must be a whole number.",
+  float_parsing: "Must be a number.",
+  literal_error: "Choose one of: {limit}.",
+  no_playlist: "No playlist “{limit}”: you have {have}.",
+};
+
+async function refused(response) {
+  let body = {};
+  try {
+    body = await response.clone().json();
+  } catch {
+    // not JSON: the status line says it
+  }
+  for (const problem of body.problems || []) {
+    const box = document.querySelector(`.setting[data-key="${CSS.escape(problem.key)}"]`);
+    if (!box) continue;
+    const words = PROBLEM_WORDS[problem.kind];
+    const have = (problem.have || []).join(", ") || t("none yet");
+    const text = words ? tf(words, { limit: problem.limit, have }) : body.error;
+    let line = box.querySelector(".field-error");
+    if (!line) {
+      line = element("p", "field-error error");
+      line.setAttribute("role", "alert");
+      box.querySelector(".meta").before(line);
+    }
+    line.textContent = text;
+    box.querySelectorAll("input, select").forEach((control) => control.setAttribute("aria-invalid", "true"));
+  }
+  return body.problems && body.problems.length ? t("Some values need a change: see the fields marked.") : await errorText(response);
+}
+
+function clearProblems(scope) {
+  scope.querySelectorAll(".field-error").forEach((line) => line.remove());
+  scope.querySelectorAll("[aria-invalid]").forEach((control) => control.removeAttribute("aria-invalid"));
+}
+
 async function putSettings(changes, form) {
   const status = form.querySelector(".status");
+  clearProblems(form);
   const response = await api("PUT", "/api/admin/settings", changes);
   if (!response.ok) {
-    showMessage(status, await errorText(response));
+    showMessage(status, await refused(response));
     return false;
   }
   page = await response.json();
@@ -311,8 +358,10 @@ async function saveAll() {
     showSaveBar();
     return;
   }
+  dirty.forEach(clearProblems);
   const response = await api("PUT", "/api/admin/settings", changes);
-  if (!response.ok) return showMessage(status, await errorText(response));
+  if (!response.ok) return showMessage(status, await refused(response));
+  status.hidden = true;
   page = await response.json();
   dirty.forEach((form) => delete form.dataset.dirty);
   writeSettings(null);
