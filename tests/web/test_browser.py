@@ -238,7 +238,8 @@ def test_admin_page_accounts_and_settings(browser: Browser, kiosk_with_hindi_mus
     music = page.locator("#settings-music")
     music.get_by_label("Music languages").fill("english, hindi, any")
     music.get_by_role("button", name="Save").click()
-    expect(music.locator(".status")).to_contain_text("'any' is always offered")  # a 422, explained
+    languages = music.locator('.setting[data-key="player.languages"]')
+    expect(languages.locator(".field-error")).to_contain_text("'any' is always offered")  # a 422, explained at the field
     camera = page.locator('.setting[data-key="camera.source"]')
     expect(camera.locator("select")).to_be_disabled()  # --camera none was given on the command line
     expect(camera.locator(".meta")).to_have_text("set by a command-line flag")
