@@ -66,6 +66,7 @@ class Jukebox:
                 self.settings.volume if volume is None else volume, self.remote.ytdl_path, self.settings.ytdl_format,
                 on_change=self._playback_changed,
             )  # fmt: skip
+            self._told = (self.player.paused, self.player.volume)  # as it starts: nothing changed yet
         except PlayerError as error:
             self.bus.publish(Note(f"music is off: {error.describe()}"))
         self.request_mapped_sources()
