@@ -61,11 +61,12 @@ class Controls:
         return float(position)
 
     def enqueue(self, uri: object, at: object, by: str) -> None:
-        """Queue a track of the library (found by its URI): play it ``now``, ``next`` or at the ``end``."""
+        """Queue a track of the library, or a YouTube result of a search on the page (by its URI): play it
+        ``now``, ``next`` or at the ``end``."""
         if at not in QUEUE_PLACES:
             raise ControlError(f"'at' must be one of {', '.join(QUEUE_PLACES)}", "at")
-        track = self.jukebox.library.find(uri) if isinstance(uri, str) else None
-        if track is None:
+        track = (self.jukebox.library.find(uri) or self.jukebox.found.get(uri)) if isinstance(uri, str) else None
+        if track is None:  # only the library's tracks and YouTube results the kiosk itself found: never any URI
             raise ControlError("no such track in the music library", "uri")
         if len(self.conductor.dj.requested) >= MAX_QUEUE:
             raise ControlError(f"the queue is full ({MAX_QUEUE} tracks)", "uri")

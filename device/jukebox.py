@@ -32,9 +32,11 @@ from device.player.sources import (
     is_remote,
     label,
 )
+from device.player.youtube_match import search_youtube
 
 log = logging.getLogger("moodkiosk")
 LIBRARY_RESCAN_SECONDS = 60
+MAX_FOUND = 300
 MOOD_FOLDERS = ("happy", "sad", "angry", "fear", "disgust", "surprise", "neutral")
 
 
@@ -56,6 +58,7 @@ class Jukebox:
         self._fade: asyncio.Task | None = None
         self.started_at: float | None = None  # when the current track started (monotonic)
         self._told: tuple[bool, int] | None = None  # the pause and volume last published
+        self.found: dict[str, Track] = {}  # YouTube results shown on the page lately (they may be queued)
 
     def start(self, loop: asyncio.AbstractEventLoop, volume: int | None = None) -> None:
         """Start mpv (the music is off, with a note why, when it cannot start) and list the mapped sources.
@@ -132,6 +135,15 @@ class Jukebox:
     def set_volume(self, volume: int) -> None:
         if self.player:
             self.player.volume = volume
+
+    async def search_youtube(self, query: str, count: int = 10) -> list[Track]:
+        """YouTube's results for a search on the page; remembered, so that only these can be queued by URI.
+        Raises SearchError when YouTube cannot be searched (no network)."""
+        tracks = await search_youtube(self.remote.ytdl_path, query, count, timeout=20)
+        self.found |= {track.uri: track for track in tracks}
+        for uri in list(self.found)[:-MAX_FOUND]:
+            del self.found[uri]
+        return tracks
 
     def seek(self, seconds: float) -> bool:
         """Jump within the playing track; False when nothing plays. Every open page is told."""

@@ -322,3 +322,28 @@ class Broker:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+def youtube_search_stand_in(folder: Path, answers: dict[str, list[str]]) -> tuple[Path, Path]:
+    """A stand-in for yt-dlp's YouTube search (YouTube cannot be reached here): ``ytsearchN:<query>`` lists
+    the video ids ``answers`` has for the query (none: yt-dlp's error); every search is logged in the file
+    returned with the script. Anything else is handed to the real yt-dlp."""
+    calls = folder / "searches.log"
+    script = folder / "yt-dlp-stand-in"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import json, os, re, sys\n"
+        f"answers = {json.dumps(answers)}\n"
+        "search = re.fullmatch(r'ytsearch(\\d+):(.*)', sys.argv[-1], re.S)\n"
+        "if not search:\n"
+        f"    os.execv({sys.executable!r}, [{sys.executable!r}, '-m', 'yt_dlp', *sys.argv[1:]])\n"
+        "count, query = int(search.group(1)), search.group(2)\n"
+        f"open({str(calls)!r}, 'a').write(query + '\\n')\n"
+        "if query not in answers:\n"
+        "    sys.exit('ERROR: [youtube:search] no results')\n"
+        "entries = [{'_type': 'url', 'ie_key': 'Youtube', 'id': video, 'title': f'{query} #{n}', 'channel': 'Stand-in'}\n"
+        "           for n, video in enumerate(answers[query][:count], 1)]\n"
+        "print(json.dumps({'_type': 'playlist', 'entries': entries}))\n"
+    )
+    script.chmod(0o755)
+    return script, calls

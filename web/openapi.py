@@ -197,10 +197,20 @@ def build_spec() -> Schema:
         },
         "/api/search": {
             "get": operation(
-                "Library tracks whose title, artist or album folder hold every word of q",
-                obj(query=STRING, tracks={"type": "array", "items": LIBRARY_TRACK}),
+                "Library tracks whose title, artist or album folder hold every word of q; youtube=1: YouTube's results",
+                {
+                    **obj(query=STRING, tracks={"type": "array", "items": LIBRARY_TRACK}),
+                    "properties": {
+                        "query": STRING,
+                        "tracks": {"type": "array", "items": LIBRARY_TRACK},
+                        "youtube_error": {"type": "string", "description": "why YouTube gave no results (youtube=1)"},
+                    },
+                },
                 errors="422",
-                parameters=[{"name": "q", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 200}}],
+                parameters=[
+                    {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 200}},
+                    {"name": "youtube", "in": "query", "schema": {"enum": ["1"]}, "description": "YouTube's results instead"},
+                ],
             )
         },
         "/api/detection/{action}": {

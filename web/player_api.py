@@ -9,6 +9,7 @@ from aiohttp import web
 from device.controls import ControlError, NotNowError
 from device.player.library import Track
 from device.player.sources import label
+from device.player.youtube_match import SearchError
 from web.handling import KIOSK, current_user, field, json_error, read_json
 
 MAX_QUERY = 200
@@ -109,12 +110,19 @@ def track_json(track: Track) -> dict[str, Any]:
 
 
 async def search(request: web.Request) -> web.Response:
-    """``?q=words``: library tracks whose title, artist or album folder hold every word."""
+    """``?q=words``: library tracks whose title, artist or album folder hold every word; ``&youtube=1``:
+    YouTube's first ten results instead (or ``youtube_error`` saying why there are none)."""
     await current_user(request)
     query = request.query.get("q", "").strip()
     if not query or len(query) > MAX_QUERY:
         raise json_error(web.HTTPUnprocessableEntity, f"'q' must be 1 to {MAX_QUERY} characters", field="q")
-    tracks = request.app[KIOSK].jukebox.library.search(query)
+    jukebox = request.app[KIOSK].jukebox
+    if request.query.get("youtube") != "1":
+        return web.json_response({"query": query, "tracks": [track_json(track) for track in jukebox.library.search(query)]})
+    try:
+        tracks = await jukebox.search_youtube(query)
+    except SearchError as error:
+        return web.json_response({"query": query, "tracks": [], "youtube_error": str(error)})
     return web.json_response({"query": query, "tracks": [track_json(track) for track in tracks]})
 
 

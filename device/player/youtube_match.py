@@ -1,5 +1,6 @@
-"""The YouTube match of an imported row that has no link: searched once with yt-dlp (``ytsearch1:"title"
-artist``), kept in the database beside the row, and searched again when it stops playing.
+"""Searching YouTube with yt-dlp: the page's search, and the match of an imported row that has no link
+(``ytsearch1:"title" artist``), searched once, kept in the database beside the row, and searched again
+when it stops playing.
 
 Until a row has its match it plays ``ytdl://ytsearch1:...`` (mpv's yt-dlp hook searches each time).
 """
@@ -12,7 +13,8 @@ import time
 from collections.abc import Callable
 
 from device.player.imported import ImportedPlaylists
-from device.player.sources import run_program, tracks_from_listing
+from device.player.library import Track
+from device.player.sources import explain_ytdl_error, run_program, tracks_from_listing
 
 log = logging.getLogger("moodkiosk.player")
 SEARCH_TIMEOUT_SECONDS = 60.0
@@ -20,20 +22,35 @@ PER_ROUND = 10  # searches per round (a round a minute): a 5,000-row list is mat
 RETRY_SECONDS = 6 * 3600  # a row whose search found nothing is tried again after this
 
 
+class SearchError(Exception):
+    """YouTube could not be searched (no network, yt-dlp missing or failing); the message says why."""
+
+
+async def search_youtube(ytdl_path: str, query: str, count: int = 1, timeout: float = SEARCH_TIMEOUT_SECONDS) -> list[Track]:
+    """YouTube's first ``count`` results for ``query`` (yt-dlp ``ytsearchN:``), as tracks of the playlist
+    "ytsearchN:<query>"; SearchError when yt-dlp cannot answer."""
+    playlist = f"ytsearch{count}:{query}"
+    command = [ytdl_path, "-J", "--flat-playlist", "--no-warnings", "--socket-timeout", "15", "--", playlist]
+    try:
+        returncode, stdout, stderr = await run_program(command, timeout)
+    except OSError as error:
+        raise SearchError(f"yt-dlp cannot run ({error}): run scripts/setup.sh, or set player.ytdl_path") from error
+    if returncode is None:
+        raise SearchError(f"YouTube did not answer within {timeout:.0f} s (slow or no network)")
+    if returncode != 0:
+        raise SearchError(explain_ytdl_error(stderr.decode(errors="replace")))
+    try:
+        return tracks_from_listing(playlist, json.loads(stdout))
+    except ValueError as error:
+        raise SearchError("yt-dlp gave no readable answer") from error
+
+
 async def find_match(ytdl_path: str, query: str) -> str | None:
     """The first YouTube result's address for ``query`` (None: none, or yt-dlp failed)."""
-    command = [ytdl_path, "-J", "--flat-playlist", "--no-warnings", "--socket-timeout", "15", "--", f"ytsearch1:{query}"]
     try:
-        returncode, stdout, stderr = await run_program(command, SEARCH_TIMEOUT_SECONDS)
-    except OSError as error:
-        log.debug("yt-dlp cannot run for a match: %s", error)
-        return None
-    if returncode != 0:
-        log.debug("no YouTube match for %s: %s", query, stderr.decode(errors="replace")[-300:])
-        return None
-    try:
-        tracks = tracks_from_listing("match", json.loads(stdout))
-    except ValueError:
+        tracks = await search_youtube(ytdl_path, query)
+    except SearchError as error:
+        log.debug("no YouTube match for %s: %s", query, error)
         return None
     return tracks[0].uri if tracks else None
 

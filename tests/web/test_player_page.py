@@ -18,7 +18,7 @@ from mutagen.id3 import APIC
 from playwright.sync_api import Browser, Page, expect
 
 from device.cli.media_files import write_slideshow
-from tests.helpers import Daemon, png_bytes, run_cli, sign_in, tone
+from tests.helpers import Daemon, png_bytes, run_cli, sign_in, tone, youtube_search_stand_in
 from tests.llm_server import GOOD, LlmServer
 from tests.spotify_server import GOOD_ID, SpotifyServer
 
@@ -389,3 +389,34 @@ def test_tabs_on_a_phone_two_columns_on_a_desktop_and_the_history(browser: Brows
     expect(week).to_have_attribute("aria-pressed", "true")
     expect(day).to_have_attribute("aria-pressed", "false")
     expect(desk.locator("#mood-chart text").nth(7)).to_have_text(re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)$"))
+
+
+def test_search_youtube_too_and_queue_a_result(browser: Browser, tmp_path: Path) -> None:
+    """YouTube cannot be reached here: a stand-in for yt-dlp's YouTube search answers for one query."""
+    script, searches = youtube_search_stand_in(tmp_path, {"kesariya": ["kXYiU_JCYtU", "BddP6PYo2gs"]})
+    daemon = Daemon(tmp_path, MOODKIOSK_PLAYER__YTDL_PATH=str(script))
+    try:
+        page = player_page(browser, daemon.base)
+        start_music(page)
+        search = page.get_by_role("searchbox", name="Search the music")
+        search.fill("kesariya")
+        expect(page.locator("#search-status")).to_have_text("Nothing found in the music library.")
+        page.get_by_role("button", name="Search YouTube too").click()
+        expect(page.locator("#search-status")).to_have_text("2 found on YouTube")
+        expect(page.locator("#search-results li").first).to_contain_text("kesariya #1 · Stand-in")
+        page.get_by_role("button", name="Add “kesariya #1” to the queue", exact=True).click()
+        expect(page.locator("#queue-list li")).to_have_text([re.compile("^kesariya #1")])
+        queued = state(page, daemon.base)["queue"]["tracks"][0]
+        assert queued["uri"] == "https://www.youtube.com/watch?v=kXYiU_JCYtU" and queued["source"] == "youtube"
+
+        search.fill("no such song")
+        page.get_by_role("button", name="Search YouTube too").click()
+        expect(page.locator("#search-status")).to_contain_text("YouTube cannot be searched now: ")  # said, not silent
+        assert searches.read_text().splitlines() == ["kesariya", "no such song"]
+        csrf = {"X-CSRF-Token": state(page, daemon.base)["csrf"]}
+        unknown = page.request.post(
+            daemon.base + "/api/queue", data={"uri": "https://www.youtube.com/watch?v=zzzzzzzzzzz"}, headers=csrf
+        )
+        assert unknown.status == 422  # only results the kiosk itself found can be queued
+    finally:
+        daemon.stop()

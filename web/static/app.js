@@ -663,23 +663,33 @@ function setupPlayerControls() {
 /** Search the library (title, artist, album folder): play now or add to the queue. */
 function setupSearch() {
   const input = byId("search");
+  const youtube = byId("search-youtube");
   let timer;
-  const run = async () => {
+  let latest = 0; // only the newest search's answer is shown
+  const run = async (online = false) => {
+    const asked = ++latest;
     const query = input.value.trim();
     const status = byId("search-status");
+    youtube.hidden = !query;
     if (!query) {
       byId("search-results").replaceChildren();
       status.textContent = "";
       return;
     }
-    const response = await api("GET", `/api/search?q=${encodeURIComponent(query)}`);
+    if (online) status.textContent = t("Searching YouTube…");
+    const response = await api("GET", `/api/search?q=${encodeURIComponent(query)}${online ? "&youtube=1" : ""}`);
+    if (asked !== latest) return;
     if (!response.ok) return (status.textContent = await errorText(response));
-    const { tracks } = await response.json();
-    status.textContent = tracks.length ? tf("{count} found", { count: tracks.length }) : t("Nothing found in the music library.");
+    const { tracks, youtube_error: trouble } = await response.json();
+    if (trouble) status.textContent = tf("YouTube cannot be searched now: {error}", { error: trouble });
+    else if (online) status.textContent = tracks.length ? tf("{count} found on YouTube", { count: tracks.length }) : t("Nothing found on YouTube.");
+    else status.textContent = tracks.length ? tf("{count} found", { count: tracks.length }) : t("Nothing found in the music library.");
+    if (trouble) return;
     byId("search-results").replaceChildren(
       ...tracks.map((track) => {
         const item = element("li");
-        item.append(element("span", "title", track.artist ? `${track.title} · ${track.artist}` : track.title), element("span", "muted", track.label));
+        const where = track.source === "youtube" ? t("YouTube") : track.label;
+        item.append(element("span", "title", track.artist ? `${track.title} · ${track.artist}` : track.title), element("span", "muted", where));
         const now = button("▶", async () => {
           if (await act("POST", "/api/queue", { uri: track.uri, at: "now" })) announce(tf("Playing “{title}”.", { title: track.title }));
         });
@@ -696,6 +706,10 @@ function setupSearch() {
   input.addEventListener("input", () => {
     clearTimeout(timer);
     timer = setTimeout(run, 250);
+  });
+  youtube.addEventListener("click", () => {
+    clearTimeout(timer);
+    busy(youtube, () => run(true));
   });
   byId("search-form").addEventListener("submit", (event) => {
     event.preventDefault();

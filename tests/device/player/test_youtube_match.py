@@ -4,39 +4,19 @@ search), kept, used instead of a search each time, and searched again when it st
 from __future__ import annotations
 
 import asyncio
-import json
-import sys
 from pathlib import Path
 
 from device.player.imported import ImportedPlaylists
 from device.player.imports import Row
 from device.player.youtube_match import YoutubeMatches, find_match
 from device.store import Store
+from tests.helpers import youtube_search_stand_in
 
-ANSWERS = {'"Kesariya" Arijit Singh': "kXYiU_JCYtU"}  # what the stand-in's "YouTube" knows
-
-
-def search_stand_in(folder: Path) -> tuple[Path, Path]:
-    """A yt-dlp stand-in for ``ytsearch1:`` listings: answers from ANSWERS, logs every search."""
-    calls = folder / "searches.log"
-    script = folder / "yt-dlp"
-    script.write_text(
-        f"#!{sys.executable}\n"
-        "import json, sys\n"
-        f"answers = {json.dumps(ANSWERS)}\n"
-        "query = sys.argv[-1].removeprefix('ytsearch1:')\n"
-        f"open({str(calls)!r}, 'a').write(query + '\\n')\n"
-        "if query not in answers:\n"
-        "    sys.exit('ERROR: no results')\n"
-        "entry = {'_type': 'url', 'ie_key': 'Youtube', 'id': answers[query], 'title': query}\n"
-        "print(json.dumps({'_type': 'playlist', 'entries': [entry]}))\n"
-    )
-    script.chmod(0o755)
-    return script, calls
+ANSWERS = {'"Kesariya" Arijit Singh': ["kXYiU_JCYtU"]}  # what the stand-in's "YouTube" knows
 
 
 def test_a_row_is_searched_once_kept_and_searched_again_when_it_stops_playing(tmp_path: Path) -> None:
-    script, calls = search_stand_in(tmp_path)
+    script, calls = youtube_search_stand_in(tmp_path, ANSWERS)
     clock = [0.0]
 
     async def scenario() -> None:
