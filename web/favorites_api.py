@@ -13,7 +13,7 @@ from device.household.favorites import Favorite
 from device.player.artwork import embedded_picture
 from device.player.library import MEDIA_SUFFIXES
 from device.player.sources import label
-from web.handling import FAVORITES, KIOSK, current_user, json_error
+from web.handling import FAVORITES, KIOSK, current_user, json_error, path_number
 from web.remote_images import RemoteImageError, RemoteImages
 
 REMOTE_IMAGES = web.AppKey("remote_images", RemoteImages)
@@ -21,11 +21,7 @@ THUMBNAIL_SUFFIXES = {".jpg", ".jpeg", ".png"}
 
 
 def favorite_id(request: web.Request) -> int:
-    """The path's favorite id; anything that cannot be one (text, huge numbers) is simply not found."""
-    text = request.match_info["id"]
-    if not (text.isascii() and text.isdigit() and 0 < len(text) <= 18):
-        raise json_error(web.HTTPNotFound, "no such favorite")
-    return int(text)
+    return path_number(request, "id", "no such favorite")
 
 
 async def list_favorites(request: web.Request) -> web.Response:

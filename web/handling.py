@@ -197,6 +197,14 @@ async def read_upload_file(request: web.Request, name: str = "file") -> tuple[by
     return found, filename
 
 
+def path_number(request: web.Request, key: str, not_found: str) -> int:
+    """A path's numeric id (``key``); anything that cannot be one (text, huge numbers) is simply not found (404)."""
+    text = request.match_info[key]
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
+        raise json_error(web.HTTPNotFound, not_found)
+    return int(text)
+
+
 def field(body: dict[str, Any], name: str, kind: type) -> Any:
     value = body.get(name)
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):

@@ -10,7 +10,7 @@ from device.controls import ControlError, NotNowError
 from device.player.library import Track
 from device.player.sources import label
 from device.player.youtube_match import SearchError
-from web.handling import KIOSK, current_user, field, json_error, read_json
+from web.handling import KIOSK, current_user, field, json_error, path_number, read_json
 
 MAX_QUERY = 200
 
@@ -74,10 +74,7 @@ async def add_to_queue(request: web.Request) -> web.Response:
 
 
 def entry_id(request: web.Request) -> int:
-    text = request.match_info["id"]
-    if not (text.isascii() and text.isdigit() and 0 < len(text) <= 18):
-        raise json_error(web.HTTPNotFound, "no such track in the queue")
-    return int(text)
+    return path_number(request, "id", "no such track in the queue")
 
 
 async def remove_from_queue(request: web.Request) -> web.Response:

@@ -10,9 +10,9 @@ from aiohttp import web
 
 from device.labels import EMOTIONS
 from device.player.imported import NAME
-from device.player.imports import ListError, export_csv, parse_bytes
+from device.player.imports import ListError, Row, export_csv, parse_bytes
 from device.player.spotify import SpotifyError, is_spotify_link, playlist_id, read_playlist
-from web.handling import KIOSK, field, json_error, read_json, read_upload_file, require_admin
+from web.handling import KIOSK, KioskParts, field, json_error, path_number, read_json, read_upload_file, require_admin
 
 LANGUAGE = re.compile(r"[a-z][a-z-]{0,31}")
 
@@ -49,7 +49,7 @@ async def upload_playlist(request: web.Request) -> web.Response:
     kiosk = request.app[KIOSK]
     if parsed.rows:
         await kiosk.imported.save(name, parsed.rows, filename or "upload", mood, language)
-        kiosk.jukebox.library.use_imported(await kiosk.imported.tracks())
+        await reread(kiosk)
     answer = {
         "name": name,
         "imported": len(parsed.rows),
@@ -80,37 +80,45 @@ async def import_spotify(request: web.Request) -> web.Response:
     if not rows:
         raise json_error(web.HTTPUnprocessableEntity, "the Spotify playlist has no tracks", field="link")
     await kiosk.imported.save(name, rows, link, mood, language)
-    kiosk.jukebox.library.use_imported(await kiosk.imported.tracks())
+    await reread(kiosk)
     return web.json_response({"name": name, "imported": len(rows), "refused": [], "note": ""}, status=201)
 
 
-async def show_playlist(request: web.Request) -> web.Response:
-    await require_admin(request)
+async def playlist_rows(request: web.Request) -> tuple[str, list[Row]]:
+    """The path's playlist name and its rows (404 when there is no such imported playlist)."""
     name = request.match_info["name"]
     rows = await request.app[KIOSK].imported.rows(name)
     if rows is None:
         raise json_error(web.HTTPNotFound, f"no imported playlist {name!r}")
+    return name, rows
+
+
+async def reread(kiosk: KioskParts) -> None:
+    """The library takes the imported playlists again: a change shows at once."""
+    kiosk.jukebox.library.use_imported(await kiosk.imported.tracks())
+
+
+async def show_playlist(request: web.Request) -> web.Response:
+    await require_admin(request)
+    name, rows = await playlist_rows(request)
     fields = ("title", "artist", "url", "language", "mood")
     return web.json_response({"name": name, "rows": [{key: getattr(row, key) for key in fields} for row in rows]})
 
 
 async def remove_row(request: web.Request) -> web.Response:
     await require_admin(request)
-    name, text = request.match_info["name"], request.match_info["row"]
-    kiosk = request.app[KIOSK]
-    if not (text.isascii() and text.isdigit() and len(text) <= 6) or not await kiosk.imported.remove_row(name, int(text)):
-        raise json_error(web.HTTPNotFound, f"no row {text} in the imported playlist {name!r}")
-    kiosk.jukebox.library.use_imported(await kiosk.imported.tracks())
+    name, kiosk = request.match_info["name"], request.app[KIOSK]
+    missing = f"no row {request.match_info['row']} in the imported playlist {name!r}"
+    if not await kiosk.imported.remove_row(name, path_number(request, "row", missing)):
+        raise json_error(web.HTTPNotFound, missing)
+    await reread(kiosk)
     return await show_playlist(request)
 
 
 async def export_playlist(request: web.Request) -> web.Response:
     """The playlist as CSV (cells that would run as spreadsheet formulas are escaped)."""
     await require_admin(request)
-    name = request.match_info["name"]
-    rows = await request.app[KIOSK].imported.rows(name)
-    if rows is None:
-        raise json_error(web.HTTPNotFound, f"no imported playlist {name!r}")
+    name, rows = await playlist_rows(request)
     disposition = f'attachment; filename="{re.sub(r"[^A-Za-z0-9_.-]", "_", name)}.csv"'
     return web.Response(text=export_csv(rows), content_type="text/csv", headers={"Content-Disposition": disposition})
 
@@ -121,7 +129,7 @@ async def remove_playlist(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     if not await kiosk.imported.remove(name):
         raise json_error(web.HTTPNotFound, f"no imported playlist {name!r}")
-    kiosk.jukebox.library.use_imported(await kiosk.imported.tracks())
+    await reread(kiosk)
     return web.json_response({"ok": True})
 
 
