@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -83,7 +84,13 @@ class MpvPlayer:
             raise PlayerError(f"mpv did not start: {error}", "check player.audio_output / player.video_output") from error
         self._mpv.register_event_callback(self._mpv_event)
         if on_change is not None:
-            changed = lambda _name, _value: None if self._fading else loop.call_soon_threadsafe(on_change)  # noqa: E731
+
+            def changed(_name: str, _value: object) -> None:
+                """On mpv's thread: pause or volume changed (not by a fade): tell the loop."""
+                if not self._fading:
+                    with contextlib.suppress(RuntimeError):  # the loop has closed: the kiosk is stopping
+                        loop.call_soon_threadsafe(on_change)
+
             self._mpv.observe_property("pause", changed)
             self._mpv.observe_property("volume", changed)
 
