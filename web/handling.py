@@ -14,7 +14,7 @@ from aiohttp_session import get_session
 
 from device.conductor import Conductor
 from device.config import Settings
-from device.controls import Controls
+from device.controls import ControlError, Controls, NotNowError
 from device.events import EventBus
 from device.household.accounts import Accounts, User
 from device.household.artists import Artists
@@ -195,6 +195,12 @@ async def read_upload_file(request: web.Request, name: str = "file") -> tuple[by
     if found is None:
         raise json_error(web.HTTPUnprocessableEntity, f"no field named '{name}' in the form", field=name)
     return found, filename
+
+
+def control_refused(error: ControlError) -> web.HTTPException:
+    """A control the kiosk refused: 409 when it cannot apply now (nothing plays), else 422 naming the field."""
+    status = web.HTTPConflict if isinstance(error, NotNowError) else web.HTTPUnprocessableEntity
+    return json_error(status, str(error), field=error.field)
 
 
 def path_number(request: web.Request, key: str, not_found: str) -> int:

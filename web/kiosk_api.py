@@ -10,7 +10,7 @@ from aiohttp import web
 from device.config import LANGUAGE_PATTERN
 from device.controls import ControlError
 from device.labels import EMOTIONS
-from web.handling import KIOSK, current_user, field, json_error, read_json
+from web.handling import KIOSK, control_refused, current_user, field, json_error, read_json
 
 
 async def take_over(request: web.Request) -> web.Response:
@@ -36,7 +36,7 @@ async def override_mood(request: web.Request) -> web.Response:
     try:
         until = request.app[KIOSK].controls.override(emotion, minutes, user.name)
     except ControlError as error:
-        raise json_error(web.HTTPUnprocessableEntity, str(error), field=error.field) from error
+        raise control_refused(error) from error
     return web.json_response({"emotion": emotion, "minutes": minutes, "until": until, "by": user.name})
 
 

@@ -6,17 +6,13 @@ from typing import Any
 
 from aiohttp import web
 
-from device.controls import ControlError, NotNowError
+from device.controls import ControlError
 from device.player.library import Track
 from device.player.sources import label
 from device.player.youtube_match import SearchError
-from web.handling import KIOSK, current_user, field, json_error, path_number, read_json
+from web.handling import KIOSK, control_refused, current_user, field, json_error, path_number, read_json
 
 MAX_QUERY = 200
-
-
-def refused(error: ControlError) -> web.HTTPException:
-    return json_error(web.HTTPUnprocessableEntity, str(error), field=error.field)
 
 
 async def player_action(request: web.Request) -> web.Response:
@@ -40,7 +36,7 @@ async def set_volume(request: web.Request) -> web.Response:
     try:
         request.app[KIOSK].controls.volume(volume)
     except ControlError as error:
-        raise refused(error) from error
+        raise control_refused(error) from error
     return web.json_response({"volume": volume})
 
 
@@ -51,8 +47,7 @@ async def seek(request: web.Request) -> web.Response:
     try:
         position = request.app[KIOSK].controls.seek(body.get("position"))
     except ControlError as error:
-        status = web.HTTPConflict if isinstance(error, NotNowError) else web.HTTPUnprocessableEntity
-        raise json_error(status, str(error), field=error.field) from error
+        raise control_refused(error) from error
     return web.json_response({"position": position})
 
 
@@ -69,7 +64,7 @@ async def add_to_queue(request: web.Request) -> web.Response:
     try:
         kiosk.controls.enqueue(body.get("uri"), body.get("at", "end"), user.name)
     except ControlError as error:
-        raise refused(error) from error
+        raise control_refused(error) from error
     return web.json_response(kiosk.conductor.queue_state(), status=201)
 
 
@@ -93,7 +88,7 @@ async def move_in_queue(request: web.Request) -> web.Response:
     try:
         found = kiosk.controls.move(entry_id(request), body.get("position"), user.name)
     except ControlError as error:
-        raise refused(error) from error
+        raise control_refused(error) from error
     if not found:
         raise json_error(web.HTTPNotFound, "no such track in the queue (it may be playing already)")
     return web.json_response(kiosk.conductor.queue_state())

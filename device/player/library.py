@@ -84,6 +84,7 @@ class MusicLibrary:
         self.music_dir = music_dir
         self.languages = set(languages)
         self._index: dict[str, list[Track]] | None = None
+        self._by_uri: dict[str, Track] = {}
         self._tags: dict[Path, tuple[tuple[int, int], TrackTags]] = {}  # by (mtime, size): files read once
         self.sound_moods: dict[str, tuple[str, float]] = {}  # file -> (mood, share), set by whoever tags them
         self.imported: dict[str, list[Track]] = {}  # playlists brought as lists, by name
@@ -131,6 +132,10 @@ class MusicLibrary:
         for name, tracks in self.imported.items():
             index.setdefault(name, []).extend(tracks)
         self._index = self._with_sound_moods({name: tracks for name, tracks in index.items() if tracks})
+        self._by_uri = {}  # every track once (the first playlist that has it): for search, find and count
+        for tracks in self._index.values():
+            for track in tracks:
+                self._by_uri.setdefault(track.uri, track)
 
     def _with_sound_moods(self, index: dict[str, list[Track]]) -> dict[str, list[Track]]:
         if not self.sound_moods:
@@ -158,19 +163,17 @@ class MusicLibrary:
 
     def all_tracks(self) -> list[Track]:
         """Every track once (the first playlist that has it), in playlist order."""
-        unique: dict[str, Track] = {}
-        for tracks in self._scanned().values():
-            for track in tracks:
-                unique.setdefault(track.uri, track)
-        return list(unique.values())
+        self._scanned()
+        return list(self._by_uri.values())
 
     def count(self) -> int:
         """How many different tracks the last scan found (0 before the first; never scans)."""
-        return len({track.uri for tracks in (self._index or {}).values() for track in tracks})
+        return len(self._by_uri)
 
     def find(self, uri: str) -> Track | None:
         """The library's track with this URI (None: not in the library)."""
-        return next((track for track in self.all_tracks() if track.uri == uri), None)
+        self._scanned()
+        return self._by_uri.get(uri)
 
     def search(self, query: str, limit: int = 30) -> list[Track]:
         """Tracks whose title, artist or playlist (album folder) contain every word of ``query``, any case;
