@@ -109,7 +109,9 @@ def main() -> int:
         print(f"| {candidate:.2f}{' (calibrated)' if candidate == round(scale, 2) else ''} | {accuracy:.1%} |")
 
     sidecar = args.model.with_suffix(".json")
-    description = {
+    # keys this script does not own (views, calibration, "not sure", alignment) are kept
+    kept = json.loads(sidecar.read_text()) if sidecar.is_file() else {}
+    description = kept | {
         "model": args.model.name,
         "sha256": sha256_of(args.model),
         "labels": list(EMOTIONS),

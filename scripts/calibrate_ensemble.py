@@ -1,12 +1,15 @@
 """Choose, combine and calibrate the emotion networks the kiosk runs, on FER-2013 PublicTest (a benchmark
 and the model's last build step). Runs in the main venv with LiteRT, as the kiosk does.
 
-    .venv/bin/python scripts/calibrate_ensemble.py MODEL.tflite [MORE.tflite ...] [--write] [--json FILE]
+    .venv/bin/python scripts/calibrate_ensemble.py MODEL.tflite [MORE.tflite ...] [--flip] [--zoom Z ...]
+        [--write] [--json FILE]
 
 1. Every network alone and every combination (probabilities averaged), with and without the
-   mirrored crop: accuracy, macro recall, per-class recall, agreement with the FER+ majority
+   mirrored crop, alone and with each zoomed view (``--zoom 0.9``: the crop's centre 90 %, resized
+   back, as the classifier's ``zooms`` make it): accuracy, macro recall, per-class recall, agreement with the FER+ majority
    labels, on all 3,589 PublicTest faces and without the 280 that duplicate Training images.
-2. For the combination asked for (all of them, by default; ``--flip`` for the mirrored crop):
+2. For the combination asked for (all of them, by default; ``--flip`` for the mirrored crop,
+   ``--zoom`` for the zoomed views):
    a class bias (added to the log probabilities) that raises the recall of the weakest classes,
    then a temperature, both fitted on half of PublicTest (A, stratified, seed 0) and checked on
    the other half (B): accuracy, macro recall and expected calibration error (15 bins) before and
@@ -16,7 +19,7 @@ and the model's last build step). Runs in the main venv with LiteRT, as the kios
    0.01) under which the faces of A are right at most 40 % of the time and which leaves at most
    15 % of them "not sure".
 
-``--write`` puts the result into the first model's JSON (``ensemble``, ``flip_average``,
+``--write`` puts the result into the first model's JSON (``ensemble``, ``flip_average``, ``zooms``,
 ``calibration``, ``unsure_below``) and copies the other networks beside it.
 """
 
@@ -34,7 +37,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from device.inference.emotion_classifier import Network  # noqa: E402
+from device.inference.emotion_classifier import Network, zoomed  # noqa: E402
 from device.inference.model_files import sha256_of  # noqa: E402
 from device.labels import EMOTIONS  # noqa: E402
 
@@ -43,12 +46,23 @@ UNSURE_RIGHT_AT_MOST = 0.40
 UNSURE_SHARE_AT_MOST = 0.15  # and never more than about one face in seven "not sure"
 
 
-def probabilities(model: Path, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(single crop, mirrored crop) probabilities of one network on all images."""
+def probabilities(model: Path, x: np.ndarray, zooms: list[float]) -> dict[tuple[float, bool], np.ndarray]:
+    """One network's probabilities on all images for every view: (zoom, mirrored) -> [N, 7]; zoom 1 is the crop."""
     network = Network(model, 1, 48, len(EMOTIONS))
-    plain = np.concatenate([network.invoke(x[i : i + 256]) for i in range(0, len(x), 256)])
-    mirrored = np.concatenate([network.invoke(x[i : i + 256, :, ::-1]) for i in range(0, len(x), 256)])
-    return plain, mirrored
+    views = {}
+    for zoom in (1.0, *zooms):
+        view = x if zoom == 1.0 else zoomed(x, zoom)
+        for mirrored in (False, True):
+            images = view[:, :, ::-1] if mirrored else view
+            views[zoom, mirrored] = np.concatenate([network.invoke(images[i : i + 256]) for i in range(0, len(x), 256)])
+    return views
+
+
+def averaged(outputs: dict, members: list[Path], flip: bool, zooms: list[float]) -> np.ndarray:
+    """The members' probabilities averaged over the views the classifier would take."""
+    keys = [(zoom, mirrored) for zoom in (1.0, *zooms) for mirrored in ((False, True) if flip else (False,))]
+    probs = np.mean([outputs[member][key] for member in members for key in keys], axis=0)
+    return probs / probs.sum(axis=1, keepdims=True)
 
 
 def scores(probs: np.ndarray, y: np.ndarray, ferplus: np.ndarray) -> dict:
@@ -124,6 +138,7 @@ def main() -> int:
     parser.add_argument("models", nargs="+", type=Path)
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--flip", action="store_true", help="also average each network's mirrored crop")
+    parser.add_argument("--zoom", type=float, action="append", default=[], help="also average this zoomed view (repeatable)")
     parser.add_argument("--write", action="store_true", help="write the result into the first model's JSON")
     parser.add_argument("--json", type=Path, help="write every figure here")
     args = parser.parse_args()
@@ -133,20 +148,20 @@ def main() -> int:
     x, y, fp = val["x"], val["y"], ferplus["y"]
     duplicates = {hash(image.tobytes()) for image in train["x"]}
     unique = np.array([hash(image.tobytes()) not in duplicates for image in x])
-    outputs = {model: probabilities(model, x) for model in args.models}
+    outputs = {model: probabilities(model, x, args.zoom) for model in args.models}
     report: dict = {"combinations": []}
     for size in range(1, len(args.models) + 1):
         for members in itertools.combinations(args.models, size):
-            for flip in (False, True):
-                probs = np.mean([(outputs[m][0] + outputs[m][1]) / 2 if flip else outputs[m][0] for m in members], axis=0)
-                row = {"members": [m.name for m in members], "flip": flip, **scores(probs, y, fp)}
+            for flip, zooms in itertools.product((False, True), [[], *([z] for z in args.zoom)]):
+                probs = averaged(outputs, list(members), flip, zooms)
+                row = {"members": [m.name for m in members], "flip": flip, "zooms": zooms, **scores(probs, y, fp)}
                 row["without_training_duplicates"] = scores(probs[unique], y[unique], fp[unique])["accuracy"]
                 report["combinations"].append(row)
-                print(f"{'+'.join(m.stem for m in members):60s} flip={flip!s:5s} acc {row['accuracy']:.4f} "
-                      f"macro {row['macro_recall']:.4f} fer+ {row['ferplus_majority_accuracy']:.4f} "
-                      f"unique {row['without_training_duplicates']:.4f}")  # fmt: skip
+                print(f"{'+'.join(m.stem for m in members):50s} flip={flip!s:5s} zooms={zooms!s:6s} "
+                      f"acc {row['accuracy']:.4f} macro {row['macro_recall']:.4f} "
+                      f"fer+ {row['ferplus_majority_accuracy']:.4f} unique {row['without_training_duplicates']:.4f}")  # fmt: skip
 
-    probs = np.mean([(outputs[m][0] + outputs[m][1]) / 2 if args.flip else outputs[m][0] for m in args.models], axis=0)
+    probs = averaged(outputs, args.models, args.flip, args.zoom)
     rng = np.random.default_rng(0)
     half_a = np.zeros(len(y), bool)
     for c in range(len(EMOTIONS)):
@@ -168,6 +183,7 @@ def main() -> int:
     report["chosen"] = {
         "members": [m.name for m in args.models],
         "flip": args.flip,
+        "zooms": args.zoom,
         "class_bias": [round(float(b), 3) for b in bias],
         "temperature": temperature,
         "unsure_below": threshold,
@@ -196,8 +212,11 @@ def main() -> int:
             if model.resolve() != target.resolve():
                 shutil.copy(model, target)
             members.append({"model": target.name, "sha256": sha256_of(target)})
-        raw |= {"ensemble": members, "flip_average": args.flip, "unsure_below": threshold}
+        raw |= {"model": primary.name, "sha256": sha256_of(primary), "ensemble": members}
+        raw |= {"flip_average": args.flip, "zooms": args.zoom, "unsure_below": threshold}
         raw.pop("calibration", None)
+        if not args.zoom:
+            raw.pop("zooms")
         if helps:
             raw["calibration"] = {"class_bias": report["chosen"]["class_bias"], "temperature": temperature,
                                   "fitted_on": "half of FER-2013 PublicTest (stratified, seed 0)"}  # fmt: skip

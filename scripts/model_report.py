@@ -2,6 +2,8 @@
 
     .venv/bin/python scripts/model_report.py [--float build/train/emotion_fer_float32.tflite]
 
+The float model is scored too when that file exists (it is a training output, not committed).
+
 Scores on FER-2013 PublicTest (val.npz) with the same code as `moodkiosk eval`, plus the same
 figures without the PublicTest images that also appear, pixel for pixel, in Training.
 """
@@ -55,19 +57,21 @@ def main() -> int:
     leaked = leaked_rows(train["x"], x)
     clean = np.setdiff1d(np.arange(len(x)), leaked)
     info = EmotionModelInfo.for_model(args.int8)
-    print(f"{len(leaked)} of {len(x)} PublicTest images also appear in Training; flip_average={info.flip_average}\n")
+    views = f"flip_average={info.flip_average}, zooms={list(info.zooms)}"
+    print(f"{len(leaked)} of {len(x)} PublicTest images also appear in Training; {views}\n")
     print("| model | images | accuracy | macro recall | " + " | ".join(EMOTIONS) + " |")
     print("|---" * (4 + len(EMOTIONS)) + "|")
     reports = {}
-    for name, path in (("float32", args.float), ("int8", args.int8)):
+    models = (("float32", args.float), ("int8", args.int8)) if args.float.is_file() else (("int8", args.int8),)
+    for name, path in models:
         classifier = EmotionClassifier(path, threads=1, info=info)
         reports[name] = evaluate(classifier, x, y)
         print(markdown(f"{name}, PublicTest", reports[name]))
         print(markdown(f"{name}, PublicTest without Training duplicates", evaluate(classifier, x[clean], y[clean])))
     for name, report in reports.items():
         print(f"\nConfusion matrix, {name} (rows: true label, columns: predicted):\n\n{confusion_table(report)}")
-    times = {name: f"{report.ms_per_image:.3f} ms" for name, report in reports.items()}
-    print(f"\ntime per face in this run: int8 {times['int8']}, float32 {times['float32']}")
+    times = ", ".join(f"{name} {report.ms_per_image:.3f} ms" for name, report in reports.items())
+    print(f"\ntime per face in this run: {times}")
     return 0
 
 

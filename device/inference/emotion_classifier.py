@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from device.errors import ModelError
@@ -18,9 +19,10 @@ class EmotionClassifier:
 
     Input pixels are scaled to [0, 1] and quantized with the model's own input parameters, so
     a float model works too. The model's JSON may add, beside the model itself: more networks to
-    average with it (``ensemble``), the mirrored crop averaged in (``flip_average``), and a
-    calibration of the averaged probabilities (``calibration``: a bias per class on the log
-    probabilities, then a temperature). ``predict`` gives what the kiosk uses.
+    average with it (``ensemble``), tighter views of each crop averaged in (``zooms``: 0.9 is
+    the crop's centre 90 %, resized back), the mirrored crop (and mirrored views) averaged in
+    (``flip_average``), and a calibration of the averaged probabilities (``calibration``: a bias
+    per class on the log probabilities, then a temperature). ``predict`` gives what the kiosk uses.
     """
 
     def __init__(self, model_path: Path, threads: int = 1, info: EmotionModelInfo | None = None) -> None:
@@ -39,12 +41,15 @@ class EmotionClassifier:
         return self.calibrate(np.mean([self.network_probabilities(index, crops) for index in range(len(self._networks))], axis=0))
 
     def network_probabilities(self, index: int, crops: np.ndarray) -> np.ndarray:
-        """One network's probabilities (with its mirrored crop averaged in when ``flip_average``), uncalibrated."""
-        batch = np.concatenate([crops, crops[:, :, ::-1]]) if self.info.flip_average else crops
-        probs = self._networks[index].invoke(batch)
-        if self.info.flip_average:
-            probs = (probs[: len(crops)] + probs[len(crops) :]) / 2
+        """One network's probabilities, averaged over the views of each crop (``views``), uncalibrated."""
+        views = self.views(crops)
+        probs = self._networks[index].invoke(np.concatenate(views)).reshape(len(views), len(crops), -1).mean(axis=0)
         return probs / np.maximum(probs.sum(axis=1, keepdims=True), 1e-9)
+
+    def views(self, crops: np.ndarray) -> list[np.ndarray]:
+        """The crops, their zoomed views (``zooms``), and the mirror images of all of them (``flip_average``)."""
+        views = [crops, *(zoomed(crops, zoom) for zoom in self.info.zooms)]
+        return views + [view[:, :, ::-1] for view in views] if self.info.flip_average else views
 
     def calibrate(self, probs: np.ndarray) -> np.ndarray:
         if not self.info.class_bias and self.info.temperature == 1.0:
@@ -53,6 +58,15 @@ class EmotionClassifier:
         logits = logits / self.info.temperature
         exp = np.exp(logits - logits.max(axis=1, keepdims=True))
         return (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def zoomed(crops: np.ndarray, zoom: float) -> np.ndarray:
+    """The centre ``zoom`` share of each square crop, resized back to the crop's size (bilinear)."""
+    size = crops.shape[1]
+    side = round(size * zoom)
+    start = (size - side) // 2
+    centre = crops[:, start : start + side, start : start + side]
+    return np.stack([cv2.resize(crop, (size, size), interpolation=cv2.INTER_LINEAR) for crop in centre])
 
 
 class Network:

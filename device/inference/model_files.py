@@ -103,6 +103,7 @@ class EmotionModelInfo:
     crop_scale: float = 1.0
     crop_shift: float = 0.0
     flip_average: bool = False
+    zooms: tuple[float, ...] = ()  # tighter views of each crop averaged in (0.9: its centre 90 %, resized back)
     unsure_below: float = 0.0  # top probability under which a face reads "unsure" (0: never)
     align: bool = False  # turn tilted heads upright (eyes level) before cropping
     sha256: str | None = None
@@ -124,6 +125,7 @@ class EmotionModelInfo:
                 crop_scale=float(raw["crop"]["scale"]),
                 crop_shift=float(raw["crop"]["shift"]),
                 flip_average=bool(raw.get("flip_average", False)),
+                zooms=tuple(float(z) for z in raw.get("zooms", [])),
                 unsure_below=float(raw.get("unsure_below", 0.0)),
                 align=bool(raw.get("align", False)),
                 sha256=raw.get("sha256"),
@@ -133,6 +135,8 @@ class EmotionModelInfo:
             )
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise ModelError(f"model description {sidecar} is unreadable: {error}", "restore it from the repository") from error
+        if not all(0.5 <= zoom < 1.0 for zoom in info.zooms):
+            raise ModelError(f"{sidecar}: each zoom must be at least 0.5 and below 1", "restore it from the repository")
         if (info.class_bias and len(info.class_bias) != len(EMOTIONS)) or info.temperature <= 0:
             raise ModelError(f"{sidecar}: the calibration needs one bias per label and a positive temperature", "restore it")
         if info.labels != EMOTIONS:

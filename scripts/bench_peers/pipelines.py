@@ -126,7 +126,7 @@ class Moodkiosk(Pipeline):
             "versions": versions("ai-edge-litert", "opencv-python-headless", "numpy"),
             "face_backend": getattr(getattr(self, "analyzer", None), "backend", None),
             "settings": "device.config.InferenceSettings() defaults: threads=1, min_face_score=0.5, min_face_size=20, "
-            "the model's calibrated crop, flip_average from the model's JSON",
+            "the model's calibrated crop, its views (flip_average, zooms) from the model's JSON",
             "models": "MediaPipe BlazeFace short-range (face, run by LiteRT), models/emotion_fer_int8.tflite (int8, 48x48)",
         }
 

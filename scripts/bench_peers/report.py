@@ -234,7 +234,7 @@ def method_lines(results: dict[str, Any]) -> list[str]:
         "- **Face detection:** moodkiosk `FaceDetector.detect` (MediaPipe's BlazeFace short-range model, run by LiteRT); "
         "fer `FER.find_faces`.",
         "- **Emotion per face:** from a face box found on these frames to its emotion. moodkiosk: grey conversion, the"
-        " calibrated crop, the int8 model on the crop and its mirror image (as the analyzer does). fer:"
+        " calibrated crop, the int8 model on the views the model's JSON asks for (as the analyzer does). fer:"
         " `FER.detect_emotions(frame, face_rectangles=[box])` (grey conversion, padding, crop, 64x64, its model).",
         "- **End to end:** `FrameAnalyzer.analyze(frame)`; `FER.detect_emotions(frame)`; `DeepFace.analyze(frame,"
         " actions=('emotion',))`.",

@@ -5,7 +5,9 @@ Usage (from the repository root, in the training venv; see models/MODEL_CARD.md)
     python scripts/training/train_fer.py --data ../shared/data/fer2013 --workdir build/train
 
 Trains on train.npz with FER+ crowd votes blended into the targets, augments on the fly
-(optionally mixing pairs of images: mixup / CutMix), keeps an exponential moving average (EMA) of
+(optionally mixing pairs of images: mixup / CutMix), can distil one or more finished int8 models
+(``--teacher``: their mirror-averaged probabilities on each augmented batch are blended into the
+targets, as in "born-again" self-distillation), keeps an exponential moving average (EMA) of
 the weights, and selects the best epoch (EMA or raw weights) by accuracy on val.npz. A fixed,
 class-stratified slice of train.npz (``--holdout``, the same for every run) is kept out of
 training for calibration (temperature, class bias, the "not sure" threshold). A checkpoint is
@@ -51,6 +53,80 @@ def soft_targets(labels: np.ndarray, ferplus: Path | None, alpha: float, smoothi
         votes_dist[has_votes] = votes[has_votes] / total[has_votes]
     targets = (1 - alpha) * onehot + alpha * votes_dist
     return (1 - smoothing) * targets + smoothing / NUM_CLASSES
+
+
+class TfliteTeacher:
+    """A finished TFLite model (e.g. the shipped int8 one) that gives soft targets, mirror-averaged as the kiosk runs it."""
+
+    def __init__(self, path: Path, threads: int) -> None:
+        import tensorflow as tf
+
+        self.interpreter = tf.lite.Interpreter(model_path=str(path), num_threads=threads)
+        self.input = self.interpreter.get_input_details()[0]
+        self.output = self.interpreter.get_output_details()[0]
+        self.batch = 0
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        both = torch.cat([x, torch.flip(x, dims=[3])]).permute(0, 2, 3, 1).numpy()  # NHWC in [0, 1]
+        if len(both) != self.batch:
+            self.interpreter.resize_tensor_input(self.input["index"], [len(both), *both.shape[1:]])
+            self.interpreter.allocate_tensors()
+            self.batch = len(both)
+        scale, zero = self.input["quantization"]
+        if self.input["dtype"] == np.int8:
+            both = np.clip(np.round(both / scale + zero), -128, 127).astype(np.int8)
+        self.interpreter.set_tensor(self.input["index"], both.astype(self.input["dtype"]))
+        self.interpreter.invoke()
+        probs = self.interpreter.get_tensor(self.output["index"]).astype(np.float32)
+        scale, zero = self.output["quantization"]
+        if self.output["dtype"] == np.int8:
+            probs = (probs - zero) * scale
+        probs = probs / probs.sum(axis=1, keepdims=True)
+        half = len(probs) // 2
+        return torch.from_numpy((probs[:half] + probs[half:]) / 2)
+
+
+def load_tflite_weights(net: nn.Sequential, path: Path) -> None:
+    """Start from a finished int8 model (e.g. the shipped one): its dequantized weights, BatchNorm as the identity.
+
+    The model's BatchNorm was folded into its convolutions at export, so each BatchNorm here keeps
+    running mean 0 and variance 1 - eps (the identity) and its shift holds the folded bias; train
+    such a net with its BatchNorm statistics frozen (``freeze_batchnorm``).
+    """
+    import tensorflow as tf
+
+    interpreter = tf.lite.Interpreter(model_path=str(path))
+    interpreter.allocate_tensors()
+    details = {d["index"]: d for d in interpreter.get_tensor_details()}
+
+    def dequantized(index: int) -> np.ndarray:
+        scales = details[index]["quantization_parameters"]["scales"]
+        values = interpreter.get_tensor(index).astype(np.float32)
+        return values * scales.reshape(-1, *([1] * (values.ndim - 1))) if len(scales) else values
+
+    ops = [op for op in interpreter._get_ops_details() if op["op_name"] in ("CONV_2D", "FULLY_CONNECTED")]
+    convs = [m for m in net if isinstance(m, nn.Conv2d)]
+    norms = [m for m in net if isinstance(m, nn.BatchNorm2d)]
+    linear = next(m for m in net if isinstance(m, nn.Linear))
+    if len(ops) != len(convs) + 1:
+        raise SystemExit(f"{path} has {len(ops)} conv/dense layers; this network has {len(convs) + 1}")
+    with torch.no_grad():
+        for op, conv, norm in zip(ops, convs, norms, strict=False):
+            weight, bias = dequantized(op["inputs"][1]), dequantized(op["inputs"][2])
+            conv.weight.copy_(torch.from_numpy(weight.transpose(0, 3, 1, 2)))  # OHWI -> OIHW
+            norm.weight.fill_(1.0)
+            norm.bias.copy_(torch.from_numpy(bias))
+            norm.running_mean.zero_()
+            norm.running_var.fill_(1.0 - norm.eps)
+        linear.weight.copy_(torch.from_numpy(dequantized(ops[-1]["inputs"][1])))
+        linear.bias.copy_(torch.from_numpy(dequantized(ops[-1]["inputs"][2])))
+
+
+def freeze_batchnorm(net: nn.Module) -> None:
+    """Keep BatchNorm's running statistics (use them, do not update them) while the rest trains."""
+    for module in net.modules():
+        if isinstance(module, nn.BatchNorm2d):
+            module.eval()
 
 
 def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
@@ -100,6 +176,8 @@ def evaluate(net: nn.Module, x: torch.Tensor, y: torch.Tensor, flip_tta: bool = 
 @torch.no_grad()
 def logits_of(net: nn.Module, x: torch.Tensor) -> np.ndarray:
     net.eval()
+    if len(x) == 0:
+        return np.zeros((0, NUM_CLASSES), np.float32)
     return torch.cat([net(x[start : start + 512]) for start in range(0, len(x), 512)]).numpy()
 
 
@@ -177,6 +255,9 @@ def main() -> int:
     parser.add_argument("--equalize", action="store_true", help="histogram-equalize every image (and crop at run time)")
     parser.add_argument("--holdout", type=int, default=2000, help="training rows kept out for calibration")
     parser.add_argument("--stages", type=parse_stages, default=STAGES, help="e.g. 32x2,64x2,128x2,192x2")
+    parser.add_argument("--init-from", type=Path, help="fine-tune a finished .tflite model (BatchNorm frozen)")
+    parser.add_argument("--teacher", type=Path, action="append", default=[], help="a .tflite model to distil (repeatable)")
+    parser.add_argument("--teacher-weight", type=float, default=0.5, help="share of the teachers' probabilities in the targets")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -184,6 +265,7 @@ def main() -> int:
     train, val = np.load(args.data / "train.npz"), np.load(args.data / "val.npz")
     images_train, images_val = (equalized(train["x"]), equalized(val["x"])) if args.equalize else (train["x"], val["x"])
     all_targets = soft_targets(train["y"].astype(np.int64), args.data / "ferplus_train.npz", args.ferplus_alpha, args.smoothing)
+    teachers = [TfliteTeacher(path, args.threads) for path in args.teacher]
     held = holdout_indices(train["y"], args.holdout)
     kept = np.setdiff1d(np.arange(len(train["y"])), held)
     x_train, targets = to_tensor(images_train[kept]), torch.from_numpy(all_targets[kept])
@@ -193,7 +275,10 @@ def main() -> int:
     (args.workdir / "config.json").write_text(json.dumps({**config, "args": {k: str(v) for k, v in vars(args).items()}}))
 
     torch.manual_seed(args.seed)
-    net = build_torch_net(args.stages).to(memory_format=torch.channels_last)
+    net = build_torch_net(args.stages)
+    if args.init_from:
+        load_tflite_weights(net, args.init_from)
+    net = net.to(memory_format=torch.channels_last)
     ema = Ema(net, args.ema)
     optimizer = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=0.9, nesterov=True, weight_decay=args.weight_decay)
     steps_per_epoch = len(x_train) // args.batch
@@ -218,6 +303,8 @@ def main() -> int:
     for epoch in range(state["epoch"], args.epochs):
         started = time.time()
         net.train()
+        if args.init_from:
+            freeze_batchnorm(net)
         order = torch.randperm(len(x_train), generator=gen)
         running = 0.0
         for step in range(steps_per_epoch):
@@ -225,6 +312,9 @@ def main() -> int:
             batch, batch_targets = augment(x_train[idx], gen), targets[idx]
             if args.mix and torch.rand(1, generator=gen).item() < args.mix:
                 batch, batch_targets = mix(batch, batch_targets, gen)
+            if teachers:
+                taught = torch.stack([teacher(batch) for teacher in teachers]).mean(dim=0)
+                batch_targets = (1 - args.teacher_weight) * batch_targets + args.teacher_weight * taught
             logits = net(batch.contiguous(memory_format=torch.channels_last))
             loss = torch.sum(-batch_targets * F.log_softmax(logits, dim=1), dim=1).mean()
             optimizer.zero_grad(set_to_none=True)

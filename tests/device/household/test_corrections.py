@@ -76,7 +76,9 @@ def test_corrections_move_the_decision_the_right_way_on_real_frames(tmp_path: Pa
     assert all(old == "happy" or new in {"neutral", "unsure"} for old, new in flipped), flipped
     assert after[0].emotion == "happy"  # the astronaut's broad smile stays happy: the bias is bounded
     if len(frames) > 1:
-        assert ("happy", "neutral") in flipped  # faces the model found barely happy now read neutral
+        # faces the model found barely happy lose "happy" (to neutral, or to "not sure" under the calibrated
+        # model's threshold), and faces it was unsure or wrong about now read neutral
+        assert any(old == "happy" for old, _ in flipped) and any(new == "neutral" for _, new in flipped), flipped
         neutral_faces = [i for i, (_, label) in enumerate(frames) if label == EMOTIONS.index("neutral")]
         right = lambda faces: sum(faces[i].emotion == "neutral" for i in neutral_faces)  # noqa: E731
         assert right(after) >= right(before)
