@@ -35,16 +35,13 @@ class EmotionClassifier:
         return self.info.input_size
 
     def predict(self, crops: np.ndarray) -> np.ndarray:
-        """Probabilities [N, 7] for uint8 crops [N, size, size]."""
+        """Probabilities [N, 7] for uint8 crops [N, size, size]: each network on every view, averaged, calibrated."""
         if len(crops) == 0:
             return np.zeros((0, len(self.info.labels)), np.float32)
-        return self.calibrate(np.mean([self.network_probabilities(index, crops) for index in range(len(self._networks))], axis=0))
-
-    def network_probabilities(self, index: int, crops: np.ndarray) -> np.ndarray:
-        """One network's probabilities, averaged over the views of each crop (``views``), uncalibrated."""
         views = self.views(crops)
-        probs = self._networks[index].invoke(np.concatenate(views)).reshape(len(views), len(crops), -1).mean(axis=0)
-        return probs / np.maximum(probs.sum(axis=1, keepdims=True), 1e-9)
+        batch = np.concatenate(views)  # made once, one call per network for all views of all crops
+        per_network = [network.invoke(batch).reshape(len(views), len(crops), -1).mean(axis=0) for network in self._networks]
+        return self.calibrate(np.mean([p / np.maximum(p.sum(axis=1, keepdims=True), 1e-9) for p in per_network], axis=0))
 
     def views(self, crops: np.ndarray) -> list[np.ndarray]:
         """The crops, their zoomed views (``zooms``), and the mirror images of all of them (``flip_average``)."""

@@ -111,7 +111,7 @@ def load_tflite_weights(net: nn.Sequential, path: Path) -> None:
     if len(ops) != len(convs) + 1:
         raise SystemExit(f"{path} has {len(ops)} conv/dense layers; this network has {len(convs) + 1}")
     with torch.no_grad():
-        for op, conv, norm in zip(ops, convs, norms, strict=False):
+        for op, conv, norm in zip(ops[:-1], convs, norms, strict=True):
             weight, bias = dequantized(op["inputs"][1]), dequantized(op["inputs"][2])
             conv.weight.copy_(torch.from_numpy(weight.transpose(0, 3, 1, 2)))  # OHWI -> OIHW
             norm.weight.fill_(1.0)
