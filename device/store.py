@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import sqlite3
@@ -97,12 +98,18 @@ class StoreError(MoodkioskError):
 
 
 class Store:
-    """``<state_dir>/moodkiosk.db`` in WAL mode. Write failures are logged once and survived."""
+    """``<state_dir>/moodkiosk.db`` in WAL mode. Write failures are logged once and survived.
+
+    One connection serves every coroutine, so writes take turns (``_writing``): otherwise one caller's
+    commit would land another's half-done transaction, and a write that fails on a full disk (SQLite
+    then rolls the whole transaction back) would undo another caller's row after it was told "saved".
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db: aiosqlite.Connection | None = None
         self._write_failing = False
+        self._writing = asyncio.Lock()
 
     async def open(self) -> None:
         try:
@@ -193,31 +200,27 @@ class Store:
 
     async def save_page_settings(self, values: dict[str, str | None], by: str) -> None:
         """Store (JSON text) or forget (None) page settings, all in one transaction. Errors propagate."""
-        assert self._db is not None
-        try:
+        async with self.transaction() as db:
             for key, value in values.items():
                 if value is None:
-                    await self._db.execute("DELETE FROM page_settings WHERE key = ?", (key,))
+                    await db.execute("DELETE FROM page_settings WHERE key = ?", (key,))
                 else:
-                    await self._db.execute(
+                    await db.execute(
                         "INSERT OR REPLACE INTO page_settings (key, value, changed, changed_by) VALUES (?, ?, ?, ?)",
                         (key, value, time.time(), by),
                     )
-            await self._db.commit()
-        except sqlite3.Error:
-            await self._db.rollback()
-            raise
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Several statements that land together or not at all."""
+        """Several statements that land together or not at all; other writers wait until it ends."""
         assert self._db is not None
-        try:
-            yield self._db
-            await self._db.commit()
-        except BaseException:
-            await self._db.rollback()
-            raise
+        async with self._writing:
+            try:
+                yield self._db
+                await self._db.commit()
+            except BaseException:
+                await self._db.rollback()
+                raise
 
     async def fetch(self, sql: str, parameters: tuple = ()) -> list[tuple]:
         assert self._db is not None
@@ -226,9 +229,8 @@ class Store:
 
     async def execute(self, sql: str, parameters: tuple = ()) -> int:
         """Run one statement and commit; returns the number of rows changed. Errors propagate."""
-        assert self._db is not None
-        cursor = await self._db.execute(sql, parameters)
-        await self._db.commit()
+        async with self.transaction() as db:
+            cursor = await db.execute(sql, parameters)
         return cursor.rowcount
 
     async def _write(self, sql: str, parameters: tuple) -> None:
