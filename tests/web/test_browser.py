@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import skimage.data
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import APIResponse, Browser, Page, Route, expect
 
 from device.cli.media_files import write_slideshow
 from tests.helpers import PASSWORD, REPO, Daemon, sign_in, write_rgb
@@ -191,6 +191,31 @@ def settings_row(page: Page, base: str, key: str) -> dict:
     response = page.request.get(base + "/api/admin/settings")  # with the page's session cookie
     assert response.ok
     return next(row for row in response.json()["settings"] if row["key"] == key)
+
+
+def test_an_artist_list_answered_late_does_not_undo_an_add(browser: Browser, kiosk_with_hindi_music: Daemon) -> None:
+    """The page's first list of artists comes back after an artist was added: the newer list stays."""
+    page = browser.new_page()
+    held: list[tuple[Route, APIResponse]] = []
+
+    def hold_the_first_list(route: Route) -> None:
+        if route.request.method == "GET" and not held:
+            held.append((route, route.fetch()))  # the list as it is now (empty), answered later
+        else:
+            route.continue_()
+
+    page.route("**/api/me/artists", hold_the_first_list)
+    with page.expect_request("**/api/me/artists"):
+        sign_in(page, kiosk_with_hindi_music.base)
+    card = page.locator("#artists")
+    card.get_by_label("Artist").fill("Kishore Kumar")
+    card.get_by_role("button", name="Add").click()
+    expect(card.locator("li")).to_have_text(["Kishore Kumar Remove"])
+    route, stale = held[0]
+    with page.expect_response(lambda response: response.request.method == "GET" and "/api/me/artists" in response.url):
+        route.fulfill(response=stale)
+    page.wait_for_timeout(500)  # the page reads the late answer
+    expect(card.locator("li")).to_have_text(["Kishore Kumar Remove"])
 
 
 def test_admin_page_accounts_and_settings(browser: Browser, kiosk_with_hindi_music: Daemon) -> None:

@@ -821,7 +821,9 @@ function setupPhoto() {
 function setupArtists(card, path, listPath = path) {
   const list = card.querySelector("ul");
   const error = card.querySelector(".error");
-  const show = (artists) =>
+  let shown = 0; // a list answered after an add or remove was shown is older than it: dropped
+  const show = (artists) => {
+    shown += 1;
     list.replaceChildren(
       ...artists.map((name) => {
         const item = element("li", "", name);
@@ -833,6 +835,7 @@ function setupArtists(card, path, listPath = path) {
         return item;
       }),
     );
+  };
   card.querySelector("form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const input = card.querySelector("input");
@@ -843,8 +846,10 @@ function setupArtists(card, path, listPath = path) {
       show((await response.json()).artists);
     }
   });
+  const before = shown;
   return api("GET", listPath).then(async (response) => {
-    if (response.ok) show((await response.json()).artists);
+    const artists = response.ok ? (await response.json()).artists : null;
+    if (artists && shown === before) show(artists);
   });
 }
 
