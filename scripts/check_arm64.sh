@@ -2,9 +2,11 @@
 # Prove moodkiosk on 64-bit Raspberry Pi CPUs, emulated: debootstrap an arm64 Debian bookworm root,
 # set the project up in it the way the README's setup does, then, once with a Raspberry Pi 4 CPU
 # (Cortex-A72, ARMv8.0: no LSE atomics) and once with a Pi 5 CPU (Cortex-A76), run doctor, models
-# verify, analyze (the astronaut: one happy face), eval on 200 FER-2013 faces (within a point of
-# this machine's x86 result), the analyzer tests, and a short `moodkiosk run` on a video (a mood,
-# a track). On the Pi 4 it also proves that the mediapipe wheel's abort is caught and named.
+# verify, analyze (the astronaut: one happy face), the emotion model on 200 FER-2013 faces (each
+# face's probabilities within int8 rounding of this machine's x86 ones), eval on 20 of them and a
+# short `moodkiosk run` on a video (a mood, a track). On the Pi 4, the baseline CPU, it also runs
+# the analyzer tests (6 minutes emulated; the Pi 5's kernels are covered by the probabilities, the
+# astronaut and the run) and proves that the mediapipe wheel's abort is caught and named.
 # Emulation proves correctness, never speed. Needs root, qemu-user-static with binfmt, debootstrap.
 #   sudo scripts/check_arm64.sh [ROOT]    (ROOT given: kept for the next run, ~3 minutes then)
 set -euo pipefail
@@ -75,14 +77,29 @@ write_slideshow(out / "visit.mp4", [(skimage.data.coffee(), 2), (skimage.data.as
 val = np.load(shared / "data/fer2013/val.npz")
 picks = np.random.default_rng(0).choice(len(val["y"]), 200, replace=False)
 np.savez(out / "fer200.npz", x=val["x"][picks], y=val["y"][picks])
+np.savez(out / "fer20.npz", x=val["x"][picks[:20]], y=val["y"][picks[:20]])
 PY
-"$HOST_PYTHON" -m device eval --json "$ROOT/root/check/fer200.npz" > "$ROOT/root/check/x86-eval.json"
+# Each face's seven probabilities as the kiosk reads it (one face per call), run from a checkout.
+cat > "$ROOT/root/check/probabilities.py" <<'PY'
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from device.inference.emotion_classifier import EmotionClassifier
+
+x = np.load(sys.argv[1])["x"]
+classifier = EmotionClassifier(Path("models/emotion_fer_int8.tflite"))
+np.save(sys.argv[2], np.concatenate([classifier.predict(x[i : i + 1]) for i in range(len(x))]))
+PY
+"$HOST_PYTHON" - "$ROOT/root/check/fer200.npz" "$ROOT/root/check/probs-x86.npy" < "$ROOT/root/check/probabilities.py"
 
 # A clean environment, as on a fresh machine, plus this machine's pip settings and the emulated CPU.
+# PIP_NO_COMPILE: pip byte-compiles ~8,000 files, minutes under emulation; imports compile what they use.
 in_root() {
     chroot "$ROOT" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
         LANG=C.UTF-8 PIP_CERT=/etc/ssl/certs/host-ca-certificates.crt PIP_DEFAULT_TIMEOUT=180 \
-        PIP_DISABLE_PIP_VERSION_CHECK=1 QEMU_CPU="${QEMU_CPU:-cortex-a76}" "$@"
+        PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_COMPILE=1 QEMU_CPU="${QEMU_CPU:-cortex-a76}" "$@"
 }
 in_checkout() { in_root bash -c "cd /root/moodkiosk && $1"; }
 
@@ -99,7 +116,7 @@ pi_cpuinfo() {  # part features
     done
 }
 
-check_profile() {  # name qemu_cpu part features variant
+check_profile() {  # name qemu_cpu part features variant [analyzer-tests]
     local name=$1
     say "$name ($2)"
     pi_cpuinfo "$3" "$4" "$5" > "$ROOT/root/check/cpuinfo-$name"
@@ -108,13 +125,16 @@ check_profile() {  # name qemu_cpu part features variant
     in_checkout ".venv/bin/moodkiosk doctor --offline --json > /root/check/doctor-$name.json || true"
     in_checkout ".venv/bin/moodkiosk models verify"
     in_checkout ".venv/bin/moodkiosk analyze --json /root/check/astronaut.png > /root/check/analyze-$name.json"
-    in_checkout ".venv/bin/moodkiosk eval --json /root/check/fer200.npz > /root/check/eval-$name.json"
+    in_checkout ".venv/bin/python - /root/check/fer200.npz /root/check/probs-$name.npy < /root/check/probabilities.py"
+    in_checkout ".venv/bin/moodkiosk eval --json /root/check/fer20.npz > /root/check/eval-$name.json"
     in_checkout "MOODKIOSK_INFERENCE__FACE_BACKEND=mediapipe .venv/bin/moodkiosk doctor --offline --json \
         > /root/check/doctor-mediapipe-$name.json || true"
     in_checkout ".venv/bin/python -c 'from pathlib import Path; from device.inference.face_detector import \
         mediapipe_load_failure as probe; print(probe(Path(\"models/face_detection_short_range.tflite\")))' \
         > /root/check/probe-$name.txt"
-    in_checkout "MOODKIOSK_TEST_SHARED=/root/shared .venv/bin/python -m pytest -q -p no:cacheprovider tests/device/inference/test_analyzer.py"
+    if [[ ${6:-} == analyzer-tests ]]; then
+        in_checkout "MOODKIOSK_TEST_SHARED=/root/shared .venv/bin/python -m pytest -q -p no:cacheprovider tests/device/inference/test_analyzer.py"
+    fi
     in_checkout "mkdir -p /root/check/music-$name/happy /root/check/music-$name/neutral && .venv/bin/python -c \"from tests.helpers import tone; from pathlib import Path; \
         [tone(Path('/root/check/music-$name') / p, 30) for p in ('happy/sunny.wav', 'neutral/calm.wav')]\" && \
         timeout 600 .venv/bin/moodkiosk run --camera /root/check/visit.mp4 --until-source-ends --audio-output null \
@@ -125,6 +145,8 @@ check_profile() {  # name qemu_cpu part features variant
 import json, sys
 from pathlib import Path
 
+import numpy as np
+
 check, name = Path(sys.argv[1]), sys.argv[2]
 doctor = {c["name"]: c for c in json.loads((check / f"doctor-{name}.json").read_text())["checks"]}
 failed = {n: c["detail"] for n, c in doctor.items() if c["status"] == "fail"}
@@ -132,15 +154,26 @@ assert not failed, failed
 assert "litert backend" in doctor["face model"]["detail"], doctor["face model"]
 faces = json.loads((check / f"analyze-{name}.json").read_text())["faces"]
 assert [f["emotion"] for f in faces] == ["happy"], faces
-ours, x86 = json.loads((check / f"eval-{name}.json").read_text()), json.loads((check / "x86-eval.json").read_text())
-assert abs(ours["accuracy"] - x86["accuracy"]) <= 0.01, (ours["accuracy"], x86["accuracy"])
+# int8 kernels differ between x86 and arm64 in their last bit, and the calibration sharpens: on
+# 2026-12 runs the mean difference was 0.002 and the largest 0.07, so near-ties (top two within
+# 0.02) could flip. A wrong crop, view or scaling moves probabilities by tenths.
+labels = np.load(check / "fer200.npz")["y"]
+ours, x86 = np.load(check / f"probs-{name}.npy"), np.load(check / "probs-x86.npy")
+diff = np.abs(ours - x86)
+assert ours.shape == x86.shape == (200, 7) and diff.mean() <= 0.01 and diff.max() <= 0.15, (diff.mean(), diff.max())
+flips = int((ours.argmax(1) != x86.argmax(1)).sum())
+accuracy, accuracy_x86 = (ours.argmax(1) == labels).mean(), (x86.argmax(1) == labels).mean()
+evaluated = json.loads((check / f"eval-{name}.json").read_text())
+assert evaluated["n"] == 20 and set(evaluated["per_class_recall"]) == {"angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"}, evaluated
 events = [json.loads(line) for line in (check / f"events-{name}.jsonl").read_text().splitlines()]
 moods = [e["emotion"] for e in events if e["type"] == "mood"]
 tracks = [e["title"] for e in events if e["type"] == "track"]
 assert moods and moods[0] == "happy" and tracks, (moods, tracks)
 mediapipe = {c["name"]: c for c in json.loads((check / f"doctor-mediapipe-{name}.json").read_text())["checks"]}["face model"]
 print(f"{name}: doctor ok, astronaut {faces[0]['emotion']} {faces[0]['scores']['happy']:.3f}, "
-      f"eval {ours['accuracy']:.3f} (x86 {x86['accuracy']:.3f}), run: {moods[0]} -> '{tracks[0]}'; "
+      f"200 faces: accuracy {accuracy:.3f} (x86 {accuracy_x86:.3f}), probabilities within {diff.max():.3f} "
+      f"(mean {diff.mean():.4f}), {flips} near-tie(s) read otherwise; eval on 20: {evaluated['accuracy']:.2f}; "
+      f"run: {moods[0]} -> '{tracks[0]}'; "
       f"face_backend = mediapipe: {mediapipe['status']}: {mediapipe['detail'][-160:]}")
 probe = (check / f"probe-{name}.txt").read_text().strip()  # MediaPipe loaded in a child process, whatever the CPU
 print(f"{name}: loading mediapipe in a child process: {probe}")
@@ -155,6 +188,6 @@ PY
 
 PI4_FEATURES="fp asimd evtstrm crc32 cpuid"
 PI5_FEATURES="fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm lrcpc dcpop asimddp"
-check_profile pi4 cortex-a72 0xd08 "$PI4_FEATURES" 0
+check_profile pi4 cortex-a72 0xd08 "$PI4_FEATURES" 0 analyzer-tests
 check_profile pi5 cortex-a76 0xd0b "$PI5_FEATURES" 4
 say "arm64 checks passed for the Pi 4 and Pi 5 profiles in $((SECONDS - started)) s"
