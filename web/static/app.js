@@ -821,7 +821,7 @@ function setupPhoto() {
 function setupArtists(card, path, listPath = path) {
   const list = card.querySelector("ul");
   const error = card.querySelector(".error");
-  let shown = 0; // a list answered after an add or remove was shown is older than it: dropped
+  let shown = 0; // lists shown so far: the first list, answered after an add or remove was shown, is older
   const show = (artists) => {
     shown += 1;
     list.replaceChildren(
@@ -846,10 +846,9 @@ function setupArtists(card, path, listPath = path) {
       show((await response.json()).artists);
     }
   });
-  const before = shown;
   return api("GET", listPath).then(async (response) => {
     const artists = response.ok ? (await response.json()).artists : null;
-    if (artists && shown === before) show(artists);
+    if (artists && shown === 0) show(artists);
   });
 }
 
