@@ -29,6 +29,33 @@ MEDIA_SUFFIXES = {
 }  # fmt: skip
 PLAYLIST_SUFFIXES = {".m3u", ".m3u8"}
 COVER_NAMES = ("cover.jpg", "cover.jpeg", "cover.png", "folder.jpg", "folder.jpeg", "folder.png")
+MAX_PLAYLIST_BYTES = 4 * 1024 * 1024  # an .m3u file larger than this is not a playlist anyone wrote
+MAX_SIDECAR_BYTES = 64 * 1024  # a track's .json sidecar holds a title, an artist and a language
+
+
+class UnusableEntryError(ValueError):
+    """A file in the music folder that cannot be used as it is (the message says why); it is skipped."""
+
+
+def checked_text(text: str, what: str) -> str:
+    """``text`` when it can travel as a path, a URI or a program argument: no NUL or other control character,
+    valid UTF-8 (a file name in another encoding keeps undecodable bytes that no page or database can hold)."""
+    if any(ord(c) < 32 and c != "\t" for c in text):
+        raise UnusableEntryError(f"{what} holds a control character (such as NUL)")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UnusableEntryError(f"{what} is not valid UTF-8") from None
+    return text
+
+
+def read_limited(path: Path, limit: int) -> str:
+    """The file's text (UTF-8, bad bytes replaced); UnusableEntryError when it is larger than ``limit`` bytes."""
+    with path.open("rb") as file:
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise UnusableEntryError(f"larger than {limit // 1024} KiB")
+    return data.decode("utf-8", errors="replace")
 
 
 @dataclass(frozen=True)
@@ -48,26 +75,34 @@ def title_from_name(name: str) -> str:
     return Path(name).stem.replace("_", " ").strip() or name
 
 
-def read_m3u(path: Path, playlist: str) -> list[Track]:
-    """Entries of an .m3u/.m3u8 file; relative paths are taken from the file's folder."""
+def read_m3u(path: Path, playlist: str, say: Callable[[str], None] = log.warning) -> list[Track]:
+    """Entries of an .m3u/.m3u8 file; relative paths are taken from the file's folder.
+
+    A line that cannot be a path or a URI (a NUL, a name too long, a loop of links) is skipped and
+    ``say`` is told why; UnusableEntryError when the whole file cannot be a playlist (too large)."""
     tracks: list[Track] = []
     title = None
-    for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    for number, raw in enumerate(read_limited(path, MAX_PLAYLIST_BYTES).splitlines(), 1):
         line = raw.strip()
         if line.startswith("#EXTINF"):
             title = line.split(",", 1)[1].strip() if "," in line else None
             continue
         if not line or line.startswith("#"):
             continue
-        if "://" in line:
-            tracks.append(Track(line, title or line, playlist, "stream"))
-        else:
-            try:
+        try:
+            checked_text(line, "the entry")
+            title = checked_text(title, "its title") if title else None
+            if "://" in line:
+                tracks.append(Track(line, title or line, playlist, "stream"))
+            else:
                 target = (path.parent / line).resolve()
                 if target.is_file():
                     tracks.append(Track(str(target), title or title_from_name(target.name), playlist))
-            except OSError as error:  # a name too long for the file system, a loop of links, ...
-                log.warning("%s: skipping an entry that is no file name here (%s)", path, error.strerror or error)
+        except UnusableEntryError as error:
+            say(f"{ascii(str(path))[1:-1]}, line {number}: skipping it: {error}")
+        except OSError as error:  # a name too long for the file system, a loop of links, ...
+            why = error.strerror or error
+            say(f"{ascii(str(path))[1:-1]}, line {number}: skipping an entry that is no file name here ({why})")
         title = None
     return tracks
 
@@ -89,6 +124,7 @@ class MusicLibrary:
         self.sound_moods: dict[str, tuple[str, float]] = {}  # file -> (mood, share), set by whoever tags them
         self.imported: dict[str, list[Track]] = {}  # playlists brought as lists, by name
         self._folders: dict[str, list[Track]] | None = None  # the last scan of the folders
+        self._said: set[str] = set()  # problems with entries, already logged
 
     def scan(self) -> None:
         """Walk the music folder again (in a worker thread in the daemon); tags of unchanged files are reused."""
@@ -98,7 +134,11 @@ class MusicLibrary:
             names = {p.name for p in entries if p.is_dir() and not p.name.startswith(".")}
             names |= {p.stem for p in entries if p.suffix.lower() in PLAYLIST_SUFFIXES and not p.name.startswith(".")}
             for name in sorted(names):
-                tracks = self._scan_playlist(name)
+                try:
+                    tracks = self._scan_playlist(checked_text(name, "the name"))
+                except (UnusableEntryError, OSError) as error:
+                    self._skip(self.music_dir / name, error)
+                    continue
                 if tracks:
                     index[name] = tracks
         self._tags = {path: tags for path, tags in self._tags.items() if path.exists()}
@@ -202,25 +242,45 @@ class MusicLibrary:
         if folder.is_dir():
             covers: dict[Path, str | None] = {}
             for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
-                language = self._language_of(path.relative_to(folder))
-                if path.suffix.lower() in MEDIA_SUFFIXES:
-                    if path.parent not in covers:
-                        covers[path.parent] = find_cover(path.parent, folder)
-                    tags = self._read_tags(path)
-                    tracks.append(
-                        Track(
-                            str(path), tags.title or title_from_name(path.name), name, "local",
-                            tags.language or language, str(path) if tags.picture else covers[path.parent],
-                            tags.artist, tags.duration,
-                        )
-                    )  # fmt: skip
-                elif path.suffix.lower() in PLAYLIST_SUFFIXES:
-                    tracks += [replace(t, language=t.language or language) for t in read_m3u(path, name)]
+                try:
+                    tracks += self._scan_file(checked_path(path), folder, name, covers)
+                except (UnusableEntryError, OSError) as error:  # one bad file never costs the rest
+                    self._skip(path, error)
         for suffix in PLAYLIST_SUFFIXES:
             listing = self.music_dir / f"{name}{suffix}"
             if listing.is_file():
-                tracks += read_m3u(listing, name)
+                try:
+                    tracks += read_m3u(listing, name, self._say_once)
+                except (UnusableEntryError, OSError) as error:
+                    self._skip(listing, error)
         return tracks
+
+    def _scan_file(self, path: Path, folder: Path, name: str, covers: dict[Path, str | None]) -> list[Track]:
+        language = self._language_of(path.relative_to(folder))
+        if path.suffix.lower() in MEDIA_SUFFIXES:
+            if path.parent not in covers:
+                covers[path.parent] = find_cover(path.parent, folder)
+            tags = self._read_tags(path)
+            return [
+                Track(
+                    str(path), tags.title or title_from_name(path.name), name, "local",
+                    tags.language or language, str(path) if tags.picture else covers[path.parent],
+                    tags.artist, tags.duration,
+                )
+            ]  # fmt: skip
+        if path.suffix.lower() in PLAYLIST_SUFFIXES:
+            return [replace(t, language=t.language or language) for t in read_m3u(path, name, self._say_once)]
+        return []
+
+    def _skip(self, path: Path, error: Exception) -> None:
+        why = str(error) if isinstance(error, UnusableEntryError) else (getattr(error, "strerror", None) or str(error))
+        self._say_once(f"music: skipping {ascii(str(path))[1:-1]}: {why}")
+
+    def _say_once(self, message: str) -> None:
+        """Log a problem with the music once, not at every rescan."""
+        if message not in self._said:
+            self._said.add(message)
+            log.warning("%s", message)
 
     def _read_tags(self, path: Path) -> TrackTags:
         try:
@@ -265,9 +325,10 @@ def read_tags(path: Path) -> TrackTags:
     sidecar = path.with_suffix(".json")
     if sidecar.is_file():
         try:
-            extra = json.loads(sidecar.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            log.warning("ignoring %s: not readable JSON", sidecar)
+            extra = json.loads(read_limited(sidecar, MAX_SIDECAR_BYTES))
+        except (OSError, ValueError, RecursionError) as error:  # UnusableEntryError is a ValueError; RecursionError: [[[[...
+            why = error if isinstance(error, UnusableEntryError) else "not readable JSON"
+            log.warning("music: ignoring %s: %s", ascii(str(sidecar))[1:-1], why)
             extra = {}
         if isinstance(extra, dict):
             title = text_or(extra.get("title"), title)
@@ -288,13 +349,25 @@ def first_tag(tags: Any, *keys: str) -> str | None:
         value = getattr(value, "text", value)  # an ID3 frame keeps its values in .text
         if isinstance(value, list):
             value = value[0] if value else None
-        if value is not None and str(value).strip():
-            return str(value).strip()
+        text = text_or(str(value), None) if value is not None else None
+        if text:
+            return text
     return None
 
 
 def text_or(value: Any, default: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else default
+    """A stripped tag or sidecar text, or ``default`` when it is empty, not text, or holds control characters."""
+    if not isinstance(value, str) or not value.strip():
+        return default
+    try:
+        return checked_text(value.strip(), "text")
+    except UnusableEntryError:
+        return default
+
+
+def checked_path(path: Path) -> Path:
+    checked_text(str(path), "its name")
+    return path
 
 
 def find_cover(folder: Path, playlist_folder: Path) -> str | None:

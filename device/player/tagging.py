@@ -10,9 +10,11 @@ SQLite (:class:`~device.player.sound_moods.SoundMoods`), so each file is heard o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import os
+import signal
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -35,6 +37,16 @@ def _start_child() -> None:
 def tagger_process() -> ProcessPoolExecutor:
     """One spawned child at the lowest CPU priority (it never shares the daemon's interpreter lock)."""
     return ProcessPoolExecutor(1, multiprocessing.get_context("spawn"), initializer=_start_child)
+
+
+def stop_now(pool: ProcessPoolExecutor) -> None:
+    """End the tagger's process without waiting for the file it is hearing: at the lowest priority on a
+    busy board that could take minutes, and Python waits for it before the daemon may exit."""
+    processes = list(getattr(pool, "_processes", None) or {})  # the pool has no public way to kill (before 3.14)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for pid in processes:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def tag_in_child(model: str, path: str) -> TrackMood | str:
@@ -108,7 +120,7 @@ class SoundTagging:
                 if done % 20 == 0 or done == len(todo):
                     self._place()
         finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+            stop_now(pool)
         log.info("tagged %d music files", len(todo))
 
     def _place(self) -> None:
