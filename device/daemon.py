@@ -72,7 +72,7 @@ class Kiosk:
         self.votes = TrackVotes(self.store, on_change=self.conductor.use_votes)
         self.artists = Artists(self.store)
         self.imported = ImportedPlaylists(self.store)
-        self.matches = YoutubeMatches(self.imported, lambda: self.jukebox.remote.ytdl_path)
+        self.matches = YoutubeMatches(self.imported, lambda: self.jukebox.remote.ytdlp)
         self.controls = Controls(self.conductor, self.jukebox, self.live, self.votes)
         self.home = (
             HomeAssistant(settings.mqtt, self.controls, lambda: self.state.snapshot(), node_id(socket.gethostname()))

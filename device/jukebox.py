@@ -138,8 +138,8 @@ class Jukebox:
 
     async def search_youtube(self, query: str, count: int = 10) -> list[Track]:
         """YouTube's results for a search on the page; remembered, so that only these can be queued by URI.
-        Raises SearchError when YouTube cannot be searched (no network)."""
-        tracks = await search_youtube(self.remote.ytdl_path, query, count, timeout=20)
+        Raises SearchError when YouTube cannot be searched (no network), YtdlpBusyError when every yt-dlp turn is taken."""
+        tracks = await search_youtube(self.remote.ytdlp, query, count, timeout=20, wait=False)
         self.found |= {track.uri: track for track in tracks}
         for uri in list(self.found)[:-MAX_FOUND]:
             del self.found[uri]
@@ -147,9 +147,8 @@ class Jukebox:
 
     def seek(self, seconds: float) -> bool:
         """Jump within the playing track; False when nothing plays. Every open page is told."""
-        if self.player is None or not self.player.playing:
+        if self.player is None or not self.player.playing or not self.player.seek(seconds):
             return False
-        self.player.seek(seconds)
         self._playback_changed(seeked=seconds)
         return True
 

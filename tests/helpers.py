@@ -6,6 +6,7 @@ Every test module imports its helpers from here (never from another test module)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -324,10 +325,10 @@ class Broker:
             self.process.wait(timeout=10)
 
 
-def youtube_search_stand_in(folder: Path, answers: dict[str, list[str]]) -> tuple[Path, Path]:
+def youtube_search_stand_in(folder: Path, answers: dict[str, list[str]], seconds: float = 0.0) -> tuple[Path, Path]:
     """A stand-in for yt-dlp's YouTube search (YouTube cannot be reached here): ``ytsearchN:<query>`` lists
-    the video ids ``answers`` has for the query (none: yt-dlp's error); every search is logged in the file
-    returned with the script. Anything else is handed to the real yt-dlp."""
+    the video ids ``answers`` has for the query (none: yt-dlp's error) after ``seconds``; every search is
+    logged in the file returned with the script. Anything else is handed to the real yt-dlp."""
     calls = folder / "searches.log"
     script = folder / "yt-dlp-stand-in"
     script.write_text(
@@ -339,6 +340,7 @@ def youtube_search_stand_in(folder: Path, answers: dict[str, list[str]]) -> tupl
         f"    os.execv({sys.executable!r}, [{sys.executable!r}, '-m', 'yt_dlp', *sys.argv[1:]])\n"
         "count, query = int(search.group(1)), search.group(2)\n"
         f"open({str(calls)!r}, 'a').write(query + '\\n')\n"
+        f"__import__('time').sleep({seconds})\n"
         "if query not in answers:\n"
         "    sys.exit('ERROR: [youtube:search] no results')\n"
         "entries = [{'_type': 'url', 'ie_key': 'Youtube', 'id': video, 'title': f'{query} #{n}', 'channel': 'Stand-in'}\n"
@@ -347,3 +349,16 @@ def youtube_search_stand_in(folder: Path, answers: dict[str, list[str]]) -> tupl
     )
     script.chmod(0o755)
     return script, calls
+
+
+def yt_dlp_children(pid: int) -> int:
+    """How many yt-dlp processes the daemon runs right now."""
+    count = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if parent == pid and b"yt-dlp" in (entry / "cmdline").read_bytes():
+                count += 1
+    return count

@@ -41,6 +41,7 @@ from web.handling import (
     read_json,
     read_upload,
     too_large,
+    too_many_attempts,
     user_json,
 )
 from web.i18n import CATALOGS, UI_LANGUAGES, pick_language, translator
@@ -52,11 +53,6 @@ VERIFYING = web.AppKey("verifying", asyncio.Semaphore)  # password checks under 
 MAX_VERIFYING = 2
 HERE = Path(__file__).resolve().parent
 MAX_BODY = 10 * 2**20
-
-
-def too_many_attempts(wait: float, message: str = "") -> web.HTTPException:
-    message = message or f"too many failed attempts; try again in {wait:.0f} s"
-    return json_error(web.HTTPTooManyRequests, message, headers={"Retry-After": str(max(1, round(wait)))})
 
 
 async def start_session(request: web.Request, user: User) -> web.Response:

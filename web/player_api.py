@@ -8,11 +8,14 @@ from aiohttp import web
 
 from device.controls import ControlError
 from device.player.library import Track
-from device.player.sources import label
+from device.player.sources import YtdlpBusyError, label
 from device.player.youtube_match import SearchError
-from web.handling import KIOSK, control_refused, current_user, field, json_error, path_number, read_json
+from web.handling import KIOSK, control_refused, current_user, field, json_error, path_number, read_json, too_many_attempts
+from web.security import MemberRate
 
 MAX_QUERY = 200
+YOUTUBE_SEARCHES = web.AppKey("youtube_searches", MemberRate)
+SEARCHES_PER_MINUTE = 6  # a member's YouTube searches (each one is a yt-dlp run of a few seconds)
 
 
 async def player_action(request: web.Request) -> web.Response:
@@ -103,22 +106,29 @@ def track_json(track: Track) -> dict[str, Any]:
 
 async def search(request: web.Request) -> web.Response:
     """``?q=words``: library tracks whose title, artist or album folder hold every word; ``&youtube=1``:
-    YouTube's first ten results instead (or ``youtube_error`` saying why there are none)."""
-    await current_user(request)
+    YouTube's first ten results instead (or ``youtube_error`` saying why there are none); 429 when the
+    member searched YouTube too often, or every yt-dlp turn of the kiosk is taken."""
+    user = await current_user(request)
     query = request.query.get("q", "").strip()
     if not query or len(query) > MAX_QUERY:
         raise json_error(web.HTTPUnprocessableEntity, f"'q' must be 1 to {MAX_QUERY} characters", field="q")
     jukebox = request.app[KIOSK].jukebox
     if request.query.get("youtube") != "1":
         return web.json_response({"query": query, "tracks": [track_json(track) for track in jukebox.library.search(query)]})
+    wait = request.app[YOUTUBE_SEARCHES].take(user.id)
+    if wait:
+        raise too_many_attempts(wait, f"at most {SEARCHES_PER_MINUTE} YouTube searches a minute; try again in {wait:.0f} s")
     try:
         tracks = await jukebox.search_youtube(query)
+    except YtdlpBusyError as error:
+        raise too_many_attempts(5, str(error)) from error
     except SearchError as error:
         return web.json_response({"query": query, "tracks": [], "youtube_error": str(error)})
     return web.json_response({"query": query, "tracks": [track_json(track) for track in tracks]})
 
 
 def add_routes(app: web.Application) -> None:
+    app[YOUTUBE_SEARCHES] = MemberRate(SEARCHES_PER_MINUTE, 60.0)
     app.router.add_put("/api/player/volume", set_volume)
     app.router.add_post("/api/player/seek", seek)
     app.router.add_post("/api/player/{action}", player_action)

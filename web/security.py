@@ -69,6 +69,25 @@ def new_csrf_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+class MemberRate:
+    """At most ``limit`` actions per member in a sliding window of ``window_seconds`` (e.g. YouTube searches)."""
+
+    def __init__(self, limit: int, window_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit, self.window, self._clock = limit, window_seconds, clock
+        self._times: dict[int, deque[float]] = {}
+
+    def take(self, member: int) -> float:
+        """Count an action of ``member`` now and return 0, or return the seconds to wait (nothing counted)."""
+        now = self._clock()
+        times = self._times.setdefault(member, deque())
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        if len(times) >= self.limit:
+            return times[0] + self.window - now
+        times.append(now)
+        return 0.0
+
+
 class LoginLimiter:
     """Sign-in attempts in a sliding window; over a limit: wait (HTTP 429).
 

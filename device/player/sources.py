@@ -29,7 +29,8 @@ log = logging.getLogger("moodkiosk.sources")
 SEARCH = re.compile(r"ytsearch(\d*):(.+)", re.IGNORECASE)
 LIST_TIMEOUT_SECONDS = 60.0
 MAX_ENTRIES = 50
-LISTINGS_AT_ONCE = 2  # yt-dlp runs at the same time (each takes ~50 MB); the others wait their turn
+YTDLP_AT_ONCE = 2  # yt-dlp programs running at once, whoever started them (each takes ~50 MB)
+YTDLP_WAITING = 6  # callers waiting for a turn; one more that would wait is told the kiosk is busy
 SEARCH_WORDS = {
     "happy": "happy upbeat",
     "sad": "sad",
@@ -110,6 +111,44 @@ async def run_program(command: list[str], timeout: float) -> tuple[int | None, b
     return process.returncode, stdout, stderr
 
 
+class YtdlpBusyError(Exception):
+    """Every yt-dlp turn is taken (and enough callers already wait): try again in a moment."""
+
+
+class Ytdlp:
+    """The one door for every yt-dlp the daemon starts (remote listings, the page's searches, the matches of
+    imported rows): at most ``at_once`` run at a time and at most ``waiting`` callers wait for a turn, so the
+    memory they take is bounded (~50 MB each) whoever asks. A caller that must not wait (a person on the page)
+    or would wait in too long a line gets YtdlpBusyError at once. Lives on the event loop."""
+
+    def __init__(self, path: str, at_once: int = YTDLP_AT_ONCE, waiting: int = YTDLP_WAITING) -> None:
+        self.path, self.at_once, self.waiting = path, at_once, waiting
+        self.running = 0
+        self._queued = 0
+        self._slots: asyncio.Semaphore | None = None  # made on the loop, at the first run
+
+    async def run(self, args: list[str], timeout: float, wait: bool = True) -> tuple[int | None, bytes, bytes]:
+        """``yt-dlp ARGS``: its exit code (None: cut off after ``timeout``), output and errors (see run_program).
+
+        ValueError for an argument with a NUL (no program argument can hold one): nothing is started."""
+        if any("\x00" in arg for arg in args):
+            raise ValueError("a search or address with a NUL character cannot be looked up")
+        self._slots = self._slots or asyncio.Semaphore(self.at_once)
+        if self._slots.locked() and (not wait or self._queued >= self.waiting):
+            raise YtdlpBusyError(f"the kiosk is already running {self.at_once} YouTube look-ups; try again in a moment")
+        self._queued += 1
+        try:
+            await self._slots.acquire()
+        finally:
+            self._queued -= 1
+        self.running += 1
+        try:
+            return await run_program([self.path, *args], timeout)
+        finally:
+            self.running -= 1
+            self._slots.release()
+
+
 def tracks_from_listing(playlist: str, info: dict[str, Any]) -> list[Track]:
     """Tracks from ``yt-dlp -J --flat-playlist`` output: a playlist's entries, or the single item."""
     entries = info.get("entries") if info.get("_type") == "playlist" else [info]
@@ -165,14 +204,17 @@ class RemoteSources:
         refresh_seconds: float = 6 * 3600,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.ytdl_path = ytdl_path
+        self.ytdlp = Ytdlp(ytdl_path)
         self._on_change = on_change
         self.refresh_seconds = refresh_seconds
         self._clock = clock
         self._tracks: dict[str, list[Track]] = {}
         self.health: dict[str, SourceHealth] = {}
         self._listing: dict[str, asyncio.Task] = {}
-        self._slots: asyncio.Semaphore | None = None  # made on the loop, at the first listing
+
+    @property
+    def ytdl_path(self) -> str:
+        return self.ytdlp.path
 
     def tracks(self, playlist: str) -> list[Track]:
         """The listed tracks while the source is healthy ([] before its first listing: reading never starts one)."""
@@ -209,12 +251,16 @@ class RemoteSources:
 
     async def list(self, playlist: str) -> None:
         """Run ``yt-dlp -J --flat-playlist`` (cut off after a minute) and record the result."""
-        command = [self.ytdl_path, "-J", "--flat-playlist", "--no-warnings", "--socket-timeout", "15",
-                   "--playlist-end", str(MAX_ENTRIES), "--", playlist]  # fmt: skip
-        self._slots = self._slots or asyncio.Semaphore(LISTINGS_AT_ONCE)
+        args = ["-J", "--flat-playlist", "--no-warnings", "--socket-timeout", "15", "--playlist-end", str(MAX_ENTRIES),
+                "--", playlist]  # fmt: skip
         try:
-            async with self._slots:
-                returncode, stdout, stderr = await run_program(command, LIST_TIMEOUT_SECONDS)
+            returncode, stdout, stderr = await self.ytdlp.run(args, LIST_TIMEOUT_SECONDS)
+        except YtdlpBusyError as error:
+            self.failed(playlist, str(error))
+            return
+        except ValueError as error:
+            self.failed(playlist, str(error))
+            return
         except OSError as error:
             self.failed(playlist, f"yt-dlp cannot run ({error}): run scripts/setup.sh, or set player.ytdl_path")
             return

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from device.player.imported import ImportedPlaylists
 from device.player.library import Track
-from device.player.sources import explain_ytdl_error, run_program, tracks_from_listing
+from device.player.sources import Ytdlp, YtdlpBusyError, explain_ytdl_error, tracks_from_listing
 
 log = logging.getLogger("moodkiosk.player")
 SEARCH_TIMEOUT_SECONDS = 60.0
@@ -26,13 +26,18 @@ class SearchError(Exception):
     """YouTube could not be searched (no network, yt-dlp missing or failing); the message says why."""
 
 
-async def search_youtube(ytdl_path: str, query: str, count: int = 1, timeout: float = SEARCH_TIMEOUT_SECONDS) -> list[Track]:
+async def search_youtube(
+    ytdlp: Ytdlp, query: str, count: int = 1, timeout: float = SEARCH_TIMEOUT_SECONDS, wait: bool = True
+) -> list[Track]:
     """YouTube's first ``count`` results for ``query`` (yt-dlp ``ytsearchN:``), as tracks of the playlist
-    "ytsearchN:<query>"; SearchError when yt-dlp cannot answer."""
+    "ytsearchN:<query>"; SearchError when yt-dlp cannot answer; YtdlpBusyError when it must not wait for a turn
+    (``wait`` False) and none is free."""
     playlist = f"ytsearch{count}:{query}"
-    command = [ytdl_path, "-J", "--flat-playlist", "--no-warnings", "--socket-timeout", "15", "--", playlist]
     try:
-        returncode, stdout, stderr = await run_program(command, timeout)
+        returncode, stdout, stderr = await ytdlp.run(["-J", "--flat-playlist", "--no-warnings", "--socket-timeout", "15",
+                                                      "--", playlist], timeout, wait)  # fmt: skip
+    except ValueError as error:  # a NUL in the query
+        raise SearchError(str(error)) from error
     except OSError as error:
         raise SearchError(f"yt-dlp cannot run ({error}): run scripts/setup.sh, or set player.ytdl_path") from error
     if returncode is None:
@@ -45,19 +50,19 @@ async def search_youtube(ytdl_path: str, query: str, count: int = 1, timeout: fl
         raise SearchError("yt-dlp gave no readable answer") from error
 
 
-async def find_match(ytdl_path: str, query: str) -> str | None:
-    """The first YouTube result's address for ``query`` (None: none, or yt-dlp failed)."""
+async def find_match(ytdlp: Ytdlp, query: str) -> str | None:
+    """The first YouTube result's address for ``query`` (None: none, or yt-dlp failed or was busy)."""
     try:
-        tracks = await search_youtube(ytdl_path, query)
-    except SearchError as error:
+        tracks = await search_youtube(ytdlp, query)
+    except (SearchError, YtdlpBusyError) as error:
         log.debug("no YouTube match for %s: %s", query, error)
         return None
     return tracks[0].uri if tracks else None
 
 
 class YoutubeMatches:
-    def __init__(self, imported: ImportedPlaylists, ytdl_path: Callable[[], str], clock: Callable[[], float] = time.monotonic):
-        self.imported, self._ytdl_path, self._clock = imported, ytdl_path, clock
+    def __init__(self, imported: ImportedPlaylists, ytdlp: Callable[[], Ytdlp], clock: Callable[[], float] = time.monotonic):
+        self.imported, self._ytdlp, self._clock = imported, ytdlp, clock
         self._missed: dict[int, float] = {}  # row id -> when its search found nothing
 
     async def find_some(self, limit: int = PER_ROUND) -> int:
@@ -67,7 +72,7 @@ class YoutubeMatches:
                    if now - self._missed.get(row_id, -RETRY_SECONDS) >= RETRY_SECONDS][:limit]  # fmt: skip
         found = 0
         for row_id, query in waiting:
-            url = await find_match(self._ytdl_path(), query)
+            url = await find_match(self._ytdlp(), query)
             if url is None:
                 self._missed[row_id] = self._clock()
                 continue

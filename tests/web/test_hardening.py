@@ -36,6 +36,7 @@ from tests.helpers import (
     run_cli,
     signed_in,
     wait_for_state,
+    yt_dlp_children,
 )
 from tests.media_server import MediaServer
 
@@ -438,19 +439,6 @@ def test_uploads_are_capped_across_parts_and_never_inflated(tmp_path: Path) -> N
         asyncio.run(scenario())
     finally:
         daemon.stop()
-
-
-def yt_dlp_children(pid: int) -> int:
-    """How many yt-dlp processes the daemon runs right now."""
-    count = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            if parent == pid and b"yt-dlp" in (entry / "cmdline").read_bytes():
-                count += 1
-    return count
 
 
 def test_remote_listings_run_two_at_a_time_and_mappings_are_capped(tmp_path: Path) -> None:

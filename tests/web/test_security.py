@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from web.i18n import pick_language, translator
-from web.security import LoginLimiter, load_or_create_secret
+from web.security import LoginLimiter, MemberRate, load_or_create_secret
 
 
 class Clock:
@@ -81,3 +81,13 @@ def test_ui_language_choice() -> None:
     assert translator("hi")("Now playing") == "अभी चल रहा है"
     assert translator("hi")("an untranslated phrase") == "an untranslated phrase"
     assert translator("en")("happy") == "happy"
+
+
+def test_a_member_rate_counts_per_member_in_a_sliding_window() -> None:
+    now = [0.0]
+    rate = MemberRate(2, 60.0, clock=lambda: now[0])
+    assert [rate.take(1), rate.take(1), rate.take(2)] == [0.0, 0.0, 0.0]
+    now[0] = 30.0
+    assert rate.take(1) == 30.0  # the first of her two ends its minute at 60 s; a refusal is not counted
+    now[0] = 60.0
+    assert [rate.take(1), rate.take(1), rate.take(1)] == [0.0, 0.0, 60.0]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,8 @@ from device.player.sources import (
     Catalog,
     RemoteSources,
     SourceHealth,
+    Ytdlp,
+    YtdlpBusyError,
     default_ytdl_path,
     explain_ytdl_error,
     is_remote,
@@ -187,3 +191,28 @@ def _state(pid: str) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return "gone"
+
+
+def test_every_yt_dlp_goes_through_one_door_of_two_turns() -> None:
+    """A real program (Python sleeping 0.4 s) stands for yt-dlp: two run at once, one waits, the rest are told busy."""
+    gate = Ytdlp(sys.executable, at_once=2, waiting=1)
+    sleep = ["-c", "import time; time.sleep(0.4)"]
+    most = []
+
+    async def watch() -> None:
+        for _ in range(12):
+            most.append(gate.running)
+            await asyncio.sleep(0.05)
+
+    async def scenario() -> list[object]:
+        watcher = asyncio.create_task(watch())
+        started = time.monotonic()
+        runs = [gate.run(sleep, 10) for _ in range(3)] + [gate.run(sleep, 10, wait=False), gate.run(sleep, 10)]
+        results = await asyncio.gather(*runs, return_exceptions=True)
+        await watcher
+        assert time.monotonic() - started >= 0.8  # the third waited for a turn
+        return results
+
+    results = asyncio.run(scenario())
+    assert [r[0] if isinstance(r, tuple) else type(r) for r in results] == [0, 0, 0, YtdlpBusyError, YtdlpBusyError]
+    assert max(most) == 2

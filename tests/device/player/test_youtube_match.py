@@ -8,6 +8,7 @@ from pathlib import Path
 
 from device.player.imported import ImportedPlaylists
 from device.player.imports import Row
+from device.player.sources import Ytdlp
 from device.player.youtube_match import YoutubeMatches, find_match
 from device.store import Store
 from tests.helpers import youtube_search_stand_in
@@ -33,7 +34,8 @@ def test_a_row_is_searched_once_kept_and_searched_again_when_it_stops_playing(tm
             before = [t.uri for t in (await imported.tracks())["party"]]
             assert before == ['ytdl://ytsearch1:"Kesariya" Arijit Singh', 'ytdl://ytsearch1:"Unknown Song" Nobody',
                               "https://example.org/a.mp3"]  # fmt: skip
-            matches = YoutubeMatches(imported, lambda: str(script), clock=lambda: clock[0])
+            gate = Ytdlp(str(script))
+            matches = YoutubeMatches(imported, lambda: gate, clock=lambda: clock[0])
             assert await matches.find_some() == 1
             found = "https://www.youtube.com/watch?v=kXYiU_JCYtU"
             assert [t.uri for t in (await imported.tracks())["party"]][:2] == [found, before[1]]
@@ -52,4 +54,4 @@ def test_a_row_is_searched_once_kept_and_searched_again_when_it_stops_playing(tm
 
 
 def test_no_yt_dlp_means_no_match_and_no_crash(tmp_path: Path) -> None:
-    assert asyncio.run(find_match(str(tmp_path / "missing-yt-dlp"), '"A" B')) is None
+    assert asyncio.run(find_match(Ytdlp(str(tmp_path / "missing-yt-dlp")), '"A" B')) is None
