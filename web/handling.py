@@ -10,6 +10,7 @@ import sqlite3
 from typing import Any, Protocol
 
 from aiohttp import BodyPartReader, hdrs, web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp_session import get_session
 
 from device.conductor import Conductor
@@ -71,6 +72,12 @@ def json_error(
     status: type[web.HTTPException], message: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> web.HTTPException:
     return status(text=json.dumps({"error": message, **extra}), content_type="application/json", headers=headers)
+
+
+def too_many_attempts(wait: float, message: str = "") -> web.HTTPException:
+    """429 with Retry-After: too many attempts, or busy with others."""
+    message = message or f"too many failed attempts; try again in {wait:.0f} s"
+    return json_error(web.HTTPTooManyRequests, message, headers={"Retry-After": str(max(1, round(wait)))})
 
 
 @web.middleware
@@ -180,18 +187,23 @@ async def read_upload_file(request: web.Request, name: str = "file") -> tuple[by
         raise json_error(web.HTTPUnsupportedMediaType, f"send the file as multipart/form-data in a field named '{name}'")
     if (request.content_length or 0) > MAX_UPLOAD_BYTES + 64 * 1024:
         raise too_large(MAX_UPLOAD_BYTES, request.content_length or 0)
-    reader = await request.multipart()
     found, filename, total, parts = None, "", 0, 0
-    while (part := await reader.next()) is not None:
-        parts += 1
-        if parts > MAX_UPLOAD_PARTS or not isinstance(part, BodyPartReader):
-            raise json_error(web.HTTPUnprocessableEntity, f"send one field named '{name}' (at most {MAX_UPLOAD_PARTS} fields)")
-        if part.headers.get(hdrs.CONTENT_ENCODING, "identity").strip().lower() != "identity":
-            raise json_error(web.HTTPUnsupportedMediaType, "send the file uncompressed (no Content-Encoding)")
-        data = await read_capped(part, MAX_UPLOAD_BYTES - total)
-        total += len(data)
-        if part.name == name and found is None:
-            found, filename = data, part.filename or ""
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            parts += 1
+            if parts > MAX_UPLOAD_PARTS or not isinstance(part, BodyPartReader):
+                raise json_error(
+                    web.HTTPUnprocessableEntity, f"send one field named '{name}' (at most {MAX_UPLOAD_PARTS} fields)"
+                )
+            if part.headers.get(hdrs.CONTENT_ENCODING, "identity").strip().lower() != "identity":
+                raise json_error(web.HTTPUnsupportedMediaType, "send the file uncompressed (no Content-Encoding)")
+            data = await read_capped(part, MAX_UPLOAD_BYTES - total)
+            total += len(data)
+            if part.name == name and found is None:
+                found, filename = data, part.filename or ""
+    except (ValueError, LookupError, HttpProcessingError) as error:  # no boundary, a broken part header, ...
+        raise json_error(web.HTTPBadRequest, f"not a readable multipart/form-data body ({error})") from None
     if found is None:
         raise json_error(web.HTTPUnprocessableEntity, f"no field named '{name}' in the form", field=name)
     return found, filename

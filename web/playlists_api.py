@@ -43,7 +43,7 @@ async def upload_playlist(request: web.Request) -> web.Response:
     name, mood, language = checked_names(query.get("name", ""), query.get("mood", ""), query.get("language", ""))
     data, filename = await read_upload_file(request, "file")
     try:
-        parsed = parse_bytes(data, filename or "upload.csv")
+        parsed = await asyncio.to_thread(parse_bytes, data, filename or "upload.csv")  # a big list never stalls the page
     except ListError as error:
         raise json_error(web.HTTPUnprocessableEntity, str(error), field="file") from None
     kiosk = request.app[KIOSK]

@@ -11,16 +11,23 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
-import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
+
+import defusedxml.ElementTree as SafeXml
+from defusedxml import DefusedXmlException
 
 from device.labels import EMOTIONS
 
 MAX_ROWS = 5000
 MAX_BYTES = 20 * 2**20
 MAX_FIELD = 300
+MAX_REFUSALS = 50  # refused rows named one by one; the rest are counted
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # NUL and the like: no title, artist or address holds one
 YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 COLUMNS = {  # column name (lower case) -> field
     "title": "title", "track name": "title", "track": "title", "song": "title", "name": "title", "track title": "title",
@@ -71,6 +78,8 @@ def clean_url(value: str) -> str:
 
 
 def cell(value: str | None) -> str:
+    if CONTROL.search(value or ""):
+        raise ValueError("a control character (such as NUL) in a field")
     text = " ".join((value or "").split())
     if len(text) > MAX_FIELD:
         raise ValueError(f"a field longer than {MAX_FIELD} characters")
@@ -99,12 +108,12 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 def parse(path: Path) -> Parsed:
-    """Rows of a list file; ListError when the file as a whole cannot be used."""
+    """Rows of a list file; ListError when the file as a whole cannot be used.
+
+    At most MAX_BYTES are read, whatever the file is (a FIFO or /dev/zero has no size to check first)."""
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise ListError(f"{path}: larger than {MAX_BYTES // 2**20} MB")
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = file.read(MAX_BYTES + 1)
     except OSError as error:
         raise ListError(f"{path}: cannot be read ({error.strerror})") from error
     return parse_bytes(data, str(path))
@@ -119,15 +128,48 @@ def parse_bytes(data: bytes, name: str) -> Parsed:
               ".xspf": parse_xspf}.get(suffix)  # fmt: skip
     if parser is None:
         raise ListError(f"{name}: not a .csv, .m3u, .m3u8, .pls or .xspf file")
-    text, note = decode(data)
-    rows, refused = parser(text)
-    if len(rows) > MAX_ROWS:
-        refused.append((0, f"{len(rows) - MAX_ROWS} rows after the first {MAX_ROWS} left out (at most {MAX_ROWS} a playlist)"))
-        rows = rows[:MAX_ROWS]
+    if parser is parse_xspf:
+        text, note = "", ""
+        entries = parse_xspf(data)  # XML says its own encoding
+    else:
+        text, note = decode(data)
+        entries = parser(text)
+    return collect(entries, note)
+
+
+Entry = tuple[int, "Row | str"]  # (line, the row or why it was refused)
+
+
+def collect(entries: Iterable[Entry], note: str) -> Parsed:
+    """Rows up to MAX_ROWS (reading stops there), refusals named up to MAX_REFUSALS and the rest counted."""
+    rows: list[Row] = []
+    refused: list[tuple[int, str]] = []
+    unnamed = 0
+    entries = iter(entries)
+    for line, entry in entries:
+        if isinstance(entry, Row):
+            rows.append(entry)
+            if len(rows) == MAX_ROWS:
+                break
+        elif len(refused) < MAX_REFUSALS:
+            refused.append((line, entry))
+        else:
+            unnamed += 1
+    if unnamed:
+        refused.append((0, f"{unnamed} more rows refused"))
+    if next(entries, None) is not None:
+        refused.append((0, f"the rows after the first {MAX_ROWS} left out (at most {MAX_ROWS} a playlist)"))
     return Parsed(rows, refused, note)
 
 
-def parse_csv(text: str) -> tuple[list[Row], list[tuple[int, str]]]:
+def attempt(line: int, values: dict[str, str]) -> Entry:
+    try:
+        return line, make_row(values)
+    except ValueError as error:
+        return line, str(error)
+
+
+def parse_csv(text: str) -> Iterator[Entry]:
     sample = text[:4096]
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
@@ -138,66 +180,55 @@ def parse_csv(text: str) -> tuple[list[Row], list[tuple[int, str]]]:
     fields = [COLUMNS.get(name.strip().lower()) for name in header or []]
     if "title" not in fields and "url" not in fields:
         raise ListError("the first line must name the columns: title (or track name), artist, and optionally url, language, mood")
-    rows, refused = [], []
-    for values in reader:
-        line = reader.line_num
-        if not any(v.strip() for v in values):
-            continue
-        try:
-            rows.append(make_row({f: v for f, v in zip(fields, values, strict=False) if f}))
-        except ValueError as error:
-            refused.append((line, str(error)))
-    return rows, refused
+    return (
+        attempt(reader.line_num, {f: v for f, v in zip(fields, values, strict=False) if f})
+        for values in reader
+        if any(v.strip() for v in values)
+    )
 
 
-def parse_m3u(text: str) -> tuple[list[Row], list[tuple[int, str]]]:
-    rows, refused, title = [], [], ""
-    for line, raw in enumerate(text.splitlines(), 1):
+def parse_m3u(text: str) -> Iterator[Entry]:
+    title = ""
+    for line, raw in enumerate(io.StringIO(text), 1):
         entry = raw.strip()
         if entry.startswith("#EXTINF"):
             title = entry.split(",", 1)[1].strip() if "," in entry else ""
         elif entry and not entry.startswith("#"):
-            try:
-                artist, _, name = title.partition(" - ") if " - " in title else ("", "", title)
-                rows.append(make_row({"title": name, "artist": artist, "url": entry}))
-            except ValueError as error:
-                refused.append((line, str(error)))
+            artist, _, name = title.partition(" - ") if " - " in title else ("", "", title)
+            yield attempt(line, {"title": name, "artist": artist, "url": entry})
             title = ""
-    return rows, refused
 
 
-def parse_pls(text: str) -> tuple[list[Row], list[tuple[int, str]]]:
-    files, titles, lines = {}, {}, {}
-    for line, raw in enumerate(text.splitlines(), 1):
+def parse_pls(text: str) -> Iterator[Entry]:
+    files: dict[int, str] = {}
+    titles: dict[int, str] = {}
+    lines: dict[int, int] = {}
+    for line, raw in enumerate(io.StringIO(text), 1):
         key, _, value = raw.strip().partition("=")
         if match := re.fullmatch(r"(File|Title)(\d+)", key, re.I):
-            (files if match[1].lower() == "file" else titles)[int(match[2])] = value
+            if len(files) > MAX_ROWS + MAX_REFUSALS and int(match[2]) not in files:
+                break  # numbered entries, which may come in any order: enough of them are read
+            (files if match[1].lower() == "file" else titles)[int(match[2])] = value.strip()
             lines.setdefault(int(match[2]), line)
-    rows, refused = [], []
     for number in sorted(files):
-        try:
-            rows.append(make_row({"title": titles.get(number, ""), "url": files[number]}))
-        except ValueError as error:
-            refused.append((lines[number], str(error)))
-    return rows, refused
+        yield attempt(lines[number], {"title": titles.get(number, ""), "url": files[number]})
 
 
-def parse_xspf(text: str) -> tuple[list[Row], list[tuple[int, str]]]:
-    if "<!DOCTYPE" in text or "<!ENTITY" in text:
-        raise ListError("an XSPF file with a DOCTYPE or entities is not read")
+def parse_xspf(data: bytes) -> Iterator[Entry]:
+    """The tracks of an XSPF file, read by an XML parser that refuses any DTD and entity (defusedxml), in
+    whatever encoding the file is (UTF-16 without a byte-order mark too)."""
     try:
-        root = ElementTree.fromstring(text)
-    except ElementTree.ParseError as error:
-        raise ListError(f"not XSPF: {error}") from error
-    rows, refused = [], []
-    for number, track in enumerate(root.iter("{http://xspf.org/ns/0/}track"), 1):
+        root = SafeXml.fromstring(data, forbid_dtd=True)
+    except DefusedXmlException as error:
+        raise ListError(f"an XSPF file with a DOCTYPE or entities is not read ({type(error).__name__})") from None
+    except (ParseError, ValueError) as error:
+        raise ListError(f"not XSPF: {error}") from None
+    tracks = root.iter("{http://xspf.org/ns/0/}track")
+    for number, track in enumerate(itertools.islice(tracks, MAX_ROWS + MAX_REFUSALS * 100), 1):
         values = {name: (track.findtext(f"{{http://xspf.org/ns/0/}}{tag}") or "")
                   for name, tag in (("title", "title"), ("artist", "creator"), ("url", "location"))}  # fmt: skip
-        try:
-            rows.append(make_row(values))
-        except ValueError as error:
-            refused.append((number, f"track {number}: {error}"))
-    return rows, refused
+        line, entry = attempt(number, values)
+        yield line, entry if isinstance(entry, Row) else f"track {number}: {entry}"
 
 
 def export_csv(rows: list[Row]) -> str:
@@ -210,5 +241,5 @@ def export_csv(rows: list[Row]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["title", "artist", "url", "language", "mood"])
     for row in rows:
-        writer.writerow([safe(row.title), safe(row.artist), row.url, row.language, row.mood])
+        writer.writerow([safe(value) for value in (row.title, row.artist, row.url, row.language, row.mood)])
     return out.getvalue()

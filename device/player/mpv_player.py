@@ -162,9 +162,14 @@ class MpvPlayer:
         value = self._mpv.duration if self._track is not None else None
         return None if value is None else float(value)
 
-    def seek(self, seconds: float) -> None:
-        """Jump to ``seconds`` into the playing track (mpv clamps to its length)."""
-        self._mpv.seek(max(0.0, seconds), "absolute")
+    def seek(self, seconds: float) -> bool:
+        """Jump to ``seconds`` into the playing track (mpv clamps to its length); False when mpv cannot seek
+        now (the next track is still loading: mpv's "error running command")."""
+        try:
+            self._mpv.seek(max(0.0, seconds), "absolute")
+        except SystemError:
+            return False
+        return True
 
     @property
     def ytdl_format(self) -> str:

@@ -53,7 +53,7 @@ def test_import_names_bad_rows_keeps_the_rest_and_exports_safely(tmp_path: Path)
     big = tmp_path / "big.csv"
     big.write_text("title,artist\n" + "".join(f"Song {i},Band\n" for i in range(100_000)))
     result = run_cli("playlist", "import", big, "--name", "big", env=env)
-    assert result.returncode == 1 and "95000 rows after the first 5000 left out" in result.stderr
+    assert result.returncode == 1 and "the rows after the first 5000 left out" in result.stderr
 
     for bad, why in ((tmp_path / "nohead.csv", "must name the columns"), (tmp_path / "x.docx", "not a .csv")):
         bad.write_text("just,some,values\n")

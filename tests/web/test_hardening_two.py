@@ -1,0 +1,151 @@
+"""The second independent attack's findings (issue 26), each replayed on the real daemon with real files and sockets.
+
+Finding 1 (hostile files in the music folder) is in tests/device/player/test_library.py, beside the library.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import aiohttp
+
+from tests.helpers import (
+    Daemon,
+    clean_env,
+    client_session,
+    run_cli,
+    signed_in,
+    youtube_search_stand_in,
+    yt_dlp_children,
+)
+
+
+async def youtube_search(client: aiohttp.ClientSession, daemon: Daemon, query: str) -> tuple[int, dict, str | None]:
+    response = await client.get(daemon.base + "/api/search", params={"q": query, "youtube": "1"})
+    return response.status, await response.json(), response.headers.get("Retry-After")
+
+
+def test_one_member_cannot_start_unbounded_yt_dlp_searches(tmp_path: Path) -> None:
+    """Finding 2: 30 parallel YouTube searches from one member ran 32 yt-dlp children."""
+    script, searches = youtube_search_stand_in(tmp_path, {f"song {n}": ["kXYiU_JCYtU"] for n in range(40)}, seconds=2.0)
+    daemon = Daemon(tmp_path, MOODKIOSK_PLAYER__YTDL_PATH=str(script))
+
+    async def scenario() -> None:
+        async with client_session() as asha, client_session() as ravi:
+            await signed_in(asha, daemon)
+            await signed_in(ravi, daemon, "ravi")
+            seen: list[int] = []
+
+            async def watch() -> None:
+                for _ in range(40):
+                    seen.append(yt_dlp_children(daemon.process.pid))
+                    await asyncio.sleep(0.1)
+
+            watcher = asyncio.create_task(watch())
+            answers = await asyncio.gather(*(youtube_search(asha, daemon, f"song {n}") for n in range(30)))
+            await watcher
+            statuses = [status for status, _, _ in answers]
+            assert set(statuses) <= {200, 429}, statuses
+            assert 1 <= statuses.count(200) <= 2 and max(seen) <= 2, (statuses, seen)  # two yt-dlp turns in all
+            refused = [(body["error"], retry) for status, body, retry in answers if status == 429]
+            assert all(retry and int(retry) >= 1 for _, retry in refused)
+            assert any("YouTube look-ups" in error for error, _ in refused)  # busy: said as such
+            assert len(searches.read_text().splitlines()) == statuses.count(200)  # a refused search ran nothing
+
+            # her per-minute allowance is spent by what was admitted (6); another member still searches
+            status, body, _ = await youtube_search(ravi, daemon, "song 31")
+            assert status == 200 and body["tracks"], body
+            for n in range(32, 40):
+                status, body, retry = await youtube_search(asha, daemon, f"song {n}")
+                if status == 429 and "a minute" in body["error"]:
+                    break
+            assert status == 429 and "at most 6 YouTube searches a minute" in body["error"] and int(retry) > 1
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        daemon.stop()
+
+
+async def upload_list(client: aiohttp.ClientSession, daemon: Daemon, csrf: dict[str, str], name: str, data: bytes):
+    form = aiohttp.FormData()
+    form.add_field("file", data, filename=name, content_type="application/octet-stream")
+    return await client.post(daemon.base + "/api/admin/playlists", params={"name": "list"}, data=form, headers=csrf)
+
+
+LAUGHS = (
+    '<?xml version="1.0" encoding="UTF-16"?>\n<!DOCTYPE playlist [<!ENTITY a "aaaaaaaaaa">'
+    + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(7))
+    + ']>\n<playlist xmlns="http://xspf.org/ns/0/"><trackList><track><title>&h;</title></track></trackList></playlist>'
+)
+
+
+def test_imports_refuse_entities_stop_at_the_cap_and_answer_in_bounds(tmp_path: Path) -> None:
+    """Findings 3, 4, 10 and 12: an entity bomb in UTF-16 without a byte-order mark, a million refused rows,
+    a NUL in a title, a formula in the language column."""
+    daemon = Daemon(tmp_path)
+
+    async def scenario() -> None:
+        async with client_session() as client:
+            csrf = await signed_in(client, daemon)
+            response = await upload_list(client, daemon, csrf, "bomb.xspf", LAUGHS.encode("utf-16-le"))
+            assert response.status == 422 and "DOCTYPE" in (await response.json())["error"]
+
+            refused = b"title,artist,url\n" + b",,ftp://a\n" * 800_000
+            response = await upload_list(client, daemon, csrf, "many.csv", refused)
+            answer = await response.read()
+            assert response.status == 422 and len(answer) < 20_000, len(answer)
+            listed = json.loads(answer)["refused"]
+            assert len(listed) == 51 and listed[-1] == {"line": 0, "why": "799950 more rows refused"}
+
+            rows = "title,artist,language\nGood,Band,=1+2\nBad\x00Title,Band,hindi\n" + "".join(
+                f"Song {n},Band,hindi\n" for n in range(6000)
+            )
+            response = await upload_list(client, daemon, csrf, "mixed.csv", rows.encode())
+            answer = await response.json()
+            assert response.status == 201 and answer["imported"] == 5000, answer
+            assert {"line": 3, "why": "a control character (such as NUL) in a field"} in answer["refused"]
+            exported = await (await client.get(daemon.base + "/api/admin/playlists/list/csv")).text()
+            assert exported.splitlines()[1] == "Good,Band,,'=1+2,"  # a spreadsheet shows it, never runs it
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        daemon.stop()
+
+
+def test_broken_uploads_and_an_early_seek_get_4xx_and_no_traceback(tmp_path: Path) -> None:
+    """Finding 9: multipart without a boundary, a control character in a part header, a seek right after next."""
+    daemon = Daemon(tmp_path)
+
+    async def scenario() -> None:
+        async with client_session() as client:
+            csrf = await signed_in(client, daemon)
+            headers = {**csrf, "Content-Type": "multipart/form-data"}
+            for path in ("/api/analyze", "/api/admin/playlists?name=x"):
+                response = await client.post(daemon.base + path, data=b"--x\r\n\r\nhello\r\n--x--\r\n", headers=headers)
+                assert response.status == 400, (path, response.status, await response.text())
+                body = b'--b\r\nContent-Disposition: form-data; name="file"\x01; filename="a.csv"\r\n\r\nhi\r\n--b--\r\n'
+                response = await client.post(
+                    daemon.base + path, data=body, headers={**csrf, "Content-Type": "multipart/form-data; boundary=b"}
+                )
+                assert response.status in (400, 422), (path, response.status, await response.text())
+            for _ in range(10):
+                await client.post(daemon.base + "/api/player/next", headers=csrf)
+                response = await client.post(daemon.base + "/api/player/seek", json={"position": 5}, headers=csrf)
+                assert response.status in (200, 409), await response.text()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        log = daemon.stop()
+    assert "Traceback" not in log and "Error handling request" not in log, log
+
+
+def test_the_command_line_reads_no_more_of_a_list_than_it_may(tmp_path: Path) -> None:
+    """Finding 17: `moodkiosk playlist import /dev/zero` read without limit (MemoryError at 2.7 GB)."""
+    env = clean_env(MOODKIOSK_STORAGE__STATE_DIR=str(tmp_path / "state"))
+    result = run_cli("playlist", "import", "/dev/zero", "--name", "zero", env=env)
+    assert result.returncode != 0 and "larger than 20 MB" in result.stderr and "Traceback" not in result.stderr
