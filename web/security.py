@@ -95,9 +95,10 @@ class LoginLimiter:
     once are limited like a hundred sent one by one; a correct password takes its attempt back.
     Limits: per address (``per_ip``); per account *and* address (``per_account_address``), so
     guesses from one machine never lock the owner out on another; and per account across
-    addresses (``per_account``, against guessing from many machines), which applies only to
-    addresses that have themselves failed for that account. Attempts expire, so the rightful user
-    is slowed for minutes, never locked out for good.
+    addresses (``per_account``, against guessing from many machines, or from fresh IPv6 addresses),
+    which applies to every address except those that signed in to that account before (the
+    owner's own phone and laptop get in during an attack). Attempts expire, so the rightful user
+    on a new machine is slowed for minutes, never locked out for good.
     """
 
     def __init__(self, per_account_address: int = 5, per_ip: int = 20, per_account: int = 30,
@@ -106,6 +107,7 @@ class LoginLimiter:
         self.window = window_seconds
         self._clock = clock
         self._attempts: dict[str, deque[float]] = {}
+        self._trusted: dict[str, dict[str, float]] = {}  # account -> addresses that signed in to it, and when
 
     def _recent(self, key: str) -> deque[float]:
         times = self._attempts.setdefault(key, deque())
@@ -123,7 +125,7 @@ class LoginLimiter:
         """Seconds until another attempt is allowed (0: allowed now)."""
         by_ip, here, anywhere = self._keys(ip, account)
         limits = [(by_ip, self.per_ip), (here, self.per_account_address)]
-        if self._recent(here):  # this address has failed for this account: the account-wide limit applies too
+        if ip not in self._trusted.get(account.lower(), {}):  # a known address of the owner is spared the account-wide limit
             limits.append((anywhere, self.per_account))
         waits = []
         for key, limit in limits:
@@ -148,3 +150,7 @@ class LoginLimiter:
             if times:
                 times.pop()
         self._attempts.pop(here, None)
+        trusted = self._trusted.setdefault(account.lower(), {})
+        trusted[ip] = self._clock()
+        if len(trusted) > 64:  # keep the newest addresses only
+            del trusted[min(trusted, key=trusted.__getitem__)]

@@ -15,6 +15,7 @@ from tests.helpers import (
     Daemon,
     clean_env,
     client_session,
+    login,
     run_cli,
     signed_in,
     youtube_search_stand_in,
@@ -149,3 +150,35 @@ def test_the_command_line_reads_no_more_of_a_list_than_it_may(tmp_path: Path) ->
     env = clean_env(MOODKIOSK_STORAGE__STATE_DIR=str(tmp_path / "state"))
     result = run_cli("playlist", "import", "/dev/zero", "--name", "zero", env=env)
     assert result.returncode != 0 and "larger than 20 MB" in result.stderr and "Traceback" not in result.stderr
+
+
+def client_from(address: str) -> aiohttp.ClientSession:
+    """A client whose connections come from another loopback address (another machine on the LAN)."""
+    connector = aiohttp.TCPConnector(local_addr=(address, 0))
+    return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+
+def test_the_account_wide_login_limit_holds_for_fresh_addresses(tmp_path: Path) -> None:
+    """Finding 7: after the account-wide limit, 80 new source addresses each still got a password check."""
+    daemon = Daemon(tmp_path)
+
+    async def scenario() -> None:
+        async with client_from("127.0.0.200") as phone:
+            assert (await login(phone, daemon.base, "asha")).status == 200  # asha's phone, before the attack
+        for machine in range(6):  # 6 x 5 wrong guesses: the account-wide limit (30)
+            async with client_from(f"127.0.1.{machine + 1}") as attacker:
+                statuses = [(await login(attacker, daemon.base, "asha", f"guess {n}")).status for n in range(5)]
+                assert statuses == [401] * 5
+        for fresh in range(80):
+            async with client_from(f"127.0.2.{fresh + 1}") as attacker:
+                response = await login(attacker, daemon.base, "asha", "another guess")
+                assert response.status == 429 and int(response.headers["Retry-After"]) > 0
+        async with client_from("127.0.0.200") as phone:
+            assert (await login(phone, daemon.base, "asha")).status == 200  # her own phone still gets in
+        async with client_from("127.0.3.1") as someone:
+            assert (await login(someone, daemon.base, "ravi")).status == 200  # other accounts are untouched
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        daemon.stop()

@@ -28,12 +28,17 @@ def test_failures_expire_so_the_rightful_user_gets_back_in() -> None:
     assert limiter.retry_after("10.0.0.5", "asha") == 0
 
 
-def test_guesses_from_many_addresses_meet_the_account_limit_but_never_a_clean_address() -> None:
+def test_guesses_from_many_addresses_meet_the_account_limit_but_never_the_owners_own_address() -> None:
+    """Issue 26, finding 7: after the account-wide limit, fresh addresses each still got a password check."""
     limiter = LoginLimiter(per_account_address=3, per_ip=10, per_account=4, window_seconds=60, clock=Clock())
+    limiter.attempt("10.0.0.9", "asha")
+    limiter.succeeded("10.0.0.9", "asha")  # asha's phone signed in yesterday
     for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"):
         limiter.attempt(address, "asha")
     assert limiter.retry_after("10.0.0.1", "asha") > 0  # an address that failed for asha meets the account-wide limit
-    assert limiter.retry_after("10.0.0.9", "asha") == 0  # asha's own phone, which never failed, gets in
+    assert all(limiter.retry_after(f"fd00::{n:x}", "asha") > 0 for n in range(80))  # so does every fresh one
+    assert limiter.retry_after("10.0.0.9", "asha") == 0  # asha's own phone gets in
+    assert limiter.retry_after("10.0.0.5", "ravi") == 0  # other accounts are not affected
 
 
 def test_attempts_count_before_they_are_checked() -> None:
