@@ -2,7 +2,8 @@
 ``POST /api/token`` (client credentials: client id "kiosk", secret "s3cret") and
 ``GET /v1/playlists/{id}/items`` (the 2026 endpoint; items carry ``item``). Playlist ids pick the answer:
 ``37i9dQZF1DXcBWIGoYBM5M`` two pages of tracks, ``PrivatePlaylist0001`` 404, ``ForbiddenList0001`` 403,
-``BusyPlaylist00001`` 429 with Retry-After: 7."""
+``BusyPlaylist00001`` 429 with Retry-After: 7, ``LoopingList00001`` one page whose ``next`` points back at
+itself, ``EndlessList000001`` empty pages whose ``next`` never ends."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from urllib.parse import parse_qs, urlparse
 GOOD_ID = "37i9dQZF1DXcBWIGoYBM5M"
 TRACKS = [("Kesariya", "Arijit Singh"), ("Apna Bana Le", "Arijit Singh, Sachin-Jigar"), ("Calm Down", "Rema, Selena Gomez")]
 ERRORS = {"PrivatePlaylist0001": 404, "ForbiddenList0001": 403, "BusyPlaylist00001": 429}
+LOOPING, ENDLESS = "LoopingList00001", "EndlessList000001"
 
 
 def item(name: str, artists: str) -> dict:
@@ -45,11 +47,16 @@ class Handler(BaseHTTPRequestHandler):
             status = ERRORS[playlist]
             headers = {"Retry-After": "7"} if status == 429 else {}
             return self.answer(status, {"error": {"status": status, "message": "refused"}}, headers)
+        base = f"http://127.0.0.1:{self.server.server_address[1]}/v1/playlists/{playlist}/items"
+        offset = int(parse_qs(url.query).get("offset", ["0"])[0])
+        self.server.asked[playlist] = self.server.asked.get(playlist, 0) + 1
+        if playlist == LOOPING:
+            return self.answer(200, {"items": [item(*TRACKS[0])], "next": f"{base}?offset=0&limit=1", "offset": 0})
+        if playlist == ENDLESS:
+            return self.answer(200, {"items": [], "next": f"{base}?offset={offset + 100}&limit=100", "offset": offset})
         if playlist != GOOD_ID:
             return self.answer(404, {"error": {"status": 404, "message": "Resource not found"}})
-        offset = int(parse_qs(url.query).get("offset", ["0"])[0])
         page = TRACKS[offset : offset + 2]  # two per page, whatever limit was asked: the client must follow "next"
-        base = f"http://127.0.0.1:{self.server.server_address[1]}/v1/playlists/{playlist}/items"
         following = f"{base}?offset={offset + 2}&limit=2" if offset + 2 < len(TRACKS) else None
         items = [item(*track) for track in page] + ([{"item": {"type": "episode", "name": "A podcast"}}] if offset == 0 else [])
         return self.answer(200, {"items": items, "next": following, "offset": offset, "total": len(TRACKS)})
@@ -69,9 +76,13 @@ class SpotifyServer:
     def __init__(self) -> None:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
+        self._server.asked = {}  # playlist id -> pages asked for
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         port = self._server.server_address[1]
         self.api_base, self.token_url = f"http://127.0.0.1:{port}/v1/", f"http://127.0.0.1:{port}/api/token"
+
+    def pages_asked(self, playlist: str) -> int:
+        return self._server.asked.get(playlist, 0)
 
     def close(self) -> None:
         self._server.shutdown()

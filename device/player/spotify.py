@@ -60,14 +60,17 @@ def read_playlist(link: str, settings: SpotifySettings) -> list[Row]:
     rows: list[Row] = []
     try:
         page = client.playlist_items(found, limit=PAGE, additional_types=("track",))
-        while page is not None:
+        seen: set[str] = set()  # the pages asked for: a "next" that points back, or pages without end, stop here
+        while page is not None and len(seen) <= MAX_ROWS // PAGE:
             for entry in page.get("items") or []:
                 track = (entry or {}).get("item") or (entry or {}).get("track")  # "item" since 2026, "track" before
                 if track and track.get("type", "track") == "track" and track.get("name"):
                     artists = ", ".join(a.get("name", "") for a in track.get("artists") or [] if a.get("name"))
                     rows.append(Row(short(track["name"]), short(artists)))
-            if len(rows) >= MAX_ROWS or not page.get("next"):
+            following = page.get("next")
+            if len(rows) >= MAX_ROWS or not isinstance(following, str) or following in seen:
                 break
+            seen.add(following)
             page = client.next(page)
     except SpotifyOauthError as error:
         raise SpotifyError(f"Spotify refused the client id and secret ({error.error or 'invalid_client'})",

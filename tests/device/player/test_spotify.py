@@ -9,7 +9,7 @@ import pytest
 
 from device.config import SpotifySettings
 from device.player.spotify import SpotifyError, is_spotify_link, playlist_id, read_playlist
-from tests.spotify_server import GOOD_ID, SpotifyServer
+from tests.spotify_server import ENDLESS, GOOD_ID, LOOPING, SpotifyServer
 
 SETTINGS = SpotifySettings(client_id="kiosk", client_secret="s3cret")
 
@@ -72,3 +72,10 @@ def test_an_unreachable_spotify_is_said_too() -> None:
     with pytest.raises(SpotifyError, match=r"cannot be reached|refused the client"):
         closed = SETTINGS.model_copy(update={"api_base": "http://127.0.0.1:9/v1/", "token_url": "http://127.0.0.1:9/api/token"})
         read_playlist(f"spotify:playlist:{GOOD_ID}", closed)
+
+
+def test_pages_that_point_back_or_never_end_are_followed_a_bounded_number_of_times(spotify: SpotifyServer) -> None:
+    """Issue 26, finding 18: a "next" pointing back paged forever and held a worker thread."""
+    rows = read(spotify, f"spotify:playlist:{LOOPING}")
+    assert [r.title for r in rows] == ["Kesariya", "Kesariya"] and spotify.pages_asked(LOOPING) == 2
+    assert read(spotify, f"spotify:playlist:{ENDLESS}") == [] and spotify.pages_asked(ENDLESS) <= 52
