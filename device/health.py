@@ -17,6 +17,25 @@ log = logging.getLogger("moodkiosk")
 STATUS_SECONDS = 10.0
 
 
+class FrameRate:
+    """Frames analysed per second between two readings of a worker's frame counter.
+
+    A new worker (the camera was changed) starts its count at 0: the first reading after the change
+    says nothing (None) instead of a negative rate."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._worker: object = None
+        self._counted, self._at = 0, clock()
+
+    def read(self, worker: object, analysed: int) -> float | None:
+        now = self._clock()
+        same = worker is not None and worker is self._worker and analysed >= self._counted and now > self._at
+        rate = (analysed - self._counted) / (now - self._at) if same else None
+        self._worker, self._counted, self._at = worker, analysed, now
+        return rate
+
+
 class Health:
     def __init__(self, notifier: SystemdNotifier, watcher: Watcher, status_line: Callable[[float | None], str]) -> None:
         self.notifier, self.watcher, self.status_line = notifier, watcher, status_line
@@ -24,12 +43,11 @@ class Health:
     async def keep_watch(self) -> None:
         watchdog = self.notifier.watchdog_seconds
         interval = watchdog / 2 if watchdog else STATUS_SECONDS
-        counted, counted_at, withheld = self.watcher.analysed, time.monotonic(), False
+        rate, withheld = FrameRate(), False
+        rate.read(self.watcher.worker, self.watcher.analysed)
         while True:
             await asyncio.sleep(interval)
-            now, analysed = time.monotonic(), self.watcher.analysed
-            fps = (analysed - counted) / (now - counted_at) if self.watcher.worker else None
-            counted, counted_at, self.watcher.fps = analysed, now, fps
+            fps = self.watcher.fps = rate.read(self.watcher.worker, self.watcher.analysed)
             self.notifier.status(self.status_line(fps))
             release_free_memory()  # the heap's free pages back to the system: a small board's memory stays flat
             if not watchdog:
