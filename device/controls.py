@@ -8,6 +8,7 @@ from device.household.track_votes import TrackVotes
 from device.jukebox import Jukebox
 from device.labels import EMOTIONS
 from device.live_settings import LiveSettings
+from device.store import Store
 
 MAX_OVERRIDE_MINUTES = 24 * 60
 QUEUE_PLACES = ("now", "next", "end")
@@ -27,8 +28,8 @@ class NotNowError(ControlError):
 
 
 class Controls:
-    def __init__(self, conductor: Conductor, jukebox: Jukebox, live: LiveSettings, votes: TrackVotes) -> None:
-        self.conductor, self.jukebox, self.live, self.votes = conductor, jukebox, live, votes
+    def __init__(self, conductor: Conductor, jukebox: Jukebox, live: LiveSettings, votes: TrackVotes, store: Store) -> None:
+        self.conductor, self.jukebox, self.live, self.votes, self.store = conductor, jukebox, live, votes, store
 
     def override(self, emotion: object, minutes: object, by: str) -> float:
         """Play ``emotion``'s music now and hold it ``minutes``; returns the end time."""
@@ -77,8 +78,10 @@ class Controls:
             raise ControlError("'position' must be a whole number from 0 (next)", "position")
         return self.conductor.move_in_queue(request_id, position, by)
 
-    def volume(self, volume: object) -> int:
+    async def volume(self, volume: object) -> int:
+        """Set the volume, stored first: once this returns, a power cut keeps it (the player starts with it)."""
         if isinstance(volume, bool) or not isinstance(volume, int) or not 0 <= volume <= 100:
             raise ControlError("'volume' must be a whole number from 0 to 100", "volume")
+        await self.store.remember("volume", str(volume))
         self.jukebox.set_volume(volume)
         return volume

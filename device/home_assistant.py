@@ -204,6 +204,6 @@ class HomeAssistant:
                 volume = round(float(text))
             except (ValueError, OverflowError):
                 raise ControlError("'volume' must be a number from 0 to 100", "volume") from None
-            self.controls.volume(volume)
+            await self.controls.volume(volume)
         else:
             raise ControlError(f"no control called {control!r}", "topic")

@@ -37,7 +37,7 @@ async def set_volume(request: web.Request) -> web.Response:
     await current_user(request)
     volume = field(await read_json(request), "volume", int)
     try:
-        request.app[KIOSK].controls.volume(volume)
+        await request.app[KIOSK].controls.volume(volume)
     except ControlError as error:
         raise control_refused(error) from error
     return web.json_response({"volume": volume})

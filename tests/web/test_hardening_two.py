@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from pathlib import Path
 
 import aiohttp
@@ -182,3 +183,23 @@ def test_the_account_wide_login_limit_holds_for_fresh_addresses(tmp_path: Path) 
         asyncio.run(scenario())
     finally:
         daemon.stop()
+
+
+def test_a_volume_answered_is_a_volume_kept_through_sigkill(tmp_path: Path) -> None:
+    """Finding 15: the volume was written after the 200; after SIGKILL it was stale 3 of 3 times."""
+    daemon = Daemon(tmp_path)
+    database = tmp_path / "state" / "moodkiosk.db"
+
+    async def scenario() -> None:
+        async with client_session() as client:
+            csrf = await signed_in(client, daemon)
+            await client.post(daemon.base + "/api/player/next", headers=csrf)
+            for volume in (37, 61, 12):
+                response = await client.put(daemon.base + "/api/player/volume", json={"volume": volume}, headers=csrf)
+                assert response.status == 200
+            daemon.process.kill()  # at once, as a power cut would
+
+    asyncio.run(scenario())
+    daemon.process.wait(timeout=20)
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT value FROM player_memory WHERE key = 'volume'").fetchall() == [("12",)]
