@@ -10,7 +10,11 @@ from aiohttp import web
 from device.config import LANGUAGE_PATTERN
 from device.controls import ControlError
 from device.labels import EMOTIONS
-from web.handling import KIOSK, control_refused, current_user, field, json_error, read_json
+from web.handling import KIOSK, control_refused, current_user, field, json_error, read_json, too_many_attempts
+from web.security import MemberRate
+
+CORRECTIONS_RATE = web.AppKey("corrections_rate", MemberRate)
+CORRECTIONS_PER_MINUTE = 10  # "Was I right?" taps a member may make
 
 
 async def take_over(request: web.Request) -> web.Response:
@@ -61,10 +65,13 @@ async def recommendations(request: web.Request) -> web.Response:
 
 async def correct_mood(request: web.Request) -> web.Response:
     """``{"emotion": "neutral"}``: "Was I right?" - the room is really in this mood, not the one the camera decided."""
-    await current_user(request)
+    user = await current_user(request)
     emotion = field(await read_json(request), "emotion", str)
     if emotion not in EMOTIONS:
         raise json_error(web.HTTPUnprocessableEntity, f"'emotion' must be one of {', '.join(EMOTIONS)}", field="emotion")
+    wait = request.app[CORRECTIONS_RATE].take(user.id)
+    if wait:
+        raise too_many_attempts(wait, f"at most {CORRECTIONS_PER_MINUTE} corrections a minute; try again in {wait:.0f} s")
     kiosk = request.app[KIOSK]
     seen = kiosk.conductor.tracker.current
     if seen is None or seen.emotion is None:
@@ -84,6 +91,7 @@ async def detection(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
+    app[CORRECTIONS_RATE] = MemberRate(CORRECTIONS_PER_MINUTE, 60.0)
     app.router.add_post("/api/takeover", take_over)
     app.router.add_delete("/api/takeover", let_go)
     app.router.add_post("/api/mood/override", override_mood)

@@ -11,7 +11,9 @@ import sqlite3
 from pathlib import Path
 
 import aiohttp
+import skimage.data
 
+from device.cli.media_files import write_slideshow
 from tests.helpers import (
     Daemon,
     clean_env,
@@ -19,6 +21,7 @@ from tests.helpers import (
     login,
     run_cli,
     signed_in,
+    wait_for_state,
     youtube_search_stand_in,
     yt_dlp_children,
 )
@@ -203,3 +206,27 @@ def test_a_volume_answered_is_a_volume_kept_through_sigkill(tmp_path: Path) -> N
     daemon.process.wait(timeout=20)
     with sqlite3.connect(database) as db:
         assert db.execute("SELECT value FROM player_memory WHERE key = 'volume'").fetchall() == [("12",)]
+
+
+def test_was_i_right_is_rate_limited_per_member(tmp_path: Path) -> None:
+    """Finding 5: "Was I right?" had no rate limit (331 a second from one member)."""
+    video = write_slideshow(tmp_path / "smile.mp4", [(skimage.data.astronaut(), 10)])
+    daemon = Daemon(tmp_path, camera=str(video), extra=("--loop",))
+
+    async def scenario() -> None:
+        async with client_session() as asha, client_session() as ravi:
+            csrf = await signed_in(asha, daemon)
+            ravi_csrf = await signed_in(ravi, daemon, "ravi")
+            url = daemon.base + "/api/mood/correction"
+            await wait_for_state(asha, daemon, lambda state: bool(state["mood"]) and state["mood"]["emotion"] == "happy")
+            taps = [asha.post(url, json={"emotion": "neutral"}, headers=csrf) for _ in range(40)]
+            statuses = [response.status for response in await asyncio.gather(*taps)]
+            assert statuses.count(200) == 10 and statuses.count(429) == 30, statuses
+            assert (await ravi.post(url, json={"emotion": "neutral"}, headers=ravi_csrf)).status == 200  # his own ten
+            summary = await (await asha.get(daemon.base + "/api/admin/corrections")).json()
+            assert summary["learned_from"] == 11
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        daemon.stop()

@@ -82,3 +82,31 @@ def test_corrections_move_the_decision_the_right_way_on_real_frames(tmp_path: Pa
         neutral_faces = [i for i, (_, label) in enumerate(frames) if label == EMOTIONS.index("neutral")]
         right = lambda faces: sum(faces[i].emotion == "neutral" for i in neutral_faces)  # noqa: E731
         assert right(after) >= right(before)
+
+
+def test_the_running_bias_equals_the_stored_one_and_storage_is_bounded(tmp_path: Path, monkeypatch) -> None:
+    """Issue 26, finding 5: each POST re-summed every stored correction; nothing bounded how many were kept."""
+    import device.household.corrections as module
+
+    monkeypatch.setattr(module, "MAX_STORED", 20)
+
+    async def scenario() -> tuple[np.ndarray, np.ndarray, int, int]:
+        store = Store(tmp_path / "moodkiosk.db")
+        await store.open()
+        try:
+            corrections = Corrections(store)
+            await corrections.load()
+            for n in range(30):
+                await corrections.add("sad", "neutral" if n % 3 else "happy")
+            await corrections.add("happy", "happy")  # agrees: kept, teaches nothing
+            running = corrections.bias.copy()
+            stored = (await store.fetch("SELECT COUNT(*) FROM corrections"))[0][0]
+            again = Corrections(store)
+            await again.load()
+            return running, again.bias, stored, again.stored
+        finally:
+            await store.close()
+
+    running, reloaded, stored, count = asyncio.run(scenario())
+    assert np.allclose(running, reloaded) and stored == count <= 22  # the oldest went first
+    assert reloaded[EMOTIONS.index("neutral")] > 0 > reloaded[EMOTIONS.index("sad")]
