@@ -239,6 +239,11 @@ class WebSettings(Section):
     metrics: Literal["local", "on", "off"] = Field(
         "local", description="GET /metrics (Prometheus): local = only to this machine, on = to the network, off"
     )
+    hostnames: list[str] = Field(
+        [],
+        description="more names the page answers to, besides its addresses, localhost and this machine's name "
+        "(e.g. kiosk.home.arpa); requests for other names are refused (DNS rebinding)",
+    )
 
 
 class MqttSettings(Section):

@@ -30,6 +30,7 @@ from web.handling import (
     FAVORITES,
     KIOSK,
     LIMITER,
+    PAGE_NAMES,
     KioskParts,
     csrf_protection,
     current_user,
@@ -37,6 +38,7 @@ from web.handling import (
     is_loopback,
     json_error,
     json_errors,
+    known_host,
     plain_bodies,
     read_json,
     read_upload,
@@ -46,7 +48,7 @@ from web.handling import (
 )
 from web.i18n import CATALOGS, UI_LANGUAGES, pick_language, translator
 from web.remote_images import RemoteImages
-from web.security import LoginLimiter, new_csrf_token, response_headers, security_headers
+from web.security import LoginLimiter, new_csrf_token, page_names, response_headers, security_headers
 
 SIGNUP_LIMITER = web.AppKey("signup_limiter", LoginLimiter)
 VERIFYING = web.AppKey("verifying", asyncio.Semaphore)  # password checks under way (argon2: 64 MB, ~50 ms each)
@@ -269,7 +271,8 @@ async def admin_page(request: web.Request) -> web.Response:
 
 
 def create_app(kiosk: KioskParts, secret: bytes, limiter: LoginLimiter | None = None) -> web.Application:
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[security_headers, json_errors, plain_bodies])
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[security_headers, known_host, json_errors, plain_bodies])
+    app[PAGE_NAMES] = page_names(kiosk.settings.web.hostnames)
     setup_sessions(
         app,
         EncryptedCookieStorage(secret, cookie_name="moodkiosk_session", httponly=True, samesite="Strict", max_age=30 * 86400),

@@ -28,7 +28,7 @@ from device.metrics import Metrics
 from device.photos import PhotoAnalysis
 from device.player.imported import ImportedPlaylists
 from device.state import KioskState
-from web.security import CSRF_HEADER, UNSAFE_METHODS, Handler, LoginLimiter, csrf_ok
+from web.security import CSRF_HEADER, UNSAFE_METHODS, Handler, LoginLimiter, csrf_ok, host_allowed
 
 log = logging.getLogger("moodkiosk.web")
 MAX_JSON_BYTES = 256 * 1024
@@ -66,6 +66,7 @@ ACCOUNTS = web.AppKey("accounts", Accounts)  # the kiosk's, under their own keys
 LIMITER = web.AppKey("limiter", LoginLimiter)
 CLOSING = web.AppKey("closing", asyncio.Event)
 FAVORITES = web.AppKey("favorites", Favorites)
+PAGE_NAMES = web.AppKey("page_names", set)  # the names the page answers to (web.security.page_names)
 
 
 def json_error(
@@ -110,6 +111,17 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except Exception:
         log.exception("unexpected error on %s %s", request.method, request.path)
         raise json_error(web.HTTPInternalServerError, "unexpected error; the kiosk's log has the details") from None
+
+
+@web.middleware
+async def known_host(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Only requests for this kiosk's own names or addresses (a rebound DNS name gets nothing, not even /login)."""
+    if not host_allowed(request.headers.get(hdrs.HOST), request.app[PAGE_NAMES]):
+        raise web.HTTPMisdirectedRequest(
+            text="This kiosk does not answer to that name: open it by its address or its own name, "
+            "or an admin adds the name to web.hostnames.\n"
+        )
+    return await handler(request)
 
 
 @web.middleware

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import os
 import secrets
+import socket
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -59,6 +61,30 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
         raise
     response.headers.update(HEADERS)
     return response
+
+
+def page_names(extra: list[str]) -> set[str]:
+    """The names the page answers to besides IP addresses: localhost, this machine's name (and .local), ``extra``."""
+    machine = socket.gethostname().lower()
+    names = {"localhost", machine, f"{machine}.local", socket.getfqdn().lower()}
+    return names | {name.lower().rstrip(".") for name in extra}
+
+
+def host_allowed(host: str | None, names: set[str]) -> bool:
+    """Whether a request's Host header names this kiosk: an IP address, or one of ``names`` (any port).
+    A page on another name that resolves here (DNS rebinding) is not this kiosk's page."""
+    if not host:
+        return True  # HTTP/1.0 without Host: no name to have been rebound
+    name = host.strip().lower()
+    if name.startswith("["):  # [IPv6]:port
+        name = name[1 : name.find("]")] if "]" in name else name
+    elif name.count(":") == 1:
+        name = name.rsplit(":", 1)[0]
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        return name.rstrip(".") in names
 
 
 def csrf_ok(expected: str | None, given: str | None) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -225,6 +226,28 @@ def test_was_i_right_is_rate_limited_per_member(tmp_path: Path) -> None:
             assert (await ravi.post(url, json={"emotion": "neutral"}, headers=ravi_csrf)).status == 200  # his own ten
             summary = await (await asha.get(daemon.base + "/api/admin/corrections")).json()
             assert summary["learned_from"] == 11
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        daemon.stop()
+
+
+def test_a_rebound_dns_name_reaches_nothing(tmp_path: Path) -> None:
+    """Finding 14: no Host header check, so DNS rebinding reached the login page from a household browser."""
+    daemon = Daemon(tmp_path, MOODKIOSK_WEB__HOSTNAMES='["kiosk.home.arpa"]')
+    port = daemon.base.rsplit(":", 1)[1]
+
+    async def scenario() -> None:
+        async with client_session() as client:
+            for host in ("attacker.example", f"attacker.example:{port}", "kiosk.home.arpa.evil.example"):
+                for path in ("/login", "/api/state", "/static/app.js", "/metrics"):
+                    response = await client.get(daemon.base + path, headers={"Host": host})
+                    assert response.status == 421, (host, path, response.status)
+            for host in (f"127.0.0.1:{port}", f"localhost:{port}", "kiosk.home.arpa", f"KIOSK.home.arpa.:{port}",
+                         f"[::1]:{port}", socket.gethostname()):  # fmt: skip
+                response = await client.get(daemon.base + "/login", headers={"Host": host})
+                assert response.status == 200, (host, response.status)
 
     try:
         asyncio.run(scenario())
