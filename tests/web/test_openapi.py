@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 from types import SimpleNamespace
 
+from device.config import Settings
 from device.household.accounts import Accounts
 from device.household.favorites import Favorites
 from device.store import Store
@@ -16,7 +17,7 @@ from web.openapi import SPEC
 
 def served_routes() -> set[tuple[str, str]]:
     store = Store(Path("unused.db"))  # never opened: only the router is looked at
-    kiosk = SimpleNamespace(accounts=Accounts(store), favorites=Favorites(store))
+    kiosk = SimpleNamespace(accounts=Accounts(store), favorites=Favorites(store), settings=Settings())
     app = create_app(kiosk=kiosk, secret=b"k" * 32)  # type: ignore[arg-type]
     routes = set()
     for route in app.router.routes():
