@@ -144,7 +144,12 @@ class ListeningBriefs:
                 aiohttp.ClientSession(trust_env=False) as session,
                 session.post(url, json=body, headers=headers) as response,
             ):
-                raw = await response.content.read(MAX_ANSWER_BYTES + 1)
+                raw = b""
+                while len(raw) <= MAX_ANSWER_BYTES:  # an answer may come in many writes: read to its end, bounded
+                    chunk = await response.content.read(MAX_ANSWER_BYTES + 1 - len(raw))
+                    if not chunk:
+                        break
+                    raw += chunk
                 if response.status != 200:
                     raise BriefError(f"the language model answered HTTP {response.status}")
         except aiohttp.ClientError as error:
@@ -154,8 +159,8 @@ class ListeningBriefs:
         try:
             content = json.loads(raw)["choices"][0]["message"]["content"]
             return BriefAnswer.model_validate_json(strip_fence(content))
-        except (ValueError, KeyError, IndexError, TypeError, ValidationError) as error:
-            raise BriefError("the language model's answer was not the JSON asked for") from error
+        except (ValueError, KeyError, IndexError, TypeError, ValidationError, RecursionError):  # [[[[...
+            raise BriefError("the language model's answer was not the JSON asked for") from None
 
 
 def strip_fence(text: str) -> str:

@@ -2,7 +2,8 @@
 
 The first path segment picks the behaviour: ``/good/v1`` answers a brief with queries, ``/fenced/v1``
 the same inside a Markdown code fence, ``/nonsense/v1`` text that is not the JSON asked for,
-``/extra/v1`` JSON with keys nobody asked for, ``/stall/v1`` waits 30 s, ``/error/v1`` answers 500.
+``/extra/v1`` JSON with keys nobody asked for, ``/stall/v1`` waits 30 s, ``/error/v1`` answers 500,
+``/split/v1`` the good answer in two writes with a pause between, ``/nested/v1`` 20,000 nested brackets.
 Every request body is kept in ``requests`` (what the kiosk sent).
 """
 
@@ -39,8 +40,11 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(30)
         if mode == "error":
             return self.answer(500, b'{"error": "the model crashed"}')
+        if mode == "nested":
+            return self.answer(200, b"[" * 20_000 + b"]" * 20_000)
         content = {
             "good": json.dumps(GOOD),
+            "split": json.dumps(GOOD),
             "fenced": "```json\n" + json.dumps(GOOD) + "\n```",
             "nonsense": "Sure! Here are some songs you might like: Happy by Pharrell.",
             "extra": json.dumps({**GOOD, "faces": "please send a photo"}),
@@ -53,6 +57,11 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
+            if self.path.startswith("/split/"):  # half now, the rest a moment later
+                self.wfile.write(data[: len(data) // 2])
+                self.wfile.flush()
+                time.sleep(0.3)
+                data = data[len(data) // 2 :]
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the kiosk gave up waiting

@@ -42,6 +42,12 @@ def test_a_good_answer_becomes_the_brief_and_only_the_mood_and_taste_are_sent(se
     assert "face" not in json.dumps(sent).lower()  # nothing about faces
 
 
+def test_an_answer_sent_in_two_writes_is_read_whole(server: LlmServer) -> None:
+    """Issue 26, finding 11: the answer was read in one read(), so one sent in two writes was refused."""
+    brief = asyncio.run(briefs(server, "split").brief(ASK, BUILT_IN))
+    assert brief.source == "llm" and brief.queries == tuple(GOOD["queries"])
+
+
 def test_a_fenced_answer_is_understood(server: LlmServer) -> None:
     brief = asyncio.run(briefs(server, "fenced").brief(ASK, BUILT_IN))
     assert brief.source == "llm" and brief.queries == tuple(GOOD["queries"])
@@ -54,6 +60,7 @@ def test_a_fenced_answer_is_understood(server: LlmServer) -> None:
         ("extra", "was not the JSON asked for"),  # strict: keys nobody asked for are refused
         ("error", "answered HTTP 500"),
         ("stall", "did not answer within 1 s"),
+        ("nested", "was not the JSON asked for"),  # issue 26, finding 11: it escaped as a RecursionError
     ],
 )
 def test_bad_answers_give_the_built_in_words_and_say_why(server: LlmServer, mode: str, why: str) -> None:
