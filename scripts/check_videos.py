@@ -20,12 +20,57 @@ import cv2
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
+
 from device.config import InferenceSettings  # noqa: E402
 from device.inference.analyzer import FrameAnalyzer  # noqa: E402
-from device.labels import UNSURE  # noqa: E402
+from device.inference.face_crop import face_crop  # noqa: E402
+from device.labels import EMOTIONS, UNSURE  # noqa: E402
 
 LABELS = ROOT / "models" / "checks" / "video_labels.json"
 VIDEOS = ROOT.parent / "shared" / "media" / "video"
+
+
+def labelled_frames() -> list[tuple[str, float, str, np.ndarray]]:
+    """(video, time in s, label, RGB frame) of every frame inside a labelled span."""
+    out = []
+    for video, entry in json.loads(LABELS.read_text())["videos"].items():
+        capture = cv2.VideoCapture(str(VIDEOS / video))
+        fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
+        index = 0
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            for span in entry["spans"]:
+                if span["from"] <= index / fps < span["to"]:
+                    out.append((video, index / fps, span["label"], cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)))
+            index += 1
+        capture.release()
+    return out
+
+
+def span_crops(model: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The kiosk's crop of the first face in each labelled frame (the detector and the crop of ``model``'s JSON).
+
+    Returns (crops, labels, clusters): a cluster is one second of one video, for intervals that
+    respect how alike neighbouring frames are. Frames without a face are left out.
+    """
+    analyzer = FrameAnalyzer(InferenceSettings(emotion_model=model, face_backend="litert"))
+    crops, labels, clusters = [], [], []
+    try:
+        for video, seconds, label, rgb in labelled_frames():
+            faces = analyzer.detector.detect(rgb)
+            if not faces:
+                continue
+            gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+            size = analyzer.classifier.input_size
+            crops.append(face_crop(gray, faces[0], analyzer.crop_scale, analyzer.crop_shift, size, analyzer.align))
+            labels.append(EMOTIONS.index(label))
+            clusters.append(f"{video}@{int(seconds)}")
+    finally:
+        analyzer.close()
+    return np.stack(crops), np.array(labels, np.int64), np.array(clusters)
 
 
 def score(model: Path) -> dict[str, object]:

@@ -32,6 +32,8 @@ import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import domains
 from fer_net import NUM_CLASSES, STAGES, build_torch_net, parse_stages
 
 # FER+ vote columns -> FER-2013 class index (contempt, unknown and NF are dropped).
@@ -127,6 +129,29 @@ def freeze_batchnorm(net: nn.Module) -> None:
     for module in net.modules():
         if isinstance(module, nn.BatchNorm2d):
             module.eval()
+
+
+def fill_background(x: torch.Tensor, masks: torch.Tensor, gen: torch.Generator, keep_black: float) -> torch.Tensor:
+    """Replace the black cut-out background (``masks``) with what a camera crop might show behind a face.
+
+    Per image, at random: a flat grey, a smooth random texture (a 6x6 grid of greys upsampled, plus
+    fine noise), or (share ``keep_black``) the black as stored.
+    """
+    n = x.shape[0]
+    has = masks.flatten(1).any(dim=1) & (torch.rand(n, generator=gen) >= keep_black)
+    if not has.any():
+        return x
+    rows = torch.nonzero(has).flatten()
+    k = len(rows)
+    coarse = torch.rand(k, 1, 6, 6, generator=gen) * 0.8 + 0.1
+    texture = F.interpolate(coarse, size=x.shape[-2:], mode="bilinear", align_corners=False)
+    texture = (texture + 0.04 * torch.randn(texture.shape, generator=gen)).clamp(0, 1)
+    flat = (0.1 + 0.8 * torch.rand(k, 1, 1, 1, generator=gen)).expand_as(texture)
+    use_flat = (torch.rand(k, generator=gen) < 0.4)[:, None, None, None]
+    fill = torch.where(use_flat, flat, texture)
+    x = x.clone()
+    x[rows] = torch.where(masks[rows], fill, x[rows])
+    return x
 
 
 def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
@@ -258,6 +283,13 @@ def main() -> int:
     parser.add_argument("--init-from", type=Path, help="fine-tune a finished .tflite model (BatchNorm frozen)")
     parser.add_argument("--teacher", type=Path, action="append", default=[], help="a .tflite model to distil (repeatable)")
     parser.add_argument("--teacher-weight", type=float, default=0.5, help="share of the teachers' probabilities in the targets")
+    parser.add_argument("--shared", type=Path, default=Path("../shared/data"), help="the shared data folder (other domains)")
+    parser.add_argument("--affectnet", action="store_true", help="also train on the AffectNet-style train split")
+    parser.add_argument("--keep-black", type=float, default=0.15, help="share of AffectNet faces left on black")
+    parser.add_argument("--ckplus-repeat", type=int, default=0, help="also train on CK+48 half A, this many copies")
+    parser.add_argument(
+        "--select", choices=("publictest", "domains"), default="publictest", help="best epoch by PublicTest or the domain mean"
+    )
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -268,7 +300,27 @@ def main() -> int:
     teachers = [TfliteTeacher(path, args.threads) for path in args.teacher]
     held = holdout_indices(train["y"], args.holdout)
     kept = np.setdiff1d(np.arange(len(train["y"])), held)
-    x_train, targets = to_tensor(images_train[kept]), torch.from_numpy(all_targets[kept])
+    extra_x, extra_y, extra_masks = [], [], []
+    if args.affectnet:
+        wild = domains.affectnet(args.shared, "train")
+        extra_x.append(wild.x), extra_y.append(wild.y), extra_masks.append(domains.black_background(wild.x))
+    if args.ckplus_repeat:
+        posed = domains.ckplus_half(args.shared, "A")
+        for _ in range(args.ckplus_repeat):
+            extra_x.append(posed.x), extra_y.append(posed.y), extra_masks.append(np.zeros(posed.x.shape, bool))
+    x_train = to_tensor(np.concatenate([images_train[kept], *extra_x]))
+    if extra_y:
+        extra_targets = np.eye(NUM_CLASSES, dtype=np.float32)[np.concatenate(extra_y)]
+        extra_targets = (1 - args.smoothing) * extra_targets + args.smoothing / NUM_CLASSES
+        targets = torch.from_numpy(np.concatenate([all_targets[kept], extra_targets]))
+    else:
+        targets = torch.from_numpy(all_targets[kept])
+    masks = torch.from_numpy(np.concatenate([np.zeros((len(kept), 48, 48), bool), *extra_masks]))[:, None]
+    from_fer = torch.arange(len(x_train)) < len(kept)  # the teachers were trained on FER-2013: they teach there only
+    basket = [domains.load(name, args.shared) for name in domains.DOMAINS] if args.select == "domains" else []
+    basket_x = [to_tensor(face_set.x) for face_set in basket]
+    basket_y = [torch.from_numpy(face_set.y) for face_set in basket]
+    print(f"training on {len(x_train)} faces ({len(kept)} FER-2013)", flush=True)
     x_held, y_held = to_tensor(images_train[held]), torch.from_numpy(train["y"][held].astype(np.int64))
     x_val, y_val = to_tensor(images_val), torch.from_numpy(val["y"].astype(np.int64))
     config = {"stages": [list(s) for s in args.stages], "equalize": args.equalize, "holdout": args.holdout}
@@ -309,12 +361,16 @@ def main() -> int:
         running = 0.0
         for step in range(steps_per_epoch):
             idx = order[step * args.batch : (step + 1) * args.batch]
-            batch, batch_targets = augment(x_train[idx], gen), targets[idx]
+            batch = x_train[idx]
+            if extra_masks:
+                batch = fill_background(batch, masks[idx], gen, args.keep_black)
+            batch, batch_targets = augment(batch, gen), targets[idx]
             if args.mix and torch.rand(1, generator=gen).item() < args.mix:
                 batch, batch_targets = mix(batch, batch_targets, gen)
             if teachers:
                 taught = torch.stack([teacher(batch) for teacher in teachers]).mean(dim=0)
-                batch_targets = (1 - args.teacher_weight) * batch_targets + args.teacher_weight * taught
+                weight = args.teacher_weight * from_fer[idx].float()[:, None]
+                batch_targets = (1 - weight) * batch_targets + weight * taught
             logits = net(batch.contiguous(memory_format=torch.channels_last))
             loss = torch.sum(-batch_targets * F.log_softmax(logits, dim=1), dim=1).mean()
             optimizer.zero_grad(set_to_none=True)
@@ -330,8 +386,14 @@ def main() -> int:
             "loss": round(running / steps_per_epoch, 4),
             "val_acc": round(acc, 4),
             "ema_val_acc": round(ema_acc, 4),
-            "seconds": round(time.time() - started, 1),
         }
+        if basket:  # choose by the mean accuracy over every domain instead of PublicTest's alone
+            for label, model in (("raw", net), ("ema", ema.model)):
+                scores = {s.name: evaluate(model, bx, by)[0] for s, bx, by in zip(basket, basket_x, basket_y, strict=True)}
+                record[label] = {k: round(v, 4) for k, v in scores.items()}
+            acc, ema_acc = (float(np.mean(list(record[label].values()))) for label in ("raw", "ema"))
+            record["mean"], record["ema_mean"] = round(acc, 4), round(ema_acc, 4)
+        record["seconds"] = round(time.time() - started, 1)
         state["history"].append(record)
         state["epoch"] = epoch + 1
         # Early on, while the learning rate is high, the EMA weights can lag far behind: take
