@@ -29,6 +29,7 @@ log = logging.getLogger("moodkiosk.sources")
 SEARCH = re.compile(r"ytsearch(\d*):(.+)", re.IGNORECASE)
 LIST_TIMEOUT_SECONDS = 60.0
 MAX_ENTRIES = 50
+FORGET_SECONDS = 24 * 3600  # a remote source nobody asked for in a day is forgotten (searches pile up otherwise)
 YTDLP_AT_ONCE = 2  # yt-dlp programs running at once, whoever started them (each takes ~50 MB)
 YTDLP_WAITING = 6  # callers waiting for a turn; one more that would wait is told the kiosk is busy
 SEARCH_WORDS = {
@@ -211,6 +212,7 @@ class RemoteSources:
         self._tracks: dict[str, list[Track]] = {}
         self.health: dict[str, SourceHealth] = {}
         self._listing: dict[str, asyncio.Task] = {}
+        self._asked: dict[str, float] = {}  # when each source was last asked for (a listing or its tracks)
 
     @property
     def ytdl_path(self) -> str:
@@ -219,6 +221,8 @@ class RemoteSources:
     def tracks(self, playlist: str) -> list[Track]:
         """The listed tracks while the source is healthy ([] before its first listing: reading never starts one)."""
         health = self.health.get(playlist)
+        if health is not None:
+            self._asked[playlist] = self._clock()
         return list(self._tracks.get(playlist, [])) if health is not None and health.state == "ok" else []
 
     def problem(self, playlist: str) -> str | None:
@@ -229,6 +233,7 @@ class RemoteSources:
 
     def request(self, playlist: str) -> None:
         """List ``playlist`` in the background unless that is under way."""
+        self._asked[playlist] = self._clock()
         if playlist in self._listing:
             return
         self.health.setdefault(playlist, SourceHealth())
@@ -237,8 +242,13 @@ class RemoteSources:
         task.add_done_callback(lambda _: self._listing.pop(playlist, None))
 
     def due(self) -> list[str]:
-        """Sources whose retry time has come, or whose listing is old."""
+        """Sources whose retry time has come, or whose listing is old; a source nobody asked for in
+        FORGET_SECONDS is forgotten first (not listed or retried again until it is asked for)."""
         now = self._clock()
+        for playlist in [p for p, at in self._asked.items() if now - at >= FORGET_SECONDS and p not in self._listing]:
+            del self._asked[playlist]
+            self.health.pop(playlist, None)
+            self._tracks.pop(playlist, None)
         return [
             playlist
             for playlist, health in self.health.items()

@@ -15,6 +15,7 @@ from device.player.dj import DJ
 from device.player.library import MusicLibrary
 from device.player.offline_cache import OfflineCache, cache_key
 from device.player.sources import (
+    FORGET_SECONDS,
     Catalog,
     RemoteSources,
     SourceHealth,
@@ -216,3 +217,21 @@ def test_every_yt_dlp_goes_through_one_door_of_two_turns() -> None:
     results = asyncio.run(scenario())
     assert [r[0] if isinstance(r, tuple) else type(r) for r in results] == [0, 0, 0, YtdlpBusyError, YtdlpBusyError]
     assert max(most) == 2
+
+
+def test_sources_nobody_asks_for_are_forgotten(tmp_path: Path) -> None:
+    """Issue 26, finding 16: every URL or search ever asked stayed and was retried for good."""
+    now = [0.0]
+
+    async def scenario() -> None:
+        sources = RemoteSources(str(tmp_path / "no-yt-dlp"), lambda p, h: None, clock=lambda: now[0])
+        for playlist in ("ytsearch5:old search", "ytsearch5:mapped"):
+            sources.request(playlist)
+            await sources._listing[playlist]
+        assert sources.health["ytsearch5:old search"].state == "failing"
+        now[0] = FORGET_SECONDS - 10
+        sources.tracks("ytsearch5:mapped")  # the DJ still asks for this one
+        now[0] = FORGET_SECONDS + 1
+        assert sources.due() == ["ytsearch5:mapped"] and list(sources.health) == ["ytsearch5:mapped"]
+
+    asyncio.run(scenario())
