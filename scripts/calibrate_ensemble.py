@@ -14,7 +14,9 @@ and the model's last build step). Runs in the main venv with LiteRT, as the kios
    then a temperature, both fitted on half of PublicTest (A, stratified, seed 0) and checked on
    the other half (B): accuracy, macro recall and expected calibration error (15 bins) before and
    after.
-   Both are kept only when they help on B (accuracy + macro recall higher, and a lower ECE).
+   Both are kept only when they help on B (accuracy + macro recall higher, and a lower ECE), and
+   not at all with ``--no-calibration`` (when scripts/model_report.py finds they cost more on the
+   other domains than they bring on this one).
 3. The "not sure" threshold: the largest calibrated top probability (0.25 to 0.60, in steps of
    0.01) under which the faces of A are right at most 40 % of the time and which leaves at most
    15 % of them "not sure".
@@ -141,6 +143,12 @@ def main() -> int:
     parser.add_argument("--zoom", type=float, action="append", default=[], help="also average this zoomed view (repeatable)")
     parser.add_argument("--write", action="store_true", help="write the result into the first model's JSON")
     parser.add_argument("--json", type=Path, help="write every figure here")
+    parser.add_argument(
+        "--no-calibration",
+        action="store_true",
+        help="fit, report, but do not keep the calibration (the multi-domain "
+        "report found it does not earn its cost): the threshold is then chosen on the plain probabilities",
+    )
     args = parser.parse_args()
 
     val, ferplus = np.load(args.data / "val.npz"), np.load(args.data / "ferplus_val.npz")
@@ -176,6 +184,10 @@ def main() -> int:
              and ece(fitted[half_b], y[half_b]) < ece(probs[half_b], y[half_b]))  # fmt: skip
     if not helps:  # kept only when it helps on the half it was not fitted on
         print(f"calibration (bias {np.round(bias, 3).tolist()}, temperature {temperature}) does not help on half B: not kept")
+    elif args.no_calibration:
+        print(f"calibration (bias {np.round(bias, 3).tolist()}, temperature {temperature}) helps on half B; not kept (asked)")
+        helps = False
+    if not helps:
         bias, temperature = np.zeros(len(EMOTIONS)), 1.0
     final = calibrated(probs, bias, temperature)
     threshold = unsure_threshold(final[half_a], y[half_a])

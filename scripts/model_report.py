@@ -84,13 +84,14 @@ def load_domains(shared: Path, model: Path) -> list[Domain]:
 
 def readings(model: Path, simpler: bool) -> list[tuple[str, EmotionModelInfo]]:
     info = EmotionModelInfo.for_model(model)
-    found = [(f"{model.name}, as its JSON says", info)]
+    name = model.relative_to(ROOT) if model.is_relative_to(ROOT) else model
+    found = [(f"{name}, as its JSON says", info)]
     if simpler:
         plain = dataclasses.replace(info, temperature=1.0, class_bias=())
         found += [
-            (f"{model.name}, the views, no calibration", plain),
-            (f"{model.name}, crop + mirror image", dataclasses.replace(plain, zooms=())),
-            (f"{model.name}, the crop alone", dataclasses.replace(plain, zooms=(), flip_average=False)),
+            (f"{name}, the views, no calibration", plain),
+            (f"{name}, crop + mirror image", dataclasses.replace(plain, zooms=())),
+            (f"{name}, the crop alone", dataclasses.replace(plain, zooms=(), flip_average=False)),
         ]
     return found
 
@@ -147,6 +148,7 @@ def main() -> int:
     parser.add_argument("--readings", action="store_true", help="also score the simpler readings of each model")
     parser.add_argument("--json", type=Path, help="write every figure here")
     args = parser.parse_args()
+    args.models = [model.resolve() for model in args.models]
 
     basket = load_domains(args.shared, args.models[0])
     print("domains: " + ", ".join(f"{NAMES[d.name]} {len(d.y)}" for d in basket), flush=True)
