@@ -39,7 +39,7 @@ log = logging.getLogger("moodkiosk")
 
 # Read once, at the start: a change is named in the log, and applies at the next start.
 RESTART_ONLY = (
-    "web.host", "web.port", "web.enabled", "storage.state_dir", "storage.events_file", "player.music_dir",
+    "web.host", "web.port", "web.enabled", "web.hostnames", "storage.state_dir", "storage.events_file", "player.music_dir",
     "player.audio_output", "player.video_output", "player.volume", "player.ytdl_path",
     "privacy.mode", "privacy.operator", "privacy.contact",
     "mqtt.host", "mqtt.port", "mqtt.tls", "mqtt.username", "mqtt.password", "mqtt.base_topic", "mqtt.discovery_prefix",

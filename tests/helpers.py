@@ -174,6 +174,12 @@ def photo_video(path: Path, scenes: list[tuple[np.ndarray, float]], fps: int = 1
 PASSWORD = "a long enough password"
 
 
+def client_from(address: str) -> aiohttp.ClientSession:
+    """A client whose connections come from another loopback address (another machine on the LAN)."""
+    connector = aiohttp.TCPConnector(local_addr=(address, 0))
+    return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+
 def client_session() -> aiohttp.ClientSession:
     """A client that keeps cookies from 127.0.0.1 (aiohttp's default jar ignores cookies from IP addresses),
     with at most 24 connections at once (the daemon takes 32 from one address)."""

@@ -56,7 +56,7 @@ def new_values(tmp_path: Path) -> dict[str, Any]:
         "player.fade_seconds": 2.0,
         "storage.state_dir": tmp_path / "other-state", "storage.retention_days": 10, "storage.events_file": tmp_path / "ev",
         "web.enabled": False, "web.host": "127.0.0.2", "web.port": 8181, "web.self_signup": True,
-        "web.metrics": "on", "web.display_remote": True,
+        "web.metrics": "on", "web.display_remote": True, "web.hostnames": ["kiosk.home.arpa"],
         "mqtt.host": "127.0.0.1", "mqtt.port": 1884, "mqtt.tls": True, "mqtt.username": "kiosk", "mqtt.password": "pw",
         "mqtt.base_topic": "kiosk2", "mqtt.discovery_prefix": "ha",
         "llm.url": "http://127.0.0.1:9/v1", "llm.model": "qwen2.5", "llm.api_key": "secret", "llm.timeout_seconds": 5.0,

@@ -29,6 +29,7 @@ from tests.helpers import (
     PASSWORD,
     REPO,
     Daemon,
+    client_from,
     client_session,
     login,
     png_bytes,
@@ -63,12 +64,6 @@ async def change(
 ) -> aiohttp.ClientResponse:
     body = {key.replace("__", "."): value for key, value in settings.items()}
     return await client.put(daemon.base + "/api/admin/settings", json=body, headers=csrf)
-
-
-def client_from(address: str) -> aiohttp.ClientSession:
-    """A client whose connections come from another loopback address (another machine on the LAN)."""
-    connector = aiohttp.TCPConnector(local_addr=(address, 0))
-    return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.CookieJar(unsafe=True))
 
 
 def test_a_32767_pixel_photo_kills_nothing_on_any_path(tmp_path: Path, photos: dict[str, Path]) -> None:

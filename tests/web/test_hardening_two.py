@@ -18,6 +18,7 @@ from device.cli.media_files import write_slideshow
 from tests.helpers import (
     Daemon,
     clean_env,
+    client_from,
     client_session,
     login,
     run_cli,
@@ -155,12 +156,6 @@ def test_the_command_line_reads_no_more_of_a_list_than_it_may(tmp_path: Path) ->
     env = clean_env(MOODKIOSK_STORAGE__STATE_DIR=str(tmp_path / "state"))
     result = run_cli("playlist", "import", "/dev/zero", "--name", "zero", env=env)
     assert result.returncode != 0 and "larger than 20 MB" in result.stderr and "Traceback" not in result.stderr
-
-
-def client_from(address: str) -> aiohttp.ClientSession:
-    """A client whose connections come from another loopback address (another machine on the LAN)."""
-    connector = aiohttp.TCPConnector(local_addr=(address, 0))
-    return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.CookieJar(unsafe=True))
 
 
 def test_the_account_wide_login_limit_holds_for_fresh_addresses(tmp_path: Path) -> None:
