@@ -189,7 +189,7 @@ def parse_csv(text: str) -> Iterator[Entry]:
 
 def parse_m3u(text: str) -> Iterator[Entry]:
     title = ""
-    for line, raw in enumerate(io.StringIO(text), 1):
+    for line, raw in enumerate(io.StringIO(text, newline=None), 1):
         entry = raw.strip()
         if entry.startswith("#EXTINF"):
             title = entry.split(",", 1)[1].strip() if "," in entry else ""
@@ -203,7 +203,7 @@ def parse_pls(text: str) -> Iterator[Entry]:
     files: dict[int, str] = {}
     titles: dict[int, str] = {}
     lines: dict[int, int] = {}
-    for line, raw in enumerate(io.StringIO(text), 1):
+    for line, raw in enumerate(io.StringIO(text, newline=None), 1):
         key, _, value = raw.strip().partition("=")
         if match := re.fullmatch(r"(File|Title)(\d+)", key, re.I):
             if len(files) > MAX_ROWS + MAX_REFUSALS and int(match[2]) not in files:
