@@ -23,6 +23,7 @@ import contextlib
 import json
 import logging
 import re
+import sqlite3
 import ssl
 from collections.abc import Callable
 from typing import Any
@@ -184,6 +185,8 @@ class HomeAssistant:
             await self._command(control, text)
         except (ControlError, MoodkioskError) as error:  # a bad value, or a setting locked by a flag
             log.warning("ignored an MQTT command on %s (%r): %s", topic, text[:80], error)
+        except sqlite3.Error as error:  # a full disk: the command could not be stored, so it is not applied
+            log.warning("could not apply the MQTT command on %s (%r): %s", topic, text[:80], error)
         self._changed.set()
 
     async def _command(self, control: str, text: str) -> None:
