@@ -48,7 +48,7 @@ class Jukebox:
         self.remote = RemoteSources(ytdl, self._source_changed, settings.remote_refresh_hours * 3600)
         self.catalog = Catalog(self.library, self.remote)
         self.cache = OfflineCache(
-            cache_dir, ytdl, settings.ytdl_format, settings.cache_max_mb * 2**20, settings.cache_track_max_mb * 2**20
+            cache_dir, self.remote.ytdlp, settings.ytdl_format, settings.cache_max_mb * 2**20, settings.cache_track_max_mb * 2**20
         )
         self.player: MpvPlayer | None = None
         self.on_track_end: Callable[[], None] = lambda: None  # the conductor's: what next

@@ -14,7 +14,7 @@ import logging
 import time
 from pathlib import Path
 
-from device.player.sources import explain_ytdl_error, run_program
+from device.player.sources import Ytdlp, YtdlpBusyError, explain_ytdl_error
 
 log = logging.getLogger("moodkiosk.cache")
 DOWNLOAD_TIMEOUT_SECONDS = 20 * 60
@@ -27,9 +27,9 @@ def cache_key(uri: str) -> str:
 
 
 class OfflineCache:
-    def __init__(self, folder: Path, ytdl_path: str, ytdl_format: str, max_bytes: int, track_max_bytes: int) -> None:
+    def __init__(self, folder: Path, ytdlp: Ytdlp, ytdl_format: str, max_bytes: int, track_max_bytes: int) -> None:
         self.folder = folder
-        self.ytdl_path, self.ytdl_format = ytdl_path, ytdl_format
+        self.ytdlp, self.ytdl_format = ytdlp, ytdl_format  # downloads take their turn with every other yt-dlp
         self.max_bytes, self.track_max_bytes = max_bytes, track_max_bytes
         self._wanted: set[str] = set()
         self._queue: asyncio.Queue[str] = asyncio.Queue()
@@ -96,13 +96,15 @@ class OfflineCache:
     async def _download(self, uri: str) -> str | None:
         """Download one track with yt-dlp; None when it worked, else why not."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        command = [
-            self.ytdl_path, "-f", self.ytdl_format, "--no-playlist", "--no-progress", "--quiet", "--no-warnings",
+        args = [
+            "-f", self.ytdl_format, "--no-playlist", "--no-progress", "--quiet", "--no-warnings",
             "--socket-timeout", "15", "--max-filesize", str(self.track_max_bytes), "--match-filter", "!is_live",
             "-o", str(self.folder / f"{cache_key(uri)}.%(ext)s"), "--", uri,
         ]  # fmt: skip
         try:
-            returncode, _, stderr = await run_program(command, DOWNLOAD_TIMEOUT_SECONDS)
+            returncode, _, stderr = await self.ytdlp.run(args, DOWNLOAD_TIMEOUT_SECONDS)
+        except (YtdlpBusyError, ValueError) as error:  # too many waiting for yt-dlp; a NUL in the address
+            return str(error)
         except OSError as error:
             return f"yt-dlp cannot run ({error})"
         if returncode is None:

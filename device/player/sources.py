@@ -118,9 +118,10 @@ class YtdlpBusyError(Exception):
 
 class Ytdlp:
     """The one door for every yt-dlp the daemon starts (remote listings, the page's searches, the matches of
-    imported rows): at most ``at_once`` run at a time and at most ``waiting`` callers wait for a turn, so the
-    memory they take is bounded (~50 MB each) whoever asks. A caller that must not wait (a person on the page)
-    or would wait in too long a line gets YtdlpBusyError at once. Lives on the event loop."""
+    imported rows, offline downloads of favourites): at most ``at_once`` run at a time and at most ``waiting``
+    callers wait for a turn, so the memory they take is bounded (~50 MB each) whoever asks. A caller that must
+    not wait (a person on the page) or would wait in too long a line gets YtdlpBusyError at once. Lives on the
+    event loop."""
 
     def __init__(self, path: str, at_once: int = YTDLP_AT_ONCE, waiting: int = YTDLP_WAITING) -> None:
         self.path, self.at_once, self.waiting = path, at_once, waiting

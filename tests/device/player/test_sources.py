@@ -149,7 +149,7 @@ def test_a_failing_search_falls_back_to_the_local_music(tmp_path: Path, monkeypa
 
 def test_the_offline_cache_keeps_only_favorites_and_ignores_partial_files(tmp_path: Path) -> None:
     liked, forgotten = "https://www.youtube.com/watch?v=a", "https://www.youtube.com/watch?v=b"
-    cache = OfflineCache(tmp_path, default_ytdl_path(), "bestaudio/best", max_bytes=0, track_max_bytes=1)
+    cache = OfflineCache(tmp_path, Ytdlp(default_ytdl_path()), "bestaudio/best", max_bytes=0, track_max_bytes=1)
     (tmp_path / f"{cache_key(liked)}.m4a.part").write_bytes(b"half")
     assert cache.path_for(liked) is None  # an unfinished download does not count
     (tmp_path / f"{cache_key(liked)}.m4a").write_bytes(b"whole")
