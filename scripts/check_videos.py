@@ -31,8 +31,8 @@ LABELS = ROOT / "models" / "checks" / "video_labels.json"
 VIDEOS = ROOT.parent / "shared" / "media" / "video"
 
 
-def labelled_frames() -> list[tuple[str, float, str, np.ndarray]]:
-    """(video, time in s, label, RGB frame) of every frame inside a labelled span."""
+def labelled_frames() -> list[tuple[str, int, dict, float, np.ndarray]]:
+    """(video, span number, span, time in s, RGB frame) of every frame inside a labelled span, in the videos' order."""
     out = []
     for video, entry in json.loads(LABELS.read_text())["videos"].items():
         capture = cv2.VideoCapture(str(VIDEOS / video))
@@ -42,9 +42,9 @@ def labelled_frames() -> list[tuple[str, float, str, np.ndarray]]:
             ok, frame = capture.read()
             if not ok:
                 break
-            for span in entry["spans"]:
+            for number, span in enumerate(entry["spans"]):
                 if span["from"] <= index / fps < span["to"]:
-                    out.append((video, index / fps, span["label"], cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)))
+                    out.append((video, number, span, index / fps, cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)))
             index += 1
         capture.release()
     return out
@@ -59,14 +59,14 @@ def span_crops(model: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     analyzer = FrameAnalyzer(InferenceSettings(emotion_model=model, face_backend="litert"))
     crops, labels, clusters = [], [], []
     try:
-        for video, seconds, label, rgb in labelled_frames():
+        for video, _, span, seconds, rgb in labelled_frames():
             faces = analyzer.detector.detect(rgb)
             if not faces:
                 continue
             gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
             size = analyzer.classifier.input_size
             crops.append(face_crop(gray, faces[0], analyzer.crop_scale, analyzer.crop_shift, size, analyzer.align))
-            labels.append(EMOTIONS.index(label))
+            labels.append(EMOTIONS.index(span["label"]))
             clusters.append(f"{video}@{int(seconds)}")
     finally:
         analyzer.close()
@@ -75,38 +75,30 @@ def span_crops(model: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def score(model: Path) -> dict[str, object]:
     analyzer = FrameAnalyzer(InferenceSettings(emotion_model=model, face_backend="litert"))
-    spans_out = []
     totals = {"frames": 0, "right": 0, "unsure": 0, "no_face": 0}
-    for video, entry in json.loads(LABELS.read_text())["videos"].items():
-        capture = cv2.VideoCapture(str(VIDEOS / video))
-        fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
-        frames = []
-        while True:
-            ok, frame = capture.read()
-            if not ok:
-                break
-            frames.append(frame)
-        capture.release()
-        for span in entry["spans"]:
-            counts = {"frames": 0, "right": 0, "unsure": 0, "no_face": 0, "answers": {}}
-            for index, frame in enumerate(frames):
-                if not span["from"] <= index / fps < span["to"]:
-                    continue
-                counts["frames"] += 1
-                faces = analyzer.analyze(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)).faces
-                if not faces:
-                    counts["no_face"] += 1
-                    continue
-                emotion = faces[0].emotion
-                counts["answers"][emotion] = counts["answers"].get(emotion, 0) + 1
-                counts["unsure"] += emotion == UNSURE
-                counts["right"] += emotion == span["label"]
-            for key in totals:
-                totals[key] += counts[key]
-            spans_out.append({"video": video, "from": span["from"], "to": span["to"], "label": span["label"], **counts})
+    spans: dict[tuple[str, int], dict] = {}
+    for video, entry in json.loads(LABELS.read_text())["videos"].items():  # every span, in the labels' order
+        for number, span in enumerate(entry["spans"]):
+            spans[video, number] = {"video": video, "from": span["from"], "to": span["to"], "label": span["label"],
+                                    "frames": 0, "right": 0, "unsure": 0, "no_face": 0, "answers": {}}  # fmt: skip
+    for video, number, span, _, rgb in labelled_frames():
+        counts = spans[video, number]
+        counts["frames"] += 1
+        faces = analyzer.analyze(rgb).faces
+        if not faces:
+            counts["no_face"] += 1
+            continue
+        emotion = faces[0].emotion
+        counts["answers"][emotion] = counts["answers"].get(emotion, 0) + 1
+        counts["unsure"] += emotion == UNSURE
+        counts["right"] += emotion == span["label"]
     analyzer.close()
+    for counts in spans.values():
+        for key in totals:
+            totals[key] += counts[key]
     read = totals["frames"] - totals["no_face"] - totals["unsure"]
-    return {"model": model.name, "spans": spans_out, **totals, "right_of_sure": round(totals["right"] / max(read, 1), 3)}
+    result = {"model": model.name, "spans": list(spans.values()), **totals}
+    return result | {"right_of_sure": round(totals["right"] / max(read, 1), 3)}
 
 
 def main() -> int:
