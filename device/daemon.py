@@ -149,7 +149,7 @@ class Kiosk:
             await self.corrections.load()
             await self.votes.load()
             self.conductor.household_artists_changed(await self.artists.of(None))
-            await asyncio.to_thread(self.jukebox.scan)
+            await asyncio.to_thread(self.jukebox.scan, True)  # names only: the tags are read once the kiosk is up
             self.jukebox.library.use_imported(await self.imported.tracks())
             self.jukebox.start(loop, await recorder.last_volume())
             self.jukebox.check_library()

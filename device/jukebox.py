@@ -218,8 +218,9 @@ class Jukebox:
         self.bus.publish(SourceChanged(playlist, label(playlist), health.state, health.error))
 
     # The music folder
-    def scan(self) -> None:
-        """Read the music folder (a worker thread's job); a missing folder is made, with one folder per mood."""
+    def scan(self, quick: bool = False) -> None:
+        """Read the music folder (a worker thread's job); a missing folder is made, with one folder per mood.
+        ``quick``: names and sidecars only for files not read before (MusicLibrary.scan)."""
         if not self.library.music_dir.exists():
             try:
                 for name in MOOD_FOLDERS:
@@ -227,7 +228,7 @@ class Jukebox:
                 log.info("made the music folder %s with a folder per mood: put audio files in them", self.library.music_dir)
             except OSError as error:
                 log.warning("cannot make the music folder %s: %s", self.library.music_dir, error)
-        self.library.scan()
+        self.library.scan(quick)
 
     def check_library(self) -> None:
         names = self.library.names()
@@ -241,7 +242,9 @@ class Jukebox:
             )
 
     async def tend(self) -> None:
-        """A chore: retry failing sources when due, list old ones again, notice new music in the folder."""
+        """A chore: read the tags the start left out, then retry failing sources when due, list old ones again,
+        notice new music in the folder."""
+        await asyncio.to_thread(self.scan)
         rescan_at = time.monotonic() + LIBRARY_RESCAN_SECONDS
         while True:
             await asyncio.sleep(5)

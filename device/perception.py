@@ -85,6 +85,8 @@ class PerceptionWorker:
         self._wanted = False  # the analysis thread waits for a new frame
         self._wanted_at = time.monotonic()
         self._generation = 0  # capture threads of older generations were abandoned
+        self._opening_since: float | None = None  # the current capture thread is in source.open() since then
+        self._overdue_said = False  # an open that takes too long was reported
         self.last_progress_at = time.monotonic()  # for the watchdog: the analysis loop is alive
         self.analysed = 0
         self.finished = False  # the source ended: the analysis loop stopped on purpose
@@ -112,8 +114,20 @@ class PerceptionWorker:
     def _start_capture(self, announce: bool = True) -> None:
         self._spawn(self._capture_loop, "moodkiosk-capture", self.source, self._generation, announce)
 
-    def _status(self, status: CameraStatus) -> None:
-        self._loop.call_soon_threadsafe(self._on_status, status)
+    def _status(self, status: CameraStatus, generation: int | None = None) -> None:
+        """Report ``status``, unless it comes from a capture thread that was abandoned (``generation`` is old)."""
+        if generation is None or generation == self._generation:
+            self._loop.call_soon_threadsafe(self._on_status, status)
+
+    def opening_for(self) -> float | None:
+        """Seconds the camera has been opening (None: it is not opening now)."""
+        since = self._opening_since
+        return None if since is None else time.monotonic() - since
+
+    def _opening(self, generation: int, since: float | None) -> None:
+        with self._new_frame:
+            if generation == self._generation:
+                self._opening_since, self._overdue_said = since, False
 
     def _current(self, generation: int) -> bool:
         return generation == self._generation and not self._stop.is_set()
@@ -126,14 +140,17 @@ class PerceptionWorker:
         failures = 0
         while self._current(generation):
             if announce and not failures:  # the first try (retries are announced by their "offline")
-                self._status(CameraStatus("opening", f"opening {source}"))
+                self._status(CameraStatus("opening", f"opening {source}"), generation)
+            self._opening(generation, time.monotonic())
             try:
                 source.open()
             except Exception as error:  # CameraError, and whatever a driver or OpenCV raises
+                self._opening(generation, None)
                 failures += 1
-                self._status(CameraStatus("offline", describe_failure(error)))
+                self._status(CameraStatus("offline", describe_failure(error)), generation)
                 self._stop.wait(self._retry_delay(failures))
                 continue
+            self._opening(generation, None)
             with self._new_frame:
                 self._reading, self._wanted_at = True, time.monotonic()  # the stall clock starts with the open camera
             announced = False  # "open" is said with the first frame: a camera that opens but gives none is not watching
@@ -148,7 +165,7 @@ class PerceptionWorker:
                         self._finish()
                         return
                     if not announced:
-                        self._status(CameraStatus("open"))
+                        self._status(CameraStatus("open"), generation)
                         announced = True
                     failures = 0
                     with self._new_frame:
@@ -157,7 +174,7 @@ class PerceptionWorker:
                         self._new_frame.notify_all()
             except Exception as error:
                 failures += 1
-                self._status(CameraStatus("offline", describe_failure(error)))
+                self._status(CameraStatus("offline", describe_failure(error)), generation)
                 with self._new_frame:
                     self._reading = False
                 self._stop.wait(self._retry_delay(failures))
@@ -188,6 +205,18 @@ class PerceptionWorker:
         self.source = self.source.fresh()
         self._start_capture(announce=False)
 
+    def _report_overdue_open(self) -> None:
+        """Called with the lock held: an open that has not returned in ``stall_seconds`` is said once.
+
+        It cannot be interrupted, and another open of the same kind may wait for it (OpenCV's FFmpeg
+        backend opens one source at a time in a process), so it is not retried here: the watcher
+        counts it as no progress, and systemd's watchdog restarts the service."""
+        opening = self.opening_for()
+        if opening is not None and opening > self.stall_seconds and not self._overdue_said:
+            self._overdue_said = True
+            self._status(CameraStatus("stalled", f"opening {self.source} has not finished in {opening:.0f} s; "
+                                      "restart moodkiosk if it stays so (under systemd its watchdog does)"))  # fmt: skip
+
     def _analysis_loop(self) -> None:
         analysed = failures = 0
         next_at = time.monotonic()
@@ -204,6 +233,7 @@ class PerceptionWorker:
                         self._wanted, self._wanted_at = True, time.monotonic()
                         self._new_frame.notify_all()
                     self._new_frame.wait(timeout=min(1.0, self.stall_seconds))
+                    self._report_overdue_open()
                     if self._reading and self._wanted and time.monotonic() - self._wanted_at > self.stall_seconds:
                         self._reopen_stalled()
                     continue

@@ -48,6 +48,7 @@ class Watcher:
         self.fps: float | None = None  # frames analysed per second, measured by the health chore
         self._lock = asyncio.Lock()
         self._running = False
+        self._generation = 0  # reports from workers of older generations are stale
         self.household_bias = np.zeros(len(EMOTIONS))
 
     async def start(self) -> None:
@@ -86,6 +87,9 @@ class Watcher:
         worker = self.worker
         if worker is None or worker.finished:
             return None  # no camera (none, paused, failed): nothing to wait for
+        opening = worker.opening_for()
+        if opening is not None and opening > max(watchdog, worker.stall_seconds):
+            return opening  # an open that never returns is no progress, however busy the analysis loop is
         silent = time.monotonic() - worker.last_progress_at
         if not worker.alive:
             return max(silent, watchdog)  # the analysis thread died: no progress will ever come
@@ -93,6 +97,7 @@ class Watcher:
 
     def _stop_worker(self) -> None:
         worker, self.worker = self.worker, None
+        self._generation += 1  # whatever the old camera says from now on (a hung open failing late) is stale
         if worker:
             worker.stop()
             worker.analyzer.close()
@@ -119,18 +124,23 @@ class Watcher:
             self.bus.publish(Note(f"emotion detection is off: {error.describe()}"))
             return None
         analyzer.household_bias = self.household_bias
+        generation = self._generation
         log.info("faces are found by the %s backend", analyzer.backend)
         if analyzer.backend_note:
             self.bus.publish(Note(analyzer.backend_note))
         worker = PerceptionWorker(
-            source, analyzer, loop, self.on_analysis, lambda status: self._report(str(source), status),
+            source, analyzer, loop, self.on_analysis, lambda status: self._report(str(source), status, generation),
             camera.analysis_fps, camera.stall_seconds, camera.max_retry_seconds,
             min(camera.idle_fps, camera.analysis_fps), camera.idle_after_seconds,
         )  # fmt: skip
         worker.start()
         return worker
 
-    def _report(self, camera: str, status: CameraStatus) -> None:
+    def _report(self, camera: str, status: CameraStatus, generation: int | None = None) -> None:
+        """Publish a camera's state; a report from a camera that was since replaced (``generation``) is dropped."""
+        if generation is not None and generation != self._generation:
+            log.debug("ignoring a late report from camera %s: %s", camera, status.state)
+            return
         self.bus.publish(CameraChanged(camera, status.state, status.detail))
         if status.state == "ended" and self.camera.exit_when_source_ends:
             self.on_source_end()

@@ -20,7 +20,7 @@ import time
 import urllib.request
 import wave
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from device.cli.media_files import write_slideshow
 from device.labels import EMOTIONS
 
 REPO = Path(__file__).resolve().parent.parent
+STAND_INS = REPO / "tests" / "stand_ins"  # modules that stand in for hardware: picamera2
 
 SHARED = Path(os.environ.get("MOODKIOSK_TEST_SHARED", REPO.parent / "shared"))
 
@@ -275,6 +276,23 @@ async def wait_for_state(client: aiohttp.ClientSession, daemon: Daemon, ready: C
             return state
         await asyncio.sleep(0.1)
     raise AssertionError(f"state never got there: {state}\n{daemon.log.read_text()[-3000:]}")
+
+
+async def change_settings(
+    client: aiohttp.ClientSession, daemon: Daemon, csrf: dict[str, str], **settings: object
+) -> aiohttp.ClientResponse:
+    """PUT /api/admin/settings; ``camera__source=...`` stands for the key ``camera.source``."""
+    body = {key.replace("__", "."): value for key, value in settings.items()}
+    return await client.put(daemon.base + "/api/admin/settings", json=body, headers=csrf)
+
+
+@contextlib.contextmanager
+def silent_server() -> Iterator[int]:
+    """A local TCP port that takes connections and never answers (a stream server that hangs): yields the port."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield listener.getsockname()[1]
 
 
 def playing(title: str) -> Callable[[dict[str, Any]], bool]:

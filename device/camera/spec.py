@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+import stat
 from pathlib import Path
 
 from device.camera.opencv_source import IMAGE_SUFFIXES, OpenCVSource, PictureSource
@@ -44,6 +45,30 @@ def camera_from_spec(spec: str, loop: bool = False, dev: Path = Path("/dev")) ->
     path = Path(spec).expanduser()
     if path.is_dir() or (path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES):
         return PictureSource(path)
-    if path.exists():
+    if path.is_file() or is_capture_device(path):
         return OpenCVSource(str(path), loop=loop)
+    if path.exists():  # an open of these could wait for good, and OpenCV opens one source at a time
+        raise ConfigError(f"camera {spec!r} is {kind_of(path)}, not a video file or a camera", CHOOSE_HINT)
     raise ConfigError(f"camera {spec!r}: no such device, file or URL", CHOOSE_HINT)
+
+
+def is_capture_device(path: Path) -> bool:
+    """A video4linux device (``/dev/videoN``, or a link to one such as ``/dev/v4l/by-id/...``)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) and re.fullmatch(r"video\d+", path.resolve().name) is not None
+
+
+def kind_of(path: Path) -> str:
+    """What a path that is neither a file nor a folder is, in words."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return "not readable"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device that is not a camera"

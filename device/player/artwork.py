@@ -8,12 +8,16 @@ from pathlib import Path
 import mutagen
 from mutagen.flac import Picture
 
+from device.player.tag_guard import tag_problem
+
 MAX_PICTURE_BYTES = 4 * 2**20
 PICTURE_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
 
 
 def embedded_picture(path: Path) -> tuple[bytes, str] | None:
     """The file's first embedded picture and its content type (JPEG or PNG only); None without one."""
+    if tag_problem(path):
+        return None
     try:
         media = mutagen.File(path)
     except Exception:  # mutagen raises many kinds for damaged files

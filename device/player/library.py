@@ -20,6 +20,7 @@ import mutagen
 
 from device.labels import EMOTIONS
 from device.player.artwork import has_embedded_picture
+from device.player.tag_guard import tag_problem
 
 log = logging.getLogger("moodkiosk.library")
 
@@ -113,6 +114,8 @@ class MusicLibrary:
     ``scan()`` walks the folder and reads tags (title, artist, duration; a ``<track>.json`` sidecar
     may add ``title``, ``artist`` and ``language``); the daemon runs it in a thread, so a big
     library never blocks the event loop. Lookups answer from the last scan (the first one scans).
+    ``scan(quick=True)`` reads only the names and sidecars of files it has not read before (the
+    daemon's start: the tags follow in a full scan once it is up).
     """
 
     def __init__(self, music_dir: Path, languages: list[str] | tuple[str, ...] | set[str] = ()) -> None:
@@ -125,9 +128,12 @@ class MusicLibrary:
         self.imported: dict[str, list[Track]] = {}  # playlists brought as lists, by name
         self._folders: dict[str, list[Track]] | None = None  # the last scan of the folders
         self._said: set[str] = set()  # problems with entries, already logged
+        self._quick = False  # the scan under way reads no embedded tags of new files
 
-    def scan(self) -> None:
-        """Walk the music folder again (in a worker thread in the daemon); tags of unchanged files are reused."""
+    def scan(self, quick: bool = False) -> None:
+        """Walk the music folder again (in a worker thread in the daemon); tags of unchanged files are reused.
+        ``quick``: new files' embedded tags are left for the next full scan."""
+        self._quick = quick
         index: dict[str, list[Track]] = {}
         if self.music_dir.is_dir():
             entries = list(self.music_dir.iterdir())
@@ -290,7 +296,9 @@ class MusicLibrary:
         key = (stat.st_mtime_ns, stat.st_size)
         known = self._tags.get(path)
         if known is None or known[0] != key:
-            known = (key, read_tags(path))
+            if self._quick:
+                return read_tags(path, self._say_once, embedded=False)
+            known = (key, read_tags(path, self._say_once))
             self._tags[path] = known
         return known[1]
 
@@ -309,14 +317,21 @@ class TrackTags:
     picture: bool = False  # cover art inside the file
 
 
-def read_tags(path: Path) -> TrackTags:
-    """Title, artist and duration from the file's tags (mutagen), then a ``<name>.json`` sidecar's keys."""
+def read_tags(path: Path, say: Callable[[str], None] = log.warning, embedded: bool = True) -> TrackTags:
+    """Title, artist and duration from the file's tags (mutagen), then a ``<name>.json`` sidecar's keys.
+
+    ``embedded`` False, or a tag too costly to parse (device.player.tag_guard): the sidecar's only."""
     title = artist = language = None
     duration = None
-    try:
-        media = mutagen.File(path, easy=True)
-    except Exception:  # mutagen raises many kinds for damaged files; the file name will do
-        media = None
+    media = None
+    problem = tag_problem(path) if embedded else None
+    if problem:
+        say(f"music: not reading the tags of {ascii(str(path))[1:-1]}: {problem}; it plays under its file name")
+    elif embedded:
+        try:
+            media = mutagen.File(path, easy=True)
+        except Exception:  # mutagen raises many kinds for damaged files; the file name will do
+            media = None
     if media is not None:
         duration = getattr(media.info, "length", None)
         tags = media.tags or {}
@@ -335,7 +350,7 @@ def read_tags(path: Path) -> TrackTags:
             artist = text_or(extra.get("artist"), artist)
             language = text_or(extra.get("language"), None)
             language = language.strip().lower() if language else None
-    picture = has_embedded_picture(path)
+    picture = embedded and not problem and has_embedded_picture(path)
     return TrackTags(title, artist, round(duration, 1) if duration else None, language, picture)
 
 

@@ -23,9 +23,18 @@ import skimage.data
 
 from device.cli.media_files import write_slideshow
 from device.store import MIGRATIONS, SCHEMA_VERSION
-from tests.helpers import PASSWORD, REPO, Daemon, clean_env, client_session, login, read_events, signed_in, wait_for_state
-
-STAND_INS = REPO / "tests" / "stand_ins"
+from tests.helpers import (
+    PASSWORD,
+    REPO,
+    STAND_INS,
+    Daemon,
+    clean_env,
+    client_session,
+    login,
+    read_events,
+    signed_in,
+    wait_for_state,
+)
 
 
 def camera_is(state: str, detail: str = "") -> Callable[[dict], bool]:

@@ -11,8 +11,11 @@ import skimage.data
 
 from device.camera.opencv_source import OpenCVSource
 from device.camera.source import CameraError, Frame
+from device.config import CameraSettings, InferenceSettings
+from device.events import EventBus
 from device.inference.analyzer import FrameAnalysis, FrameAnalyzer
 from device.perception import CameraStatus, PerceptionWorker
+from device.watcher import Watcher
 from tests.helpers import photo_video
 
 
@@ -53,6 +56,28 @@ class HangingCamera(OpenCVSource):
 
     def fresh(self) -> OpenCVSource:
         return OpenCVSource(str(self.target))  # the same camera, working again
+
+
+class HangingOpen(OpenCVSource):
+    """A real video source whose open() waits until the test lets it go, like a driver that hangs."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(str(path))
+        self.released = threading.Event()
+
+    def open(self) -> None:
+        self.released.wait()
+        super().open()
+
+
+class HangingThenFailing(HangingCamera):
+    """Its hung read raises when let go: what an abandoned camera says late."""
+
+    def read(self) -> Frame | None:
+        frame = super().read()
+        if self.reads > 5:
+            raise CameraError("camera gone stopped giving frames", "check the cable")
+        return frame
 
 
 def run_worker(
@@ -136,3 +161,66 @@ def test_the_analysis_slows_down_without_faces_and_is_back_with_the_first_face(t
     seen = next(index for index, (_, faces) in enumerate(moments) if faces)
     assert moments[seen][0] - first - 8.0 < 1.1  # the face is seen within one idle interval
     assert moments[seen + 1][0] - moments[seen][0] < 0.4  # and the next frame comes at the full rate again
+
+
+def test_an_open_that_does_not_return_is_reported_and_counts_as_no_progress(tmp_path: Path, analyzer: FrameAnalyzer) -> None:
+    """Issue 26, finding 6: a hung open was "opening" for good while the watchdog kept pinging."""
+    video = photo_video(tmp_path / "v.mp4", [(skimage.data.astronaut(), 2)], fps=10)
+    source = HangingOpen(video)
+    watcher = Watcher(CameraSettings(), InferenceSettings(), EventBus(), lambda at, a: None)
+    reports: list[CameraStatus] = []
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        ended = asyncio.Event()
+
+        def on_status(status: CameraStatus) -> None:
+            reports.append(status)
+            if status.state == "ended":
+                ended.set()
+
+        worker = PerceptionWorker(source, analyzer, loop, lambda at, a: None, on_status, 5.0, stall_seconds=1.0)
+        watcher.worker = worker
+        worker.start()
+        await asyncio.sleep(2.5)
+        assert [r.state for r in reports] == ["opening", "stalled"]
+        assert "has not finished" in reports[1].detail
+        assert worker.opening_for() > 2.0 and watcher.stuck_for(watchdog=1.0) > 2.0  # the watchdog pings stop
+        source.released.set()  # the open returns after all: frames, and progress again
+        await asyncio.wait_for(ended.wait(), 30)
+        assert worker.opening_for() is None and watcher.stuck_for(watchdog=1.0) is None
+        worker.stop()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        source.released.set()
+    assert [r.state for r in reports] == ["opening", "stalled", "open", "ended"]
+
+
+def test_an_abandoned_cameras_late_failure_is_not_reported(tmp_path: Path, analyzer: FrameAnalyzer) -> None:
+    """The camera abandoned after a stall fails when its read returns: the working one's state stays."""
+    video = photo_video(tmp_path / "v.mp4", [(skimage.data.astronaut(), 4)], fps=10)
+    source = HangingThenFailing(video)
+    statuses: list[str] = []
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        ended = asyncio.Event()
+
+        def on_status(status: CameraStatus) -> None:
+            statuses.append(status.state)
+            if statuses[-2:] == ["stalled", "open"]:
+                source.released.set()  # the old read returns now, and raises
+            ended.set() if status.state == "ended" else None
+
+        worker = PerceptionWorker(source, analyzer, loop, lambda at, a: None, on_status, 5.0, stall_seconds=1.0)
+        worker.start()
+        await asyncio.wait_for(ended.wait(), 60)
+        worker.stop()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        source.released.set()
+    assert statuses == ["opening", "open", "stalled", "open", "ended"]

@@ -13,7 +13,7 @@ import skimage.data
 
 from device.cli.media_files import write_slideshow
 from device.systemd_notify import SystemdNotifier
-from tests.helpers import REPO, clean_env
+from tests.helpers import REPO, STAND_INS, clean_env
 
 
 class NotifySocket:
@@ -122,3 +122,35 @@ def test_the_daemon_limits_malloc_arenas_before_its_threads_start() -> None:
     from device.memory import limit_malloc_arenas
 
     assert limit_malloc_arenas() is True  # glibc accepts M_ARENA_MAX (Debian, Raspberry Pi OS)
+
+
+def test_watchdog_pings_stop_while_the_camera_hangs_in_its_open(tmp_path: Path) -> None:
+    """Issue 26, finding 6: an open that never returns kept the watchdog pinged (the analysis loop still spun)."""
+    listener = NotifySocket(tmp_path / "notify")
+    mode = tmp_path / "camera-mode"
+    mode.write_text("hang-start")
+    env = clean_env(
+        MOODKIOSK_STORAGE__STATE_DIR=str(tmp_path / "state"),
+        NOTIFY_SOCKET=listener.path,
+        WATCHDOG_USEC="2000000",
+        MOODKIOSK_CAMERA__STALL_SECONDS="3",
+        PYTHONPATH=str(STAND_INS),
+        PICAMERA2_STAND_IN_MODE=str(mode),
+    )
+    log = (tmp_path / "daemon.log").open("w")
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "device", "run", "--camera", "picamera2", "--audio-output", "null",
+         "--video-output", "null", "--music-dir", str(tmp_path / "music")],
+        cwd=REPO, env=env, stderr=log,
+    )  # fmt: skip
+    try:
+        listener.wait_for("READY=1", 60)
+        listener.collect(12)
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=30)
+    output = (tmp_path / "daemon.log").read_text()
+    pings = listener.times("WATCHDOG=1")
+    assert not pings or listener.messages[-1][0] - pings[-1] > 7, listener.messages  # no ping after the open hung
+    assert "camera picamera2:0: stalled (opening picamera2:0 has not finished in 3 s" in output, output
+    assert "withholding the watchdog ping" in output and daemon.returncode == 0, output

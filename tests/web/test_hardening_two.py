@@ -6,7 +6,9 @@ Finding 1 (hostile files in the music folder) is in tests/device/player/test_lib
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import socket
 import sqlite3
 from pathlib import Path
@@ -16,7 +18,9 @@ import skimage.data
 
 from device.cli.media_files import write_slideshow
 from tests.helpers import (
+    STAND_INS,
     Daemon,
+    change_settings,
     clean_env,
     client_from,
     client_session,
@@ -248,3 +252,53 @@ def test_a_rebound_dns_name_reaches_nothing(tmp_path: Path) -> None:
         asyncio.run(scenario())
     finally:
         daemon.stop()
+
+
+def test_a_pipe_as_the_camera_leaves_the_next_camera_working(tmp_path: Path) -> None:
+    """Finding 6: after camera.source = a FIFO and back, the video stayed "opening" for good (the FIFO's open
+    waited for a writer and held OpenCV's one-open-at-a-time lock)."""
+    fifo = tmp_path / "camera.fifo"
+    os.mkfifo(fifo)
+    video = write_slideshow(tmp_path / "smile.mp4", [(skimage.data.astronaut(), 10)])
+    daemon = Daemon(tmp_path, extra=("--loop",), MOODKIOSK_CAMERA__SOURCE="none")
+
+    async def scenario() -> None:
+        async with client_session() as client:
+            csrf = await signed_in(client, daemon)
+            assert (await change_settings(client, daemon, csrf, camera__source=str(fifo))).status == 200
+            state = await wait_for_state(client, daemon, lambda s: s["camera"]["state"] == "offline")
+            assert "named pipe" in state["camera"]["detail"], state["camera"]
+            assert (await change_settings(client, daemon, csrf, camera__source=str(video))).status == 200
+            await wait_for_state(client, daemon, lambda s: s["camera"]["state"] == "open")
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        with contextlib.suppress(OSError):  # a hung open (the code before the fix) is let go
+            os.close(os.open(fifo, os.O_RDWR | os.O_NONBLOCK))
+        daemon.stop()
+
+
+def test_a_replaced_cameras_late_failure_does_not_replace_the_working_cameras_state(tmp_path: Path) -> None:
+    """Finding 6: the old camera's open failed late, and its "offline" replaced the working camera's state."""
+    mode = tmp_path / "camera-mode"
+    mode.write_text("slow-start")  # the Pi camera's start fails after 4 s
+    video = write_slideshow(tmp_path / "smile.mp4", [(skimage.data.astronaut(), 10)])
+    daemon = Daemon(tmp_path, extra=("--loop",), MOODKIOSK_CAMERA__SOURCE="picamera2", PYTHONPATH=str(STAND_INS),
+                    PICAMERA2_STAND_IN_MODE=str(mode))  # fmt: skip
+
+    async def scenario() -> None:
+        async with client_session() as client:
+            csrf = await signed_in(client, daemon)
+            await wait_for_state(client, daemon, lambda s: s["camera"]["state"] == "opening")
+            assert (await change_settings(client, daemon, csrf, camera__source=str(video))).status == 200
+            await wait_for_state(client, daemon, lambda s: s["camera"]["state"] == "open")
+            await asyncio.sleep(5)  # the Pi camera's start has failed by now, in its abandoned thread
+            state = await (await client.get(daemon.base + "/api/state")).json()
+            assert state["camera"]["state"] == "open" and state["camera"]["camera"] == str(video), state["camera"]
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        log = daemon.stop()
+    assert "camera picamera2:0: offline" not in log

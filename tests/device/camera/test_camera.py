@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,9 +18,7 @@ from device.camera.picamera2_source import Picamera2Source
 from device.camera.source import CameraError
 from device.camera.spec import camera_from_spec, video_devices
 from device.errors import ConfigError
-from tests.helpers import REPO, write_rgb
-
-STAND_INS = REPO / "tests" / "stand_ins"
+from tests.helpers import STAND_INS, write_rgb
 
 
 class FakeClock:
@@ -166,6 +166,18 @@ def test_camera_specs(tmp_path: Path, picamera2_stand_in: type) -> None:
     assert isinstance(camera_from_spec(str(tmp_path)), PictureSource)
     with pytest.raises(ConfigError, match="no such device, file or URL"):
         camera_from_spec(str(tmp_path / "nope.mp4"))
+
+
+def test_a_pipe_socket_or_other_device_is_refused_before_anything_opens_it(tmp_path: Path) -> None:
+    """An open of a FIFO waits for a writer for good, and holds OpenCV's one-open-at-a-time lock (issue 26, finding 6)."""
+    fifo = tmp_path / "camera.mp4"
+    os.mkfifo(fifo)
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(tmp_path / "camera.sock"))
+        for path, kind in ((fifo, "a named pipe"), (tmp_path / "camera.sock", "a socket"), (Path("/dev/null"), "not a camera")):
+            with pytest.raises(ConfigError, match=kind) as caught:
+                camera_from_spec(str(path))
+            assert "not a video file or a camera" in str(caught.value)
 
 
 def test_auto_without_a_pi_camera_takes_the_first_webcam_or_none(tmp_path: Path) -> None:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from mutagen.id3 import APIC, ID3, TIT2
+from mutagen.wave import WAVE
+
+from device.player.artwork import embedded_picture
 from device.player.library import MusicLibrary
+from device.player.tag_guard import tag_problem
 from tests.helpers import Daemon, client_session, signed_in, tone, wait_for_state
 
 
@@ -91,3 +96,60 @@ def test_the_daemon_starts_and_plays_beside_hostile_library_entries(tmp_path: Pa
     finally:
         log = daemon.stop()
     assert "sunny.json: not readable JSON" in log and "party.m3u, line 2: skipping it" in log
+
+
+def picture_flood(path: Path, pictures: int = 3000) -> Path:
+    """Issue 26, finding 8: a real WAV file whose ID3 tag holds thousands of embedded pictures (30 MB)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tone(path, seconds=20)
+    audio = WAVE(path)
+    audio.add_tags()
+    jpeg = b"\xff\xd8\xff\xe0" + bytes(10_000)
+    for number in range(pictures):
+        audio.tags.add(APIC(encoding=3, mime="image/jpeg", type=3, desc=f"cover {number}", data=jpeg))
+    audio.tags.add(TIT2(encoding=3, text="Flood"))
+    audio.save()
+    return path
+
+
+def test_a_tag_too_costly_to_parse_is_not_parsed_and_the_track_is_kept(tmp_path: Path, caplog) -> None:
+    flood = picture_flood(tmp_path / "happy" / "flood.wav")
+    tagged = tone(tmp_path / "happy" / "tagged.wav", seconds=5)
+    audio = WAVE(tagged)
+    audio.add_tags()
+    audio.tags.add(TIT2(encoding=3, text="Morning"))
+    audio.tags.add(APIC(encoding=3, mime="image/jpeg", type=3, desc="cover", data=b"\xff\xd8\xff\xe0" + bytes(900_000)))
+    audio.save()
+    mp3 = tmp_path / "happy" / "front.mp3"  # an ID3 tag at the front of an MP3 of silent frames
+    mp3.write_bytes((bytes.fromhex("fffb9064") + bytes(413)) * 100)
+    front = ID3()
+    for number in range(2000):
+        front.add(APIC(encoding=3, mime="image/jpeg", type=3, desc=f"cover {number}", data=bytes(20_000)))
+    front.save(mp3)
+    assert tag_problem(tagged) is None and "too many frames" in tag_problem(flood) and tag_problem(mp3)
+    library = MusicLibrary(tmp_path)
+    with caplog.at_level("WARNING", "moodkiosk.library"):
+        library.scan()
+        library.scan()
+    assert sorted(t.title for t in library.tracks("happy")) == ["Morning", "flood", "front"]  # the file name for those
+    assert embedded_picture(flood) is None and embedded_picture(tagged) is not None
+    said = [record.getMessage() for record in caplog.records]
+    assert sum("flood.wav: its ID3 tag holds too many frames" in line for line in said) == 1
+
+
+def test_the_daemon_is_up_before_it_reads_the_tags(tmp_path: Path) -> None:
+    """Finding 8: READY=1 (and the page) waited for the tags of every file; one costly file delayed the start."""
+    picture_flood(tmp_path / "music" / "happy" / "flood.wav")
+    daemon = Daemon(tmp_path)
+
+    async def scenario() -> None:
+        async with client_session() as client:
+            await signed_in(client, daemon)
+            state = await wait_for_state(client, daemon, lambda s: s["player"]["tracks"] == 3)
+            assert state["player"]["available"]
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        log = daemon.stop()
+    assert log.index("web page on") < log.index("flood.wav: its ID3 tag holds too many frames"), log

@@ -6,7 +6,8 @@ folder on sys.path and steer it through the class attributes, or, for a daemon i
 process, through the file named by $PICAMERA2_STAND_IN_MODE, holding one word:
 ``ok``, ``gone`` (unplugged: no camera listed, opening fails), ``error`` (every capture raises),
 ``stall`` (a capture never returns), ``black`` (black frames), ``noise`` (corrupt frames) or
-``garbled`` (a frame of a type nobody expects: 64-bit floats, which OpenCV refuses with its own error).
+``garbled`` (a frame of a type nobody expects: 64-bit floats, which OpenCV refuses with its own error),
+``hang-start`` (starting never returns) or ``slow-start`` (starting fails after 4 s).
 """
 
 from __future__ import annotations
@@ -52,6 +53,11 @@ class Picamera2:
     def start(self) -> None:
         if self.config is None:
             raise RuntimeError("Camera must be configured before starting")
+        if mode() == "hang-start":
+            threading.Event().wait()  # a driver that never answers
+        if mode() == "slow-start":
+            threading.Event().wait(4.0)
+            raise RuntimeError("Camera frontend has timed out!")
         self.started = True
 
     def capture_array(self, name: str = "main") -> np.ndarray:
