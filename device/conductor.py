@@ -35,6 +35,7 @@ from device.player.dj import DJ
 from device.player.library import Track
 from device.player.sources import label
 from device.player.votes import Votes
+from device.reasons import Why, WhyKind
 
 log = logging.getLogger("moodkiosk")
 
@@ -153,9 +154,9 @@ class Conductor:
         self._override_timer = asyncio.get_running_loop().call_later(minutes * 60, self.end_override, "time is up")
         until = time.time() + minutes * 60
         self.bus.publish(OverrideStarted(emotion, minutes, until, by))
-        why = f"{by} chose {emotion} music for {minutes:g} min"
+        why = Why(WhyKind.OVERRIDE, emotion, by, minutes=minutes)
         pick = self.dj.override(now, emotion)
-        self.jukebox.apply(pick and dataclasses.replace(pick, reason=why), self.override, note=why)
+        self.jukebox.apply(pick and dataclasses.replace(pick, why=why), self.override, note=why.public().text())
         return until
 
     def end_override(self, why: str = "ended on the page") -> bool:
@@ -200,25 +201,25 @@ class Conductor:
             "note": choice.note,
         }
 
-    def play_emotion(self, emotion: str, reason: str) -> None:
+    def play_emotion(self, emotion: str, why: Why) -> None:
         """Play the playlist for ``emotion`` now (the web page's "play this mood")."""
         pick = self.dj.pick(emotion)
         if pick is not None:
-            self.jukebox.apply(self.dj.play_now([pick.track], reason), self.tracker.current, note=reason)
+            self.jukebox.apply(self.dj.play_now([pick.track], why), self.tracker.current, note=why.public().text())
 
-    def play_tracks(self, tracks: list[Track], reason: str) -> None:
+    def play_tracks(self, tracks: list[Track], why: Why) -> None:
         """Play these tracks now, in order (favorites), then the mood's music again."""
-        self.jukebox.apply(self.dj.play_now(tracks, reason), self.tracker.current)
+        self.jukebox.apply(self.dj.play_now(tracks, why), self.tracker.current)
 
     # The queue ("up next"): tracks someone asked for, before the mood's music
-    def queue_tracks(self, tracks: list[Track], reason: str, by: str, at: str = "end") -> None:
+    def queue_tracks(self, tracks: list[Track], why: Why, by: str, at: str = "end") -> None:
         """``at``: "now" (play the first at once), "next" (after the playing track) or "end" of the queue.
         With nothing playing, the queue starts at once."""
         if at == "now":
-            self.dj.enqueue(tracks, reason, first=True)
+            self.dj.enqueue(tracks, why, first=True)
             self.jukebox.apply(self.dj.skip(self._clock()), self.tracker.current)
         else:
-            self.dj.enqueue(tracks, reason, first=at == "next")
+            self.dj.enqueue(tracks, why, first=at == "next")
             if not self.jukebox.playing:
                 self.jukebox.apply(self.dj.skip(self._clock()), self.tracker.current)
         self.bus.publish(QueueChanged(len(self.dj.requested), by))
@@ -239,7 +240,8 @@ class Conductor:
         """What plays next: the queued tracks in order, then music for which mood (``then``)."""
         tracks = [
             {"id": r.id, "title": r.track.title, "artist": r.track.artist, "playlist": r.track.playlist,
-             "label": label(r.track.playlist), "uri": r.track.uri, "source": r.track.source, "reason": r.reason}
+             "label": label(r.track.playlist), "uri": r.track.uri, "source": r.track.source, "reason": r.reason,
+             "why": r.why.to_json()}
             for r in self.dj.requested
         ]  # fmt: skip
         return {"tracks": tracks, "then": self.dj.pending or self.dj.playing_for}

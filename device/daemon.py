@@ -73,7 +73,7 @@ class Kiosk:
         self.artists = Artists(self.store)
         self.imported = ImportedPlaylists(self.store)
         self.matches = YoutubeMatches(self.imported, lambda: self.jukebox.remote.ytdlp)
-        self.controls = Controls(self.conductor, self.jukebox, self.live, self.votes, self.store)
+        self.controls = Controls(self.conductor, self.jukebox, self.live, self.votes, self.store, self.corrections)
         self.home = (
             HomeAssistant(settings.mqtt, self.controls, lambda: self.state.snapshot(), node_id(socket.gethostname()))
             if settings.mqtt.host

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, TextIO
 
+from device.reasons import Why
+
 log = logging.getLogger("moodkiosk.events")
 DAEMON_LOG = logging.getLogger("moodkiosk")
 
@@ -77,7 +79,16 @@ class TrackStarted(Event):
     source: str
     language: str | None
     thumbnail: str | None
-    reason: str
+    why: Why | None  # None: nobody picked it (mpv went back to an earlier track)
+
+    @property
+    def reason(self) -> str:
+        """The why in an English sentence ("" when there is none)."""
+        return self.why.text() if self.why else ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The fields, the why as data (``why``) and as an English sentence (``reason``)."""
+        return {**super().to_json(), "why": self.why.to_json() if self.why else None, "reason": self.reason}
 
     def describe(self) -> str:
         return f"playing '{self.title}' from {self.playlist} for {self.emotion or 'idle'} ({self.uri})"
@@ -242,6 +253,18 @@ class BriefChanged(Event):
 
 
 Subscriber = Callable[[Event], None]
+
+
+def event_kinds() -> list[str]:
+    """The wire name of every kind of event, for the page's live stream (it listens to each one)."""
+    kinds: list[str] = []
+    classes = list(Event.__subclasses__())
+    while classes:
+        cls = classes.pop(0)
+        classes += cls.__subclasses__()
+        if cls.kind and cls.kind not in kinds:
+            kinds.append(cls.kind)
+    return kinds
 
 
 class EventBus:

@@ -126,6 +126,7 @@ class HomeAssistant:
             "override": override["emotion"] if override else CAMERA,
             "detection": "OFF" if snapshot["detection"]["paused"] else "ON",
             "volume": snapshot["player"].get("volume", 0),
+            "paused": "ON" if snapshot["player"].get("paused") else "OFF",
         }
 
     def discovery(self) -> dict[str, dict[str, Any]]:
@@ -153,6 +154,12 @@ class HomeAssistant:
             ("switch", "detection"): {"name": "Emotion detection", "value_template": value("detection"),
                                       "command_topic": f"{self.base}/detection/set", "icon": "mdi:eye"},
             ("button", "next"): {"name": "Next track", "command_topic": f"{self.base}/next/set", "payload_press": "PRESS"},
+            ("button", "previous"): {"name": "Previous track", "command_topic": f"{self.base}/previous/set",
+                                     "payload_press": "PRESS", "icon": "mdi:skip-previous"},
+            ("button", "pause"): {"name": "Pause", "command_topic": f"{self.base}/pause/set", "payload_press": "PRESS",
+                                  "icon": "mdi:pause"},
+            ("button", "resume"): {"name": "Resume", "command_topic": f"{self.base}/resume/set", "payload_press": "PRESS",
+                                   "icon": "mdi:play"},
             ("number", "volume"): {"name": "Volume", "min": 0, "max": 100, "step": 5, "value_template": value("volume"),
                                    "command_topic": f"{self.base}/volume/set", "icon": "mdi:volume-high"},
         }  # fmt: skip
@@ -193,7 +200,7 @@ class HomeAssistant:
         by = "Home Assistant"
         if control == "override":
             if text == CAMERA:
-                self.controls.end_override()
+                self.controls.end_override("ended from Home Assistant")
             else:
                 self.controls.override(text, OVERRIDE_MINUTES, by)
         elif control == "detection":
@@ -202,6 +209,8 @@ class HomeAssistant:
             await self.controls.detect(text == "ON", by)
         elif control == "next":
             await self.controls.next_track()
+        elif control in {"previous", "pause", "resume"}:
+            {"previous": self.controls.previous, "pause": self.controls.pause, "resume": self.controls.resume}[control]()
         elif control == "volume":
             try:
                 volume = round(float(text))

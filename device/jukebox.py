@@ -10,6 +10,7 @@ tells the conductor when a track is over, through ``on_track_end``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from device.player.sources import (
     label,
 )
 from device.player.youtube_match import search_youtube
+from device.reasons import Why, WhyKind
 
 log = logging.getLogger("moodkiosk")
 LIBRARY_RESCAN_SECONDS = 60
@@ -170,14 +172,14 @@ class Jukebox:
         if event.kind == "started":
             self._failures = 0
             self.started_at = time.monotonic()
-            reason = pick.reason if pick else ""
+            why = pick.why if pick else None
             if track.by_sound is not None:  # in this mood's playlist because of how it sounds: say so
-                reason = f"{reason}; tagged {track.playlist} by its sound, {track.by_sound:.2f}".removeprefix("; ")
+                why = dataclasses.replace(why or Why(WhyKind.MOOD), by_sound=track.by_sound, playlist=track.playlist)
             self.bus.publish(
                 TrackStarted(
                     emotion=pick.emotion if pick else None, playlist=track.playlist, label=label(track.playlist),
                     title=track.title, artist=track.artist, uri=track.uri, source=track.source,
-                    language=track.language, thumbnail=track.thumbnail, reason=reason,
+                    language=track.language, thumbnail=track.thumbnail, why=why,
                 )
             )  # fmt: skip
             return

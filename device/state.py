@@ -19,11 +19,13 @@ from device.events import (
     TrackFailed,
     TrackStarted,
 )
+from device.reasons import Why
 
 if TYPE_CHECKING:
     from device.conductor import Conductor
     from device.jukebox import Jukebox
     from device.live_settings import LiveSettings
+    from device.player.library import Track
     from device.watcher import Watcher
 
 
@@ -32,6 +34,7 @@ class KioskState:
         self.conductor, self.jukebox, self.watcher, self.live = conductor, jukebox, watcher, live
         self.mood: dict[str, Any] | None = None
         self.track: dict[str, Any] | None = None
+        self.why: Why | None = None  # the playing track's, as data (the kiosk's screen shows its public part)
         self.camera: dict[str, Any] = {"state": "starting", "detail": ""}
         self.notes: list[dict[str, Any]] = []
         self.override: dict[str, Any] | None = None
@@ -45,7 +48,8 @@ class KioskState:
             self.mood = {"emotion": None, "confidence": 0.0, "faces": 0, "since": time.time()}
         elif isinstance(event, TrackStarted):
             keys = ("emotion", "playlist", "label", "title", "artist", "uri", "source", "reason", "language")
-            self.track = {key: getattr(event, key) for key in keys}
+            self.track = {key: getattr(event, key) for key in keys} | {"why": event.why.to_json() if event.why else None}
+            self.why = event.why
             self.track |= {"thumbnail": bool(event.thumbnail), "since": time.time(), "requested": self.conductor.dj.manual}
         elif isinstance(event, CameraChanged):
             self.camera = {"camera": event.camera, "state": event.state, "detail": event.detail}
@@ -58,6 +62,19 @@ class KioskState:
         elif isinstance(event, Note | TrackFailed):
             self.notes = [*self.notes[-9:], {**event.to_json(), "at": time.time()}]
 
+    @property
+    def current_track(self) -> Track | None:
+        """The track mpv has (playing or paused); None when nothing plays."""
+        return self.jukebox.current_track
+
+    def kept_offline(self, uri: str) -> bool:
+        """Whether a remote track is kept on the kiosk (it plays without the network)."""
+        return self.jukebox.offline(uri)
+
+    def queue(self) -> dict[str, Any]:
+        """What plays next: the queued tracks in order, then music for which mood."""
+        return self.conductor.queue_state()
+
     def snapshot(self) -> dict[str, Any]:
         settings = self.live.settings
         fps = self.watcher.fps
@@ -69,7 +86,7 @@ class KioskState:
             "override": self.override,
             "brief": self.brief,
             "player": self.jukebox.playback_state(),
-            "queue": self.conductor.queue_state(),
+            "queue": self.queue(),
             "language": self.conductor.language_state(settings.player.languages),
             "detection": {"paused": settings.camera.paused},
             "sources": self.jukebox.sources_state(),

@@ -2,8 +2,9 @@
 
 The first path segment picks the behaviour: ``/good/v1`` answers a brief with queries, ``/fenced/v1``
 the same inside a Markdown code fence, ``/nonsense/v1`` text that is not the JSON asked for,
-``/extra/v1`` JSON with keys nobody asked for, ``/stall/v1`` waits 30 s, ``/error/v1`` answers 500,
-``/split/v1`` the good answer in two writes with a pause between, ``/nested/v1`` 20,000 nested brackets.
+``/extra/v1`` JSON with keys nobody asked for, ``/stall/v1`` waits 30 s, ``/late/v1`` the good answer after
+4 s, ``/error/v1`` answers 500, ``/split/v1`` the good answer in two writes with a pause between,
+``/nested/v1`` 20,000 nested brackets.
 Every request body is kept in ``requests`` (what the kiosk sent).
 """
 
@@ -38,6 +39,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(404, b'{"error": "not found"}')
         if mode == "stall":
             time.sleep(30)
+        if mode == "late":
+            time.sleep(4)  # the brief comes well after the track started
         if mode == "error":
             return self.answer(500, b'{"error": "the model crashed"}')
         if mode == "nested":
@@ -45,6 +48,7 @@ class Handler(BaseHTTPRequestHandler):
         content = {
             "good": json.dumps(GOOD),
             "split": json.dumps(GOOD),
+            "late": json.dumps(GOOD),
             "fenced": "```json\n" + json.dumps(GOOD) + "\n```",
             "nonsense": "Sure! Here are some songs you might like: Happy by Pharrell.",
             "extra": json.dumps({**GOOD, "faces": "please send a photo"}),

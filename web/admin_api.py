@@ -43,7 +43,7 @@ async def delete_user(request: web.Request) -> web.Response:
         await request.app[ACCOUNTS].delete(name)
     except AccountError as error:
         raise account_error(error) from None
-    request.app[KIOSK].conductor.release(name)
+    request.app[KIOSK].controls.release(name)
     return web.json_response({"ok": True})
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import time
 from pathlib import Path
 from typing import Any
@@ -16,9 +15,9 @@ from aiohttp_session import get_session, new_session
 from aiohttp_session import setup as setup_sessions
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
-from device.config import LANGUAGE_PATTERN
+from device.controls import ControlError, checked_language
 from device.errors import MoodkioskError
-from device.events import Event
+from device.events import Event, event_kinds
 from device.household.accounts import AccountError, User
 from device.images import ImageError
 from device.metrics import CONTENT_TYPE
@@ -32,6 +31,7 @@ from web.handling import (
     LIMITER,
     PAGE_NAMES,
     KioskParts,
+    control_refused,
     csrf_protection,
     current_user,
     field,
@@ -120,11 +120,12 @@ async def state(request: web.Request) -> web.Response:
 
 async def set_language(request: web.Request) -> web.Response:
     user = await current_user(request)
-    language = field(await read_json(request), "language", str).strip().lower()
-    if not re.fullmatch(LANGUAGE_PATTERN, language):
-        raise json_error(web.HTTPUnprocessableEntity, "'language' must be a language name such as english, hindi or any")
+    try:
+        language = checked_language(field(await read_json(request), "language", str))
+    except ControlError as error:
+        raise control_refused(error) from error
     await request.app[ACCOUNTS].set_language(user.name, language)
-    request.app[KIOSK].conductor.member_language_changed(user.name, language)
+    request.app[KIOSK].controls.member_language(user.name, language)
     return web.json_response({"language": language})
 
 
@@ -161,7 +162,7 @@ async def analyze_upload(request: web.Request) -> web.Response:
     played = None
     if faces and request.query.get("play") == "1":
         played = analysis.faces[0].likeliest  # asked for explicitly: the likeliest mood, sure or not
-        request.app[KIOSK].conductor.play_emotion(played, f"a photo {user.name} shared looked {played}")
+        request.app[KIOSK].controls.play_photo_mood(played, user.name)
     return web.json_response(
         {"faces": faces, "ms": round(analysis.ms, 2), "width": result.width, "height": result.height, "played": played}
     )
@@ -243,7 +244,8 @@ def render_page(request: web.Request, template: str, **context: Any) -> web.Resp
     lang = pick_language(request.cookies.get("ui_lang"), request.headers.get("Accept-Language"))
     catalog = CATALOGS[lang]
     notice = request.app[KIOSK].settings.privacy.notice()
-    page = {"lang": lang, "languages": UI_LANGUAGES, "_": translator(lang), "catalog": catalog, "notice": notice, **context}
+    page = {"lang": lang, "languages": UI_LANGUAGES, "_": translator(lang), "catalog": catalog, "notice": notice,
+            "event_kinds": event_kinds(), **context}  # fmt: skip
     return aiohttp_jinja2.render_template(template, request, page)
 
 

@@ -12,7 +12,7 @@ from web.handling import KIOSK, current_user, field, json_error, read_json, requ
 
 
 async def add_to(request: web.Request, owner: User | None, changed: Callable[[list[str]], None]) -> web.Response:
-    """Add ``{"name"}`` to the owner's list (None: the household's) and tell the conductor the new list."""
+    """Add ``{"name"}`` to the owner's list (None: the household's) and tell the kiosk the new list (through its controls)."""
     try:
         artists = await request.app[KIOSK].artists.add(owner, field(await read_json(request), "name", str))
     except ArtistError as error:
@@ -39,13 +39,13 @@ async def my_artists(request: web.Request) -> web.Response:
 async def add_my_artist(request: web.Request) -> web.Response:
     """``{"name": "A. R. Rahman"}``: while this member has taken over, the music leans to their artists."""
     user = await current_user(request)
-    return await add_to(request, user, lambda artists: request.app[KIOSK].conductor.member_artists_changed(user.name, artists))
+    return await add_to(request, user, lambda artists: request.app[KIOSK].controls.artists_changed(user.name, artists))
 
 
 async def remove_my_artist(request: web.Request) -> web.Response:
     user = await current_user(request)
-    conductor = request.app[KIOSK].conductor
-    return await remove_from(request, user, lambda artists: conductor.member_artists_changed(user.name, artists), "your")
+    controls = request.app[KIOSK].controls
+    return await remove_from(request, user, lambda artists: controls.artists_changed(user.name, artists), "your")
 
 
 async def household_artists(request: web.Request) -> web.Response:
@@ -56,12 +56,13 @@ async def household_artists(request: web.Request) -> web.Response:
 async def add_household_artist(request: web.Request) -> web.Response:
     """The household's artists: the music leans to them while no member has taken over (admin)."""
     await require_admin(request)
-    return await add_to(request, None, request.app[KIOSK].conductor.household_artists_changed)
+    return await add_to(request, None, lambda artists: request.app[KIOSK].controls.artists_changed(None, artists))
 
 
 async def remove_household_artist(request: web.Request) -> web.Response:
     await require_admin(request)
-    return await remove_from(request, None, request.app[KIOSK].conductor.household_artists_changed, "the household's")
+    controls = request.app[KIOSK].controls
+    return await remove_from(request, None, lambda artists: controls.artists_changed(None, artists), "the household's")
 
 
 def add_routes(app: web.Application) -> None:

@@ -48,7 +48,8 @@ async def display_state(request: web.Request) -> web.Response:
     answer: dict[str, Any] = {
         "mood": {"emotion": mood["emotion"], "confidence": mood["confidence"]} if mood else None,
         "override": snapshot["override"]["emotion"] if snapshot["override"] else None,
-        "track": {key: track.get(key) for key in ("title", "artist", "reason", "emotion", "thumbnail", "since")}
+        "track": {key: track.get(key) for key in ("title", "artist", "emotion", "thumbnail", "since")}
+        | {"why": kiosk.state.why.public().to_json() if kiosk.state.why else None}  # no member's name here
         if playing
         else None,
         "camera": camera["state"],
@@ -62,7 +63,7 @@ async def display_cover(request: web.Request) -> web.StreamResponse:
     from web.favorites_api import thumbnail_response
 
     check(request)
-    track = request.app[KIOSK].jukebox.current_track
+    track = request.app[KIOSK].state.current_track
     return await thumbnail_response(request, track.thumbnail if track else None)
 
 

@@ -9,11 +9,12 @@ from typing import Any
 
 from aiohttp import web
 
+from device.controls import ControlError
 from device.household.favorites import Favorite
 from device.player.artwork import embedded_picture
 from device.player.library import MEDIA_SUFFIXES
 from device.player.sources import label
-from web.handling import FAVORITES, KIOSK, current_user, json_error, path_number
+from web.handling import FAVORITES, KIOSK, control_refused, current_user, json_error, path_number
 from web.remote_images import RemoteImageError, RemoteImages
 
 REMOTE_IMAGES = web.AppKey("remote_images", RemoteImages)
@@ -31,17 +32,17 @@ async def list_favorites(request: web.Request) -> web.Response:
 
 def favorite_json(request: web.Request, favorite: Favorite) -> dict[str, Any]:
     """As the API shows a favorite: with ``offline`` true when it plays without the network."""
-    offline = favorite.source == "local" or request.app[KIOSK].jukebox.offline(favorite.uri)
+    offline = favorite.source == "local" or request.app[KIOSK].state.kept_offline(favorite.uri)
     return {**favorite.to_json(), "label": label(favorite.playlist), "offline": offline}
 
 
 async def like_playing(request: web.Request) -> web.Response:
     user = await current_user(request)
-    track = request.app[KIOSK].jukebox.current_track
-    if track is None:
-        raise json_error(web.HTTPConflict, "nothing is playing right now")
+    try:
+        track = await request.app[KIOSK].controls.like_playing()
+    except ControlError as error:
+        raise control_refused(error) from error
     favorite = await request.app[FAVORITES].add(user, track)  # a remote favorite is then kept for offline play
-    await request.app[KIOSK].votes.liked(track, request.app[KIOSK].conductor.chosen_for())
     return web.json_response(favorite_json(request, favorite), status=201)
 
 
@@ -57,16 +58,17 @@ async def play_favorite(request: web.Request) -> web.Response:
     favorite = await request.app[FAVORITES].get(user, favorite_id(request))
     if favorite is None:
         raise json_error(web.HTTPNotFound, "no such favorite")
-    request.app[KIOSK].conductor.play_tracks([favorite.track()], f"a favorite of {user.name}")
+    request.app[KIOSK].controls.play_favorites([favorite.track()], user.name)
     return web.json_response({"ok": True})
 
 
 async def play_all_favorites(request: web.Request) -> web.Response:
     user = await current_user(request)
     favorites = await request.app[FAVORITES].all(user)
-    if not favorites:
-        raise json_error(web.HTTPConflict, "no favorites yet: like a track first")
-    request.app[KIOSK].conductor.play_tracks([f.track() for f in favorites], f"favorites of {user.name}")
+    try:
+        request.app[KIOSK].controls.play_favorites([f.track() for f in favorites], user.name)
+    except ControlError as error:
+        raise control_refused(error) from error
     return web.json_response({"ok": True, "tracks": len(favorites)})
 
 
@@ -101,7 +103,7 @@ async def favorite_thumbnail(request: web.Request) -> web.StreamResponse:
 
 async def playing_thumbnail(request: web.Request) -> web.StreamResponse:
     await current_user(request)
-    track = request.app[KIOSK].jukebox.current_track
+    track = request.app[KIOSK].state.current_track
     return await thumbnail_response(request, track.thumbnail if track else None)
 
 

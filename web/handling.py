@@ -13,7 +13,6 @@ from aiohttp import BodyPartReader, hdrs, web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp_session import get_session
 
-from device.conductor import Conductor
 from device.config import Settings
 from device.controls import ControlError, Controls, NotNowError
 from device.events import EventBus
@@ -22,7 +21,6 @@ from device.household.artists import Artists
 from device.household.corrections import Corrections
 from device.household.favorites import Favorites
 from device.household.track_votes import TrackVotes
-from device.jukebox import Jukebox
 from device.live_settings import LiveSettings
 from device.metrics import Metrics
 from device.photos import PhotoAnalysis
@@ -40,12 +38,11 @@ NO_SESSION_YET = {"/api/login", "/api/signup"}  # no CSRF token exists before th
 
 class KioskParts(Protocol):
     """What the page may reach of the running kiosk (device.daemon.Kiosk), each part for what it owns:
-    the conductor the kiosk's behaviour, the jukebox the playback, ``live`` the settings."""
+    ``controls`` every household command (the one door: never the conductor or the jukebox), ``state``
+    what the page shows, ``live`` the settings, the household's data in their own parts."""
 
     bus: EventBus
     state: KioskState
-    conductor: Conductor
-    jukebox: Jukebox
     live: LiveSettings
     photos: PhotoAnalysis
     accounts: Accounts

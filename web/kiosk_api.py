@@ -3,13 +3,9 @@ ask what it would play, say which mood the room is really in, pause detection fo
 
 from __future__ import annotations
 
-import re
-
 from aiohttp import web
 
-from device.config import LANGUAGE_PATTERN
 from device.controls import ControlError
-from device.labels import EMOTIONS
 from web.handling import KIOSK, control_refused, current_user, field, json_error, read_json, too_many_attempts
 from web.security import MemberRate
 
@@ -21,13 +17,13 @@ async def take_over(request: web.Request) -> web.Response:
     """The kiosk plays the member's music language until someone else takes over or nobody is seen."""
     user = await current_user(request)
     kiosk = request.app[KIOSK]
-    kiosk.conductor.takeover(user.name, user.language, await kiosk.artists.of(user))
+    kiosk.controls.takeover(user.name, user.language, await kiosk.artists.of(user))
     return web.json_response({"member": user.name, "language": user.language})
 
 
 async def let_go(request: web.Request) -> web.Response:
     user = await current_user(request)
-    if not request.app[KIOSK].conductor.release(user.name):
+    if not request.app[KIOSK].controls.release(user.name):
         raise json_error(web.HTTPConflict, "you have not taken over the kiosk")
     return web.json_response({"ok": True})
 
@@ -54,30 +50,26 @@ async def end_override(request: web.Request) -> web.Response:
 async def recommendations(request: web.Request) -> web.Response:
     """What the kiosk would play for ``emotion`` (default: the current mood) in ``language`` (default: its own)."""
     await current_user(request)
-    emotion = request.query.get("emotion") or None
-    language = (request.query.get("language") or "").strip().lower() or None
-    if emotion is not None and emotion not in EMOTIONS:
-        raise json_error(web.HTTPUnprocessableEntity, f"'emotion' must be one of {', '.join(EMOTIONS)}", field="emotion")
-    if language is not None and not re.fullmatch(LANGUAGE_PATTERN, language):
-        raise json_error(web.HTTPUnprocessableEntity, "'language' must be a language name such as hindi or any", field="language")
-    return web.json_response(request.app[KIOSK].conductor.recommendations(emotion, language))
+    try:
+        answer = request.app[KIOSK].controls.recommendations(
+            request.query.get("emotion") or None, request.query.get("language") or None
+        )
+    except ControlError as error:
+        raise control_refused(error) from error
+    return web.json_response(answer)
 
 
 async def correct_mood(request: web.Request) -> web.Response:
     """``{"emotion": "neutral"}``: "Was I right?" - the room is really in this mood, not the one the camera decided."""
     user = await current_user(request)
     emotion = field(await read_json(request), "emotion", str)
-    if emotion not in EMOTIONS:
-        raise json_error(web.HTTPUnprocessableEntity, f"'emotion' must be one of {', '.join(EMOTIONS)}", field="emotion")
     wait = request.app[CORRECTIONS_RATE].take(user.id)
     if wait:
         raise too_many_attempts(wait, f"at most {CORRECTIONS_PER_MINUTE} corrections a minute; try again in {wait:.0f} s")
-    kiosk = request.app[KIOSK]
-    seen = kiosk.conductor.tracker.current
-    if seen is None or seen.emotion is None:
-        raise json_error(web.HTTPConflict, "the camera has not decided a mood to correct")
-    await kiosk.corrections.add(seen.emotion, emotion)
-    return web.json_response({"predicted": seen.emotion, "corrected": emotion, **kiosk.corrections.summary()})
+    try:
+        return web.json_response(await request.app[KIOSK].controls.correct(emotion))
+    except ControlError as error:
+        raise control_refused(error) from error
 
 
 async def detection(request: web.Request) -> web.Response:

@@ -13,19 +13,17 @@ from device.player.youtube_match import SearchError
 from web.handling import KIOSK, control_refused, current_user, field, json_error, path_number, read_json, too_many_attempts
 from web.security import MemberRate
 
-MAX_QUERY = 200
 YOUTUBE_SEARCHES = web.AppKey("youtube_searches", MemberRate)
 SEARCHES_PER_MINUTE = 6  # a member's YouTube searches (each one is a yt-dlp run of a few seconds)
 
 
 async def player_action(request: web.Request) -> web.Response:
     await current_user(request)
-    kiosk = request.app[KIOSK]
-    jukebox = kiosk.jukebox
-    actions = {"pause": jukebox.pause, "resume": jukebox.resume, "previous": jukebox.previous}
+    controls = request.app[KIOSK].controls
+    actions = {"pause": controls.pause, "resume": controls.resume, "previous": controls.previous}
     name = request.match_info["action"]
     if name == "next":
-        await kiosk.controls.next_track()
+        await controls.next_track()
     elif name in actions:
         actions[name]()
     else:
@@ -56,7 +54,7 @@ async def seek(request: web.Request) -> web.Response:
 
 async def queue(request: web.Request) -> web.Response:
     await current_user(request)
-    return web.json_response(request.app[KIOSK].conductor.queue_state())
+    return web.json_response(request.app[KIOSK].state.queue())
 
 
 async def add_to_queue(request: web.Request) -> web.Response:
@@ -68,7 +66,7 @@ async def add_to_queue(request: web.Request) -> web.Response:
         kiosk.controls.enqueue(body.get("uri"), body.get("at", "end"), user.name)
     except ControlError as error:
         raise control_refused(error) from error
-    return web.json_response(kiosk.conductor.queue_state(), status=201)
+    return web.json_response(kiosk.state.queue(), status=201)
 
 
 def entry_id(request: web.Request) -> int:
@@ -78,9 +76,9 @@ def entry_id(request: web.Request) -> int:
 async def remove_from_queue(request: web.Request) -> web.Response:
     user = await current_user(request)
     kiosk = request.app[KIOSK]
-    if not kiosk.conductor.unqueue(entry_id(request), user.name):
+    if not kiosk.controls.unqueue(entry_id(request), user.name):
         raise json_error(web.HTTPNotFound, "no such track in the queue (it may be playing already)")
-    return web.json_response(kiosk.conductor.queue_state())
+    return web.json_response(kiosk.state.queue())
 
 
 async def move_in_queue(request: web.Request) -> web.Response:
@@ -94,7 +92,7 @@ async def move_in_queue(request: web.Request) -> web.Response:
         raise control_refused(error) from error
     if not found:
         raise json_error(web.HTTPNotFound, "no such track in the queue (it may be playing already)")
-    return web.json_response(kiosk.conductor.queue_state())
+    return web.json_response(kiosk.state.queue())
 
 
 def track_json(track: Track) -> dict[str, Any]:
@@ -109,17 +107,18 @@ async def search(request: web.Request) -> web.Response:
     YouTube's first ten results instead (or ``youtube_error`` saying why there are none); 429 when the
     member searched YouTube too often, or every yt-dlp turn of the kiosk is taken."""
     user = await current_user(request)
-    query = request.query.get("q", "").strip()
-    if not query or len(query) > MAX_QUERY:
-        raise json_error(web.HTTPUnprocessableEntity, f"'q' must be 1 to {MAX_QUERY} characters", field="q")
-    jukebox = request.app[KIOSK].jukebox
+    controls = request.app[KIOSK].controls
+    try:
+        query, found = controls.search(request.query.get("q", ""))
+    except ControlError as error:
+        raise control_refused(error) from error
     if request.query.get("youtube") != "1":
-        return web.json_response({"query": query, "tracks": [track_json(track) for track in jukebox.library.search(query)]})
+        return web.json_response({"query": query, "tracks": [track_json(track) for track in found]})
     wait = request.app[YOUTUBE_SEARCHES].take(user.id)
     if wait:
         raise too_many_attempts(wait, f"at most {SEARCHES_PER_MINUTE} YouTube searches a minute; try again in {wait:.0f} s")
     try:
-        tracks = await jukebox.search_youtube(query)
+        tracks = await controls.search_youtube(query)
     except YtdlpBusyError as error:
         raise too_many_attempts(5, str(error)) from error
     except SearchError as error:

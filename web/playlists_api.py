@@ -95,7 +95,7 @@ async def playlist_rows(request: web.Request) -> tuple[str, list[Row]]:
 
 async def reread(kiosk: KioskParts) -> None:
     """The library takes the imported playlists again: a change shows at once."""
-    kiosk.jukebox.library.use_imported(await kiosk.imported.tracks())
+    kiosk.controls.imported_changed(await kiosk.imported.tracks())
 
 
 async def show_playlist(request: web.Request) -> web.Response:

@@ -24,6 +24,7 @@ from device.mood import Mood
 from device.player.library import MusicLibrary, ShuffleQueue, Track
 from device.player.sources import Catalog, artist_search, label, search_for
 from device.player.votes import Votes, weight
+from device.reasons import Why, WhyKind
 
 log = logging.getLogger("moodkiosk.dj")
 MAX_ARTIST_SEARCHES = 3  # the newest favourite artists get a YouTube search each (every search is a yt-dlp run)
@@ -49,8 +50,12 @@ class Pick:
 
     track: Track
     emotion: str | None
-    reason: str
+    why: Why
     playlists: tuple[str, ...] = ()
+
+    @property
+    def reason(self) -> str:
+        return self.why.text()
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,11 @@ class Request:
 
     id: int
     track: Track
-    reason: str
+    why: Why
+
+    @property
+    def reason(self) -> str:
+        return self.why.text()
 
 
 @dataclass(frozen=True)
@@ -179,13 +188,14 @@ class DJ:
             if choice.note != self._last_note:  # once per situation, not at every track
                 log.info("%s", choice.note)
                 self._last_note = choice.note
-            return Pick(track, emotion, choice.note, tuple(choice.playlists))
-        language = "" if choice.language == ANY_LANGUAGE else f" ({choice.language})"
+            return Pick(track, emotion, Why(WhyKind.FALLBACK, emotion, note=choice.note), tuple(choice.playlists))
         likes, skips = votes.get((track.uri, emotion or ""), (0, 0))
-        liked = f"; you liked it when {emotion}" if likes > skips else ""
-        artist = f"; by {self._artist_of(track)}, a favourite artist" if leaning == "artists" else ""
-        reason = f"{emotion or 'idle'} -> {track.playlist}{language}{liked}{artist}"
-        return Pick(track, emotion, reason, tuple(choice.playlists))
+        why = Why(
+            WhyKind.MOOD, emotion, playlist=track.playlist,
+            language=None if choice.language == ANY_LANGUAGE else choice.language, liked=likes > skips,
+            artist=self._artist_of(track) if leaning == "artists" else None,
+        )  # fmt: skip
+        return Pick(track, emotion, why, tuple(choice.playlists))
 
     def _artist_of(self, track: Track) -> str:
         """Which favourite artist a track is by (its artist tag, or the artist search it came from)."""
@@ -237,15 +247,15 @@ class DJ:
             return self._switch(now, mood.emotion)
         return self.on_update(now, mood)
 
-    def play_now(self, tracks: list[Track], reason: str) -> Pick | None:
+    def play_now(self, tracks: list[Track], why: Why) -> Pick | None:
         """Someone asked for these tracks: play them in order (instead of the queue), then the mood's music."""
         self.requested = []
-        self.enqueue(tracks, reason)
+        self.enqueue(tracks, why)
         return self._next_requested()
 
-    def enqueue(self, tracks: list[Track], reason: str, first: bool = False) -> list[Request]:
+    def enqueue(self, tracks: list[Track], why: Why, first: bool = False) -> list[Request]:
         """Add tracks to the queue: at its end, or ``first`` (play next). Returns the new entries."""
-        added = [Request(self._next_id + i, track, reason) for i, track in enumerate(tracks)]
+        added = [Request(self._next_id + i, track, why) for i, track in enumerate(tracks)]
         self._next_id += len(added)
         self.requested = [*added, *self.requested] if first else [*self.requested, *added]
         return added
@@ -272,7 +282,7 @@ class DJ:
             return None
         self.manual = True
         request = self.requested.pop(0)
-        return Pick(request.track, self.playing_for, request.reason)
+        return Pick(request.track, self.playing_for, request.why)
 
     def on_update(self, now: float, mood: Mood | None) -> Pick | None:
         """Called for every analysed frame: a pending strong and lasting mood switches at once."""

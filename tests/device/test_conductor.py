@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
+import os
 from pathlib import Path
 
 import skimage.data
@@ -23,7 +23,8 @@ from device.events import (
 )
 from device.inference.analyzer import FrameAnalyzer
 from device.jukebox import Jukebox
-from tests.helpers import Daemon, client_session, signed_in, tone
+from device.reasons import Why, WhyKind
+from tests.helpers import Daemon, client_session, signed_in, tone, yt_dlp_children
 
 SETTINGS = PlayerSettings(audio_output="null", video_output="null", default_searches=False)
 
@@ -100,8 +101,7 @@ def test_asking_what_would_play_starts_nothing(tmp_path: Path) -> None:
             answer = conductor.recommendations("happy", language)
             assert answer["playlists"][1].startswith("ytsearch15:") and answer["tracks"]  # the local music, meanwhile
         assert jukebox.remote.health == {}  # nothing listed, nothing to retry
-        running = subprocess.run(["pgrep", "-f", "yt-dlp"], capture_output=True, text=True, check=False).stdout
-        assert running == ""
+        assert yt_dlp_children(os.getpid()) == 0  # this test's own children: another program's yt-dlp is not ours
 
     asyncio.run(scenario())
 
@@ -132,12 +132,12 @@ def test_queue_seek_pause_and_volume_are_told_to_every_page(tmp_path: Path) -> N
         jukebox.start(asyncio.get_running_loop(), volume=45)  # the volume remembered from the last run
         try:
             sad = jukebox.library.find(str(tmp_path / "music" / "sad" / "rain.wav"))
-            conductor.queue_tracks([sad], "asked for by asha", "asha")  # nothing plays: the queue starts at once
+            conductor.queue_tracks([sad], Why(WhyKind.ASKED, by="asha"), "asha")  # nothing plays: the queue starts at once
             started = await until(events, TrackStarted)
             assert started[0].title == "rain" and started[0].reason == "asked for by asha"
             assert conductor.queue_state() == {"tracks": [], "then": None}
             happy = jukebox.library.find(str(tmp_path / "music" / "happy" / "sunny.wav"))
-            conductor.queue_tracks([happy], "asked for by ravi", "ravi")
+            conductor.queue_tracks([happy], Why(WhyKind.ASKED, by="ravi"), "ravi")
             assert [t["title"] for t in conductor.queue_state()["tracks"]] == ["sunny"]
             assert jukebox.playback_state()["volume"] == 45 and not any(isinstance(e, PlayerChanged) for e in events)
             jukebox.pause()

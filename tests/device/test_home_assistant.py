@@ -60,6 +60,9 @@ def test_the_kiosk_in_home_assistant(tmp_path: Path) -> None:
             assert kinds == [
                 "binary_sensor",
                 "button",
+                "button",
+                "button",
+                "button",
                 "number",
                 "select",
                 "sensor",
@@ -71,7 +74,7 @@ def test_the_kiosk_in_home_assistant(tmp_path: Path) -> None:
             ]
             mood = next(c for t, c in configs.items() if t.endswith("/mood/config"))
             assert mood["options"] == [*EMOTIONS, "nobody"] and mood["state_topic"] == "moodkiosk/state"
-            assert len({c["unique_id"] for c in configs.values()}) == 10
+            assert len({c["unique_id"] for c in configs.values()}) == 13
             assert all(c["availability_topic"] == "moodkiosk/availability" for c in configs.values())
             state = listener.state()
             assert (
@@ -81,7 +84,7 @@ def test_the_kiosk_in_home_assistant(tmp_path: Path) -> None:
             for topic in configs:  # Home Assistant restarts and says so: the kiosk announces itself again
                 del listener.retained[topic]
             await client.publish("homeassistant/status", "online")
-            await listener.until(client, lambda seen: len([t for t in seen if t.endswith("/config")]) == 10)
+            await listener.until(client, lambda seen: len([t for t in seen if t.endswith("/config")]) == 13)
 
             await client.publish("moodkiosk/override/set", "sad")  # the select, as Home Assistant sends it
             await listener.until(client, lambda seen: listener.state().get("override") == "sad")
@@ -91,6 +94,10 @@ def test_the_kiosk_in_home_assistant(tmp_path: Path) -> None:
             await client.publish("moodkiosk/volume/set", "35")
             await listener.until(client, lambda seen: listener.state().get("volume") == 35)
             assert listener.state()["override"] == "sad"
+            await client.publish("moodkiosk/pause/set", "PRESS")  # the same door as the page's buttons
+            await listener.until(client, lambda seen: listener.state().get("paused") == "ON")
+            await client.publish("moodkiosk/resume/set", "PRESS")
+            await listener.until(client, lambda seen: listener.state().get("paused") == "OFF")
             await client.publish("moodkiosk/detection/set", "OFF")  # privacy from Home Assistant: the camera closes
             await listener.until(client, lambda seen: listener.state().get("camera") == "paused")
             await client.publish("moodkiosk/detection/set", "ON")
@@ -108,7 +115,7 @@ def test_the_kiosk_in_home_assistant(tmp_path: Path) -> None:
             async with aiomqtt.Client("127.0.0.1", port) as client:
                 await client.subscribe("moodkiosk/#")
                 await client.subscribe("homeassistant/#")
-                await listener.until(client, lambda seen: len([t for t in seen if t.endswith("/config")]) == 10
+                await listener.until(client, lambda seen: len([t for t in seen if t.endswith("/config")]) == 13
                                      and listener.state().get("mood") == "happy", seconds=90)  # fmt: skip
                 log = daemon.stop()
                 await listener.until(client, lambda seen: seen.get("moodkiosk/availability") == "offline")
@@ -116,6 +123,7 @@ def test_the_kiosk_in_home_assistant(tmp_path: Path) -> None:
                 assert log.count("trying again") <= 3  # once per change, not once per retry
                 assert "ignored an MQTT command on moodkiosk/volume/set ('9999')" in log
                 assert "the payload is not UTF-8 text" in log and "'furious'" in log
+                assert "mood override ended (ended from Home Assistant)" in log  # not "on the page"
 
         listener.retained.clear()
         asyncio.run(after_restart())

@@ -117,11 +117,12 @@ def test_failures_are_reported_and_retried(tmp_path: Path, analyzer: FrameAnalyz
 
 
 def test_analysis_rate_takes_the_newest_frame_only(tmp_path: Path, analyzer: FrameAnalyzer) -> None:
-    """A 25 fps video for 4 s analysed at 2 per second: about 8 analyses, not 100 queued frames."""
+    """A 25 fps video for 4 s analysed at 2 per second: at most 2 a second (fewer on a slow machine), never
+    the 100 frames queued up."""
     video = photo_video(tmp_path / "v.mp4", [(skimage.data.astronaut(), 4)], fps=25)
     statuses, analyses = run_worker(OpenCVSource(str(video)), analyzer, fps=2)
     assert statuses == ["opening", "open", "ended"]
-    assert 6 <= len(analyses) <= 10
+    assert 2 <= len(analyses) <= 2 * 4 + 1
 
 
 def test_a_hanging_camera_is_abandoned_and_reopened(tmp_path: Path, analyzer: FrameAnalyzer) -> None:

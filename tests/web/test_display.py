@@ -31,7 +31,7 @@ def test_the_display_shows_the_mood_the_music_the_camera_and_the_notice(browser:
         expect(page.locator("#display-mood")).to_have_text("happy", timeout=30_000)
         expect(page.locator("body")).to_have_class("display mood-happy")
         expect(page.locator("#display-title")).to_have_text("sunny")
-        expect(page.locator("#display-reason")).to_contain_text("happy -> happy")
+        expect(page.locator("#display-reason")).to_have_text("because: the room looked happy")
         expect(page.locator("#display-camera")).to_have_text("Camera on")
         expect(page.locator("#display-notice")).to_contain_text("Run by Café Asha (asha@example.org)")
         expect(page.locator("#display-cover")).to_be_visible()
@@ -62,5 +62,6 @@ def test_the_display_shows_the_mood_the_music_the_camera_and_the_notice(browser:
             other_thread.submit(asyncio.run, set_mood_and_ask_from_elsewhere()).result()
         expect(page.locator("#display-mood")).to_have_text("sad", timeout=10_000)
         expect(page.locator("#display-mood-detail")).to_have_text("Set by hand")
+        expect(page.locator("#display-reason")).to_have_text("because: sad music chosen by hand for 30 min")  # no name
     finally:
         daemon.stop()

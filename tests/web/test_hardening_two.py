@@ -302,3 +302,35 @@ def test_a_replaced_cameras_late_failure_does_not_replace_the_working_cameras_st
     finally:
         log = daemon.stop()
     assert "camera picamera2:0: offline" not in log
+
+
+def test_the_kiosks_own_screen_names_no_member(tmp_path: Path) -> None:
+    """Finding 13: /display (no sign-in on the kiosk) showed "asked for by alice", "a favorite of alice"."""
+    daemon = Daemon(tmp_path)
+    asks = (
+        ("/api/queue", {"uri": str(daemon.music / "happy" / "sunny.wav"), "at": "now"}),
+        ("/api/favorites/play", None),  # the track asked for just now was liked first
+        ("/api/mood/override", {"emotion": "sad", "minutes": 5}),
+    )
+
+    async def scenario() -> None:
+        async with client_session() as client, client_session() as screen:
+            csrf = await signed_in(client, daemon)
+            page_whys, screen_whys = [], []
+            for path, body in asks:
+                before = (await (await client.get(daemon.base + "/api/state")).json())["track"]
+                if path == "/api/favorites/play":
+                    assert (await client.post(daemon.base + "/api/favorites", headers=csrf)).ok
+                assert (await client.post(daemon.base + path, json=body, headers=csrf)).ok
+                state = await wait_for_state(client, daemon, lambda s, old=before: bool(s["track"]) and s["track"] != old)
+                page_whys.append(state["track"]["why"])
+                screen_whys.append((await (await screen.get(daemon.base + "/api/display")).json())["track"]["why"])
+            assert [why["kind"] for why in page_whys] == ["asked", "favorites", "override"]
+            assert all(why["by"] == "asha" for why in page_whys)  # the household's page says who asked
+            assert [why["kind"] for why in screen_whys] == ["asked", "favorites", "override"]
+            assert all(why["by"] is None for why in screen_whys) and "asha" not in json.dumps(screen_whys)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        daemon.stop()

@@ -18,6 +18,7 @@ from mutagen.id3 import APIC
 from playwright.sync_api import Browser, Page, expect
 
 from device.cli.media_files import write_slideshow
+from device.events import event_kinds
 from tests.helpers import Daemon, png_bytes, run_cli, sign_in, tone, youtube_search_stand_in
 from tests.llm_server import GOOD, LlmServer
 from tests.spotify_server import GOOD_ID, SpotifyServer
@@ -420,3 +421,20 @@ def test_search_youtube_too_and_queue_a_result(browser: Browser, tmp_path: Path)
         assert unknown.status == 422  # only results the kiosk itself found can be queued
     finally:
         daemon.stop()
+
+
+def test_every_event_kind_reaches_the_page_and_a_late_brief_shows(browser: Browser, tmp_path: Path) -> None:
+    """Issue 27: the page listed the event kinds by hand and missed ``brief``: a brief that arrived after its track
+    started stayed hidden until something else happened."""
+    server = LlmServer()
+    video = write_slideshow(tmp_path / "smile.mp4", [(skimage.data.astronaut(), 10)])
+    daemon = Daemon(tmp_path, camera=str(video), extra=("--loop",), MOODKIOSK_LLM__URL=server.url("late"))
+    try:
+        page = player_page(browser, daemon.base)
+        sent = json.loads(page.locator("#event-kinds").text_content())
+        assert sent == event_kinds() and "brief" in sent  # from Python: a new kind cannot be forgotten
+        expect(page.locator("#track-title")).to_have_text("sunny", timeout=30_000)  # the track starts first
+        expect(page.locator("#brief")).to_have_text(f"Listening brief: {GOOD['brief']}", timeout=15_000)
+    finally:
+        daemon.stop()
+        server.close()

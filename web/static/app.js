@@ -193,7 +193,7 @@ function renderTrack(track, player) {
   byId("track-title").textContent = playing ? track.title : player.tracks === 0 ? t("No music yet") : t("Nothing is playing");
   byId("track-artist").textContent = playing && track.artist ? track.artist : "";
   byId("track-playlist").textContent = playing ? `(${track.label || track.playlist})` : "";
-  byId("track-reason").textContent = track && track.reason ? `${t("because")}: ${track.reason}` : "";
+  byId("track-reason").textContent = track && track.why ? `${t("because")}: ${sayWhy(track.why)}` : "";
   const heart = byId("like");
   heart.hidden = !playing;
   if (playing) {
@@ -258,19 +258,6 @@ function tick() {
   byId("remaining").textContent = duration ? `-${minutes(duration - (position || 0))}` : "--:--";
 }
 
-// The kiosk's reasons for a hand-picked track (device/), matched to say them in the page's language.
-const REQUEST_PATTERNS = { favorite: /^a favorite of (.+)$/, favorites: /^favorites of (.+)$/, asked: /^asked for by (.+)$/, photo: /^a photo (.+) shared looked (\w+)$/ };
-const REQUEST_WORDS = { favorite: "a favorite of {name}", favorites: "favorites of {name}", asked: "asked for by {name}", photo: "a photo {name} shared looked {emotion}" };
-
-/** Why a hand-picked track plays, in the page's language where the kiosk's words are known. */
-function requestReason(reason) {
-  for (const [key, pattern] of Object.entries(REQUEST_PATTERNS)) {
-    const match = reason.match(pattern);
-    if (match) return tf(REQUEST_WORDS[key], { name: match[1], emotion: t(match[2] || "") });
-  }
-  return reason;
-}
-
 const MUSIC_WORDS = { happy: "Happy music", sad: "Sad music", neutral: "Calm music", surprise: "Lively music", angry: "Angry music", fear: "Tense music", disgust: "Disgust music" };
 const musicOf = (track) => (MUSIC_WORDS[track.playlist] ? t(MUSIC_WORDS[track.playlist]) : track.label || track.playlist);
 
@@ -284,7 +271,7 @@ function renderWhy(state) {
   if (!track || !player.playing) return (line.textContent = mood && mood.emotion === null ? t("Nobody is here: the music rests.") : t("Music starts when the kiosk sees someone, or press play on a favorite."));
   const music = musicOf(track);
   let text;
-  if (track.requested) text = tf("{music}: {reason}.", { music: track.title, reason: requestReason(track.reason) });
+  if (track.requested) text = tf("{music}: {reason}.", { music: track.title, reason: sayWhy(track.why) });
   else if (override) text = tf("{music}: {by} set the mood to {emotion} until {time}.", { music, by: override.by, emotion: t(override.emotion), time: clock(override.until) });
   else if (track.emotion && mood && mood.emotion) {
     const since = mood.emotion === track.emotion ? mood.since : track.since;
@@ -748,7 +735,7 @@ function followEvents(onEvent) {
       setOffline(true);
       if (events.readyState === EventSource.CLOSED) setTimeout(connect, 3000); // the browser gave up: try again
     };
-    const kinds = ["state", "mood", "idle", "track", "camera", "note", "track-error", "override", "override-end", "language", "settings", "source", "player", "queue", "ping"];
+    const kinds = ["state", ...JSON.parse(byId("event-kinds").textContent), "ping"]; // every kind the kiosk sends (device/events.py)
     kinds.forEach((kind) =>
       events.addEventListener(kind, () => {
         lastHeard = Date.now();

@@ -14,7 +14,7 @@ function show(state) {
     : state.mood && state.mood.emotion ? `${Math.round(state.mood.confidence * 100)}%` : "";
   const track = state.track;
   byId("display-title").textContent = track ? (track.artist ? `${track.title} · ${track.artist}` : track.title) : "-";
-  byId("display-reason").textContent = track && track.reason ? `${t("because")}: ${track.reason}` : "";
+  byId("display-reason").textContent = track && track.why ? `${t("because")}: ${sayWhy(track.why)}` : "";
   const cover = byId("display-cover");
   const source = track && track.thumbnail ? `/api/display/cover?t=${track.since}` : "";
   if (cover.dataset.source !== source) {

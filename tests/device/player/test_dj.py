@@ -16,6 +16,7 @@ from device.mood import Mood
 from device.player.dj import DJ, FadeOut, Pick
 from device.player.library import MusicLibrary, ShuffleQueue, Track
 from device.player.votes import weight
+from device.reasons import Why, WhyKind
 from tests.helpers import tone
 
 
@@ -196,7 +197,7 @@ def test_requested_tracks_play_first_and_hold_mood_switches(tmp_path: Path) -> N
     dj = DJ(local_only(strong_seconds=0, min_switch_seconds=0), make_library(tmp_path, {"happy": 2, "sad": 2}))
     dj.on_mood(0.0, mood("sad"), playing=False)
     liked = [Track("/m/a.ogg", "a", "happy"), Track("/m/b.ogg", "b", "happy")]
-    first = dj.play_now(liked, "favorites of asha")
+    first = dj.play_now(liked, Why(WhyKind.FAVORITES, by="asha"))
     assert first.track == liked[0] and first.reason == "favorites of asha"
     assert dj.on_mood(5.0, mood("happy", 0.99, since=5.0), playing=True) is None  # strong, but asked-for music plays on
     assert dj.on_update(9.0, mood("happy", 0.99, since=5.0)) is None
@@ -257,7 +258,7 @@ def test_mapping_setting_is_checked() -> None:
 def test_a_mood_override_replaces_requested_tracks_and_waits_for_nothing(tmp_path: Path) -> None:
     dj = DJ(local_only(min_switch_seconds=600), make_library(tmp_path, {"happy": 1, "sad": 1}))
     dj.on_mood(0.0, mood("sad"), playing=False)
-    dj.play_now([Track("/m/a.ogg", "a", "happy")], "a favorite")
+    dj.play_now([Track("/m/a.ogg", "a", "happy")], Why(WhyKind.FAVORITE, by="asha"))
     pick = dj.override(1.0, "happy")
     assert pick.track.playlist == "happy" and not dj.manual and dj.requested == []
 
@@ -289,8 +290,8 @@ def test_tags_and_sidecars_name_tracks(tmp_path: Path) -> None:
 def test_the_queue_adds_removes_and_moves_by_id(tmp_path: Path) -> None:
     dj = DJ(local_only(), make_library(tmp_path, {"happy": 1}))
     a, b, c = (Track(f"/m/{name}.ogg", name, "happy") for name in "abc")
-    first, second = dj.enqueue([a, b], "asked for by asha")
-    (third,) = dj.enqueue([c], "asked for by ravi", first=True)  # play next: before the others
+    first, second = dj.enqueue([a, b], Why(WhyKind.ASKED, by="asha"))
+    (third,) = dj.enqueue([c], Why(WhyKind.ASKED, by="ravi"), first=True)  # play next: before the others
     assert [r.track.title for r in dj.requested] == ["c", "a", "b"] and len({first.id, second.id, third.id}) == 3
     assert dj.move(second.id, 0) and [r.track.title for r in dj.requested] == ["b", "c", "a"]
     assert dj.move(second.id, 99) and [r.track.title for r in dj.requested] == ["c", "a", "b"]  # past the end: last
