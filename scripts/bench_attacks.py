@@ -19,7 +19,6 @@ import asyncio
 import io
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,8 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from bench_daemon import make_music  # noqa: E402
-from bench_load import wait_until_up  # noqa: E402
-from soak import PASSWORD, free_port  # noqa: E402
+from bench_kiosk import PASSWORD, BenchKiosk  # noqa: E402
 
 from device.cli.media_files import write_slideshow  # noqa: E402
 
@@ -146,24 +144,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         video = write_slideshow(work / "faces.mp4", [(skimage.data.astronaut(), 20)], fps=25, size=(640, 480))
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MOODKIOSK_")}
-        env |= {"MOODKIOSK_STORAGE__STATE_DIR": str(work / "state"), "MOODKIOSK_WEB__PORT": str(port),
-                "MOODKIOSK_WEB__HOST": "127.0.0.1", "MOODKIOSK_PLAYER__DEFAULT_SEARCHES": "false"}  # fmt: skip
-        moodkiosk = str(ROOT / ".venv/bin/moodkiosk")
-        subprocess.run([moodkiosk, "user", "add", "bench", "--password-stdin"], input=PASSWORD, text=True, env=env, check=True)
-        command = [moodkiosk, "run", "--camera", str(video), "--loop", "--audio-output", "null", "--video-output", "null",
-                   "--music-dir", str(make_music(work / "music"))]  # fmt: skip
-        process = subprocess.Popen(command, env=env, stderr=(work / "daemon.log").open("w"))
-        try:
-            base = f"http://127.0.0.1:{port}"
-            asyncio.run(wait_until_up(base))
+        with BenchKiosk(work, camera=str(video), music=make_music(work / "music")) as kiosk:
             time.sleep(3)
-            report = {"machine": f"{os.uname().machine}, {os.cpu_count()} cores", **asyncio.run(measure(base, process.pid))}
-            report["daemon_alive"] = process.poll() is None
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+            report = {"machine": f"{os.uname().machine}, {os.cpu_count()} cores", **asyncio.run(measure(kiosk.base, kiosk.pid))}
+            report["daemon_alive"] = kiosk.process.poll() is None
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(report, indent=1))

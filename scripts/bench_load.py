@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,24 +30,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from bench_daemon import make_music  # noqa: E402
-from soak import PASSWORD, free_port  # noqa: E402
+from bench_kiosk import PASSWORD, BenchKiosk, wait_until_up  # noqa: E402
 
 from device.cli.media_files import write_slideshow  # noqa: E402
 
 READS = ["/", "/api/state", "/api/favorites", "/api/history?hours=24", "/api/recommendations"]
-
-
-async def wait_until_up(base: str) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(300):
-            try:
-                async with session.get(base + "/login") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise SystemExit("the daemon's page did not come up")
 
 
 async def member(base: str, name: str, until: float, latencies: dict, errors: dict) -> None:
@@ -142,22 +128,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         video = write_slideshow(work / "face.mp4", [(skimage.data.astronaut(), 30)], fps=25, size=(640, 480))
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MOODKIOSK_")}
-        env |= {"MOODKIOSK_STORAGE__STATE_DIR": str(work / "state"), "MOODKIOSK_WEB__PORT": str(port),
-                "MOODKIOSK_WEB__HOST": "127.0.0.1", "MOODKIOSK_PLAYER__DEFAULT_SEARCHES": "false"}  # fmt: skip
-        moodkiosk = str(ROOT / ".venv/bin/moodkiosk")
-        for index in range(args.clients):
-            subprocess.run([moodkiosk, "user", "add", f"load{index}", "--password-stdin"], input=PASSWORD, text=True,
-                           env=env, check=True, capture_output=True)  # fmt: skip
-        command = [moodkiosk, "run", "--camera", str(video), "--loop", "--audio-output", "null", "--video-output", "null",
-                   "--music-dir", str(make_music(work / "music"))]  # fmt: skip
-        process = subprocess.Popen(command, env=env, stderr=(work / "daemon.log").open("w"))
-        try:
-            report = asyncio.run(load(f"http://127.0.0.1:{port}", args.clients, args.streams, args.seconds))
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+        users = tuple(f"load{index}" for index in range(args.clients))
+        with BenchKiosk(work, camera=str(video), music=make_music(work / "music"), users=users) as kiosk:
+            report = asyncio.run(load(kiosk.base, args.clients, args.streams, args.seconds))
     report = {"machine": f"{os.uname().machine}, {os.cpu_count()} cores", "analysis_fps_setting": 4.0, **report}
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

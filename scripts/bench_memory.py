@@ -34,8 +34,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from bench_daemon import TICKS, make_music  # noqa: E402
-from bench_load import wait_until_up  # noqa: E402
-from soak import PASSWORD, free_port  # noqa: E402
+from bench_kiosk import PASSWORD, BenchKiosk  # noqa: E402
 
 from device.cli.media_files import write_slideshow  # noqa: E402
 
@@ -96,20 +95,9 @@ def import_costs() -> list[dict]:
     return rows
 
 
-def start_daemon(work: Path, video: Path, **settings: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MOODKIOSK_")} | settings
-    env |= {"MOODKIOSK_STORAGE__STATE_DIR": str(work / "state"), "MOODKIOSK_WEB__PORT": str(port),
-            "MOODKIOSK_WEB__HOST": "127.0.0.1", "MOODKIOSK_PLAYER__DEFAULT_SEARCHES": "false"}  # fmt: skip
-    moodkiosk = str(ROOT / ".venv/bin/moodkiosk")
-    if not (work / "state").exists():
-        subprocess.run([moodkiosk, "user", "add", "bench", "--password-stdin"], input=PASSWORD, text=True, env=env, check=True)
-    command = [moodkiosk, "run", "--camera", str(video), "--loop", "--audio-output", "null", "--video-output", "null",
-               "--music-dir", str(make_music(work / "music"))]  # fmt: skip
-    process = subprocess.Popen(command, env=env, stderr=(work / "daemon.log").open("w"))
-    base = f"http://127.0.0.1:{port}"
-    asyncio.run(wait_until_up(base))
-    return process, base
+def start_daemon(work: Path, video: Path, **settings: str) -> BenchKiosk:
+    """The daemon on ``video`` (looping), up; stop it with ``__exit__`` (or use it in a ``with``)."""
+    return BenchKiosk(work, camera=str(video), music=make_music(work / "music"), **settings).__enter__()
 
 
 async def household(base: str, until: float) -> None:
@@ -127,7 +115,8 @@ async def household(base: str, until: float) -> None:
 def long_run(work: Path, minutes: float) -> dict:
     video = write_slideshow(work / "visits.mp4", [(skimage.data.astronaut(), 40), (skimage.data.coffee(), 40)],
                             fps=25, size=(640, 480))  # fmt: skip
-    process, base = start_daemon(work / "long", video)
+    kiosk = start_daemon(work / "long", video)
+    process, base = kiosk.process, kiosk.base
     samples = []
     until = time.monotonic() + minutes * 60
 
@@ -155,7 +144,8 @@ def long_run(work: Path, minutes: float) -> dict:
 
 def idle_cost(work: Path, **settings: str) -> dict:
     video = write_slideshow(work / "empty.mp4", [(skimage.data.coffee(), 30)], fps=25, size=(640, 480))
-    process, base = start_daemon(work / f"idle{len(settings)}", video, **settings)
+    kiosk = start_daemon(work / f"idle{len(settings)}", video, **settings)
+    process, base = kiosk.process, kiosk.base
     try:
         time.sleep(15)  # start-up, then nobody for longer than camera.idle_after_seconds
         cpu0, frames0, t0 = cpu_seconds(process.pid), frames(base), time.monotonic()

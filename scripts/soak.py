@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,17 +31,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from bench_daemon import make_music, sample  # noqa: E402
+from bench_kiosk import PASSWORD, BenchKiosk  # noqa: E402
 
 from device.cli.media_files import write_slideshow  # noqa: E402
 
 WARM_UP_SECONDS = 120
-PASSWORD = "a long enough password"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def process_sample(pid: int) -> dict[str, float]:
@@ -114,29 +106,17 @@ def main() -> int:
         video = args.video if args.video.exists() else write_slideshow(
             work / "faces.mp4", [(skimage.data.astronaut(), 20), (skimage.data.coffee(), 10)], fps=25, size=(640, 480)
         )  # fmt: skip
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MOODKIOSK_")}
-        env |= {"MOODKIOSK_STORAGE__STATE_DIR": str(work / "state"), "MOODKIOSK_WEB__PORT": str(port),
-                "MOODKIOSK_WEB__HOST": "127.0.0.1", "MOODKIOSK_PLAYER__DEFAULT_SEARCHES": "false"}  # fmt: skip
-        moodkiosk = str(ROOT / ".venv/bin/moodkiosk")
-        subprocess.run([moodkiosk, "user", "add", "soak", "--password-stdin"], input=PASSWORD, text=True, env=env, check=True)
-        command = [moodkiosk, "run", "--camera", str(video), "--loop", "--audio-output", "null", "--video-output", "null",
-                   "--music-dir", str(make_music(work / "music"))]  # fmt: skip
-        process = subprocess.Popen(command, env=env, stderr=(work / "daemon.log").open("w"))
-        household = Household(f"http://127.0.0.1:{port}")
-        started = time.monotonic()
         samples: list[dict] = []
-        try:
+        with BenchKiosk(work, camera=str(video), music=make_music(work / "music"), users=("soak",), wait=False) as kiosk:
+            household = Household(kiosk.base)
+            started = kiosk.started_at
             while time.monotonic() - started < args.minutes * 60:
                 time.sleep(10)
-                if process.poll() is not None:
-                    raise SystemExit(f"the daemon stopped: {(work / 'daemon.log').read_text()[-2000:]}")
-                samples.append({"t": round(time.monotonic() - started, 1), **process_sample(process.pid)})
+                if kiosk.process.poll() is not None:
+                    raise SystemExit(f"the daemon stopped: {kiosk.log.read_text()[-2000:]}")
+                samples.append({"t": round(time.monotonic() - started, 1), **process_sample(kiosk.pid)})
                 if len(samples) % 2 == 0:
                     household.visit()
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
         report = {
             "machine": f"{os.uname().machine}, {os.cpu_count()} cores",
             "video": video.name,

@@ -3,31 +3,18 @@ show, remove a row, export as CSV, remove. The same parsing and storage as ``moo
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 from aiohttp import web
 
-from device.labels import EMOTIONS
-from device.player.imported import NAME
-from device.player.imports import ListError, Row, export_csv, parse_bytes
-from device.player.spotify import SpotifyError, is_spotify_link, playlist_id, read_playlist
+from device.player.imports import ListError, Row, export_csv
+from device.player.spotify import SpotifyError
 from web.handling import KIOSK, KioskParts, field, json_error, path_number, read_json, read_upload_file, require_admin
 
-LANGUAGE = re.compile(r"[a-z][a-z-]{0,31}")
 
-
-def checked_names(name: object, mood: object, language: object) -> tuple[str, str, str]:
-    """The playlist's name, and the mood and language of rows that do not say: 422 for bad ones."""
-    name = name.strip() if isinstance(name, str) else ""
-    language = language.strip().lower() if isinstance(language, str) else ""
-    if not NAME.fullmatch(name):
-        raise json_error(web.HTTPUnprocessableEntity, "'name': 1 to 64 letters, digits, spaces, '.', '_' or '-'", field="name")
-    if mood and mood not in EMOTIONS:
-        raise json_error(web.HTTPUnprocessableEntity, f"'mood' must be one of {', '.join(EMOTIONS)}", field="mood")
-    if language and not LANGUAGE.fullmatch(language):
-        raise json_error(web.HTTPUnprocessableEntity, "'language' must be a language name such as hindi", field="language")
-    return name, str(mood or ""), language
+def refused(error: ListError) -> web.HTTPException:
+    """422 naming the field (the file, or the name, mood, language or link that is wrong)."""
+    return json_error(web.HTTPUnprocessableEntity, str(error), field=getattr(error, "field", "file"))
 
 
 async def list_playlists(request: web.Request) -> web.Response:
@@ -40,18 +27,18 @@ async def upload_playlist(request: web.Request) -> web.Response:
     """``?name=&mood=&language=`` with a ``file`` (multipart): each refused row named with its line and why."""
     await require_admin(request)
     query = request.query
-    name, mood, language = checked_names(query.get("name", ""), query.get("mood", ""), query.get("language", ""))
     data, filename = await read_upload_file(request, "file")
-    try:
-        parsed = await asyncio.to_thread(parse_bytes, data, filename or "upload.csv")  # a big list never stalls the page
-    except ListError as error:
-        raise json_error(web.HTTPUnprocessableEntity, str(error), field="file") from None
     kiosk = request.app[KIOSK]
+    try:
+        parsed = await kiosk.imported.import_list(
+            query.get("name", ""), data, filename or "upload.csv", query.get("mood", ""), query.get("language", "")
+        )
+    except ListError as error:
+        raise refused(error) from None
     if parsed.rows:
-        await kiosk.imported.save(name, parsed.rows, filename or "upload", mood, language)
         await reread(kiosk)
     answer = {
-        "name": name,
+        "name": query.get("name", "").strip(),
         "imported": len(parsed.rows),
         "refused": [{"line": line, "why": why} for line, why in parsed.refused],
         "note": parsed.note,
@@ -65,23 +52,17 @@ async def import_spotify(request: web.Request) -> web.Response:
     await require_admin(request)
     body = await read_json(request)
     link = field(body, "link", str)
-    name, mood, language = checked_names(body.get("name", ""), body.get("mood", ""), body.get("language", ""))
     kiosk = request.app[KIOSK]
-    if not is_spotify_link(link) or playlist_id(link) is None:
-        raise json_error(
-            web.HTTPUnprocessableEntity,
-            "'link' must be a Spotify playlist link (https://open.spotify.com/playlist/...)",
-            field="link",
-        )
+    name = body.get("name", "")
     try:
-        rows = await asyncio.to_thread(read_playlist, link, kiosk.settings.spotify)
+        count = await kiosk.imported.import_spotify(name, link, kiosk.settings.spotify, body.get("mood", ""),
+                                                    body.get("language", ""))  # fmt: skip
+    except ListError as error:
+        raise refused(error) from None
     except SpotifyError as error:
         raise json_error(web.HTTPBadGateway, error.describe()) from None
-    if not rows:
-        raise json_error(web.HTTPUnprocessableEntity, "the Spotify playlist has no tracks", field="link")
-    await kiosk.imported.save(name, rows, link, mood, language)
     await reread(kiosk)
-    return web.json_response({"name": name, "imported": len(rows), "refused": [], "note": ""}, status=201)
+    return web.json_response({"name": name.strip(), "imported": count, "refused": [], "note": ""}, status=201)
 
 
 async def playlist_rows(request: web.Request) -> tuple[str, list[Row]]:

@@ -7,17 +7,15 @@ row was refused. The daemon picks imported playlists up within a minute.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from pathlib import Path
 
 from device.config import Settings
 from device.errors import MoodkioskError
-from device.labels import EMOTIONS
-from device.player.imported import NAME, ImportedPlaylists
-from device.player.imports import ListError, export_csv, parse
-from device.player.spotify import is_spotify_link, read_playlist
+from device.player.imported import ImportedPlaylists, ImportFieldError
+from device.player.imports import ListError, export_csv, read_list
+from device.player.spotify import is_spotify_link
 from device.store import Store, database_path
 
 
@@ -51,18 +49,16 @@ async def run_playlist_command(args: argparse.Namespace, settings: Settings) -> 
 
 
 async def import_list(playlists: ImportedPlaylists, args: argparse.Namespace, settings: Settings) -> int:
-    if not NAME.fullmatch(args.name):
-        raise MoodkioskError(f"--name {args.name!r}: 1 to 64 letters, digits, spaces, '.', '_' or '-'")
-    if args.mood and args.mood not in EMOTIONS:
-        raise MoodkioskError(f"--mood must be one of {', '.join(EMOTIONS)}")
-    if is_spotify_link(args.file):  # SpotifyError says what Spotify refused
-        rows = await asyncio.to_thread(read_playlist, args.file, settings.spotify)
-        await playlists.save(args.name, rows, args.file, args.mood or "", (args.language or "").lower())
-        print(f"imported {len(rows)} tracks from Spotify into the playlist {args.name!r} (each plays its YouTube match)")
-        return 0
-    path = Path(args.file)
+    """The same import as the page's upload (ImportedPlaylists.import_list / import_spotify)."""
     try:
-        parsed = parse(path)
+        if is_spotify_link(args.file):  # SpotifyError says what Spotify refused
+            count = await playlists.import_spotify(args.name, args.file, settings.spotify, args.mood or "", args.language or "")
+            print(f"imported {count} tracks from Spotify into the playlist {args.name!r} (each plays its YouTube match)")
+            return 0
+        path = Path(args.file)
+        parsed = await playlists.import_list(args.name, read_list(path), path.name, args.mood or "", args.language or "")
+    except ImportFieldError as error:
+        raise MoodkioskError(f"--{error.field}: {error}") from error
     except ListError as error:
         raise MoodkioskError(str(error)) from error
     if parsed.note:
@@ -70,7 +66,5 @@ async def import_list(playlists: ImportedPlaylists, args: argparse.Namespace, se
     for line, why in parsed.refused:
         where = f"line {line}" if line else "the rest"
         print(f"moodkiosk: {args.file}: {where}: {why}", file=sys.stderr)
-    if parsed.rows:
-        await playlists.save(args.name, parsed.rows, path.name, args.mood or "", (args.language or "").lower())
     print(f"imported {len(parsed.rows)} rows into the playlist {args.name!r}; {len(parsed.refused)} refused")
     return 1 if parsed.refused else 0

@@ -6,14 +6,40 @@ name (``--name happy``) beside that mood's folder. The daemon reads them again e
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 
-from device.player.imports import Row
+from device.config import SpotifySettings
+from device.labels import EMOTIONS
+from device.player.imports import ListError, Parsed, Row, parse_bytes
 from device.player.library import Track
+from device.player.spotify import is_spotify_link, playlist_id, read_playlist
 from device.store import Store
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}")
+LANGUAGE = re.compile(r"[a-z][a-z-]{0,31}")
+
+
+class ImportFieldError(ListError):
+    """A bad name, mood, language or link for an import; ``field`` names it."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def checked_names(name: object, mood: object, language: object) -> tuple[str, str, str]:
+    """The playlist's name, and the mood and language of rows that do not say (ImportFieldError for bad ones)."""
+    name = name.strip() if isinstance(name, str) else ""
+    language = language.strip().lower() if isinstance(language, str) else ""
+    if not NAME.fullmatch(name):
+        raise ImportFieldError("'name': 1 to 64 letters, digits, spaces, '.', '_' or '-'", "name")
+    if mood and mood not in EMOTIONS:
+        raise ImportFieldError(f"'mood' must be one of {', '.join(EMOTIONS)}", "mood")
+    if language and not LANGUAGE.fullmatch(language):
+        raise ImportFieldError("'language' must be a language name such as hindi", "language")
+    return name, str(mood or ""), language
 
 
 class ImportedPlaylists:
@@ -31,6 +57,28 @@ class ImportedPlaylists:
                 "INSERT INTO imported_rows (playlist, position, title, artist, url, language, mood) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(name, i, r.title, r.artist, r.url, r.language or language, r.mood or mood) for i, r in enumerate(rows)],
             )
+
+    async def import_list(self, name: str, data: bytes, source: str, mood: str = "", language: str = "") -> Parsed:
+        """Check the names, parse a list file's ``data`` (CSV, M3U, PLS, XSPF: by ``source``'s suffix) in a worker
+        thread, and store the rows it has: the page's upload and ``moodkiosk playlist import`` alike.
+        ListError when the file as a whole cannot be used."""
+        name, mood, language = checked_names(name, mood, language)
+        parsed = await asyncio.to_thread(parse_bytes, data, source)  # a big list never stalls the event loop
+        if parsed.rows:
+            await self.save(name, parsed.rows, source, mood, language)
+        return parsed
+
+    async def import_spotify(self, name: str, link: str, spotify: SpotifySettings, mood: str = "", language: str = "") -> int:
+        """A Spotify playlist's tracks by name (each plays its YouTube match): how many were stored.
+        SpotifyError says what Spotify refused."""
+        name, mood, language = checked_names(name, mood, language)
+        if not is_spotify_link(link) or playlist_id(link) is None:
+            raise ImportFieldError("'link' must be a Spotify playlist link (https://open.spotify.com/playlist/...)", "link")
+        rows = await asyncio.to_thread(read_playlist, link, spotify)
+        if not rows:
+            raise ImportFieldError("the Spotify playlist has no tracks", "link")
+        await self.save(name, rows, link, mood, language)
+        return len(rows)
 
     async def names(self) -> list[tuple[str, int, str]]:
         """(name, rows, source) of every imported playlist."""

@@ -107,16 +107,19 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode("cp1252", errors="replace"), "not UTF-8: read as Windows-1252"
 
 
-def parse(path: Path) -> Parsed:
-    """Rows of a list file; ListError when the file as a whole cannot be used.
-
-    At most MAX_BYTES are read, whatever the file is (a FIFO or /dev/zero has no size to check first)."""
+def read_list(path: Path) -> bytes:
+    """A list file's bytes, at most MAX_BYTES + 1 of them whatever the file is (a FIFO or /dev/zero has no size
+    to check first: parse_bytes then says it is too large); ListError when it cannot be read."""
     try:
         with path.open("rb") as file:
-            data = file.read(MAX_BYTES + 1)
+            return file.read(MAX_BYTES + 1)
     except OSError as error:
         raise ListError(f"{path}: cannot be read ({error.strerror})") from error
-    return parse_bytes(data, str(path))
+
+
+def parse(path: Path) -> Parsed:
+    """Rows of a list file; ListError when the file as a whole cannot be used."""
+    return parse_bytes(read_list(path), str(path))
 
 
 def parse_bytes(data: bytes, name: str) -> Parsed:
