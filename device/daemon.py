@@ -1,6 +1,6 @@
 """``moodkiosk run``: the long-running kiosk. This module only wires the parts together and runs them.
 
-Data flows one way: camera -> perception (device/watcher.py) -> conductor (mood tracker -> DJ)
+Data flows one way: camera -> perception (device/kiosk/watcher.py) -> conductor (mood tracker -> DJ)
 -> jukebox (mpv) -> events on one bus -> page state, recorder (SQLite), events file, log, page.
 The web page calls down only: the conductor, the jukebox, the live settings, photos, accounts
 and favorites. Background work runs as named chores that log and restart instead of dying.
@@ -17,34 +17,34 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from device.chores import Chores
-from device.conductor import Conductor
-from device.config import Settings
-from device.controls import Controls
-from device.events import Event, EventBus, EventsFile, MoodChanged, Note, TrackFailed, log_event
-from device.health import Health
-from device.home_assistant import HomeAssistant, node_id
+from device.core.config import Settings
+from device.core.events import Event, EventBus, EventsFile, MoodChanged, Note, TrackFailed, log_event
+from device.core.run_lock import RunLock
+from device.core.store import Store, database_path
+from device.core.systemd_notify import SystemdNotifier
 from device.household.accounts import Accounts
 from device.household.artists import Artists
 from device.household.corrections import Corrections
 from device.household.favorites import Favorites
 from device.household.track_votes import TrackVotes
 from device.inference.analyzer import FrameAnalysis
-from device.jukebox import Jukebox
-from device.listening_brief import ListeningBriefs
-from device.live_settings import LiveSettings
-from device.metrics import Metrics
-from device.photos import PhotoAnalysis
+from device.inference.photos import PhotoAnalysis
+from device.kiosk.chores import Chores
+from device.kiosk.conductor import Conductor
+from device.kiosk.controls import Controls
+from device.kiosk.health import Health
+from device.kiosk.home_assistant import HomeAssistant, node_id
+from device.kiosk.jukebox import Jukebox
+from device.kiosk.live_settings import LiveSettings
+from device.kiosk.metrics import Metrics
+from device.kiosk.recorder import Recorder
+from device.kiosk.state import KioskState
+from device.kiosk.watcher import Watcher
 from device.player.imported import ImportedPlaylists
+from device.player.listening_brief import ListeningBriefs
 from device.player.sound_moods import SoundMoods
 from device.player.tagging import SoundTagging
 from device.player.youtube_match import YoutubeMatches
-from device.recorder import Recorder
-from device.run_lock import RunLock
-from device.state import KioskState
-from device.store import Store, database_path
-from device.systemd_notify import SystemdNotifier
-from device.watcher import Watcher
 
 log = logging.getLogger("moodkiosk")
 PURGE_EVERY_SECONDS = 3600
@@ -84,7 +84,7 @@ class Kiosk:
         self.notifier = SystemdNotifier()
         self.health = Health(self.notifier, self.watcher, self.state.status_line)
         self.live.playlists = self.jukebox.library.names
-        # Who applies which settings while the kiosk runs (device/live_settings.py names the rest).
+        # Who applies which settings while the kiosk runs (device/kiosk/live_settings.py names the rest).
         self.live.apply_to(("mood",), lambda s: self.conductor.configure_mood(s.mood))
         self.live.apply_to(("player",), self._configure_player)
         self.live.apply_to(("camera", "inference"), lambda s: self.watcher.configure(s.camera, s.inference))

@@ -32,7 +32,7 @@ SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
 
 from device.cli.media_files import write_slideshow  # noqa: E402
-from device.labels import EMOTIONS  # noqa: E402
+from device.core.labels import EMOTIONS  # noqa: E402
 
 VGA = {"fps": 25, "size": (640, 480)}
 TICKS = os.sysconf("SC_CLK_TCK")

@@ -25,7 +25,7 @@ import skimage.data
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from device.config import InferenceSettings  # noqa: E402
+from device.core.config import InferenceSettings  # noqa: E402
 from device.inference.analyzer import FrameAnalyzer  # noqa: E402
 from device.inference.litert import interpreter_class  # noqa: E402
 

@@ -44,7 +44,7 @@ STEPS = [
     ("opencv (cv2)", "import cv2"),
     ("LiteRT", "import ai_edge_litert.interpreter"),
     ("aiohttp, jinja2, sessions", "import aiohttp.web, aiohttp_jinja2, aiohttp_session"),
-    ("pydantic settings", "from device.config import Settings; settings = Settings()"),
+    ("pydantic settings", "from device.core.config import Settings; settings = Settings()"),
     ("libmpv (python-mpv)", "import mpv"),
     ("the daemon's own code", "import device.daemon"),
     (

@@ -26,12 +26,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from device.config import InferenceSettings  # noqa: E402
+from device.core.config import InferenceSettings  # noqa: E402
+from device.core.labels import EMOTIONS  # noqa: E402
 from device.inference.emotion_classifier import EmotionClassifier  # noqa: E402
 from device.inference.face_crop import face_crop  # noqa: E402
 from device.inference.face_detector import DetectedFace, FaceDetector, open_face_detector  # noqa: E402
 from device.inference.model_files import EmotionModelInfo, sha256_of  # noqa: E402
-from device.labels import EMOTIONS  # noqa: E402
 
 UPSCALE = 4
 CANVAS = 96 * UPSCALE  # the 48 px face (192 px once upscaled) sits in the middle of a 384 px canvas

@@ -39,9 +39,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from device.core.labels import EMOTIONS  # noqa: E402
 from device.inference.emotion_classifier import Network, zoomed  # noqa: E402
 from device.inference.model_files import sha256_of  # noqa: E402
-from device.labels import EMOTIONS  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "fer2013"
 UNSURE_RIGHT_AT_MOST = 0.40

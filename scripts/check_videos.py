@@ -22,10 +22,10 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from device.config import InferenceSettings  # noqa: E402
+from device.core.config import InferenceSettings  # noqa: E402
+from device.core.labels import EMOTIONS, UNSURE  # noqa: E402
 from device.inference.analyzer import FrameAnalyzer  # noqa: E402
 from device.inference.face_crop import face_crop  # noqa: E402
-from device.labels import EMOTIONS, UNSURE  # noqa: E402
 
 LABELS = ROOT / "models" / "checks" / "video_labels.json"
 VIDEOS = ROOT.parent / "shared" / "media" / "video"

@@ -32,10 +32,10 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import domains  # noqa: E402
 from check_videos import span_crops  # noqa: E402
 
+from device.core.labels import EMOTIONS  # noqa: E402
 from device.inference.emotion_classifier import EmotionClassifier  # noqa: E402
 from device.inference.evaluation import predict_each, score  # noqa: E402
 from device.inference.model_files import EmotionModelInfo  # noqa: E402
-from device.labels import EMOTIONS  # noqa: E402
 
 NAMES = {
     "publictest": "FER-2013 PublicTest",

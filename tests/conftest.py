@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import skimage.data
 
-from device.config import InferenceSettings
+from device.core.config import InferenceSettings
 from device.inference.analyzer import FrameAnalyzer
 from tests.helpers import write_rgb
 

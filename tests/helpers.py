@@ -31,7 +31,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from device.cli.media_files import write_slideshow
-from device.labels import EMOTIONS
+from device.core.labels import EMOTIONS
 
 REPO = Path(__file__).resolve().parent.parent
 STAND_INS = REPO / "tests" / "stand_ins"  # modules that stand in for hardware: picamera2

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from device.cli import build_parser
-from device.config import iter_setting_docs, load_settings
+from device.core.config import iter_setting_docs, load_settings
 from tests.helpers import REPO
 
 README = (REPO / "README.md").read_text()

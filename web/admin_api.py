@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from device.core.page_settings import PageSettingsError
 from device.household.accounts import AccountError
-from device.page_settings import PageSettingsError
 from web.handling import ACCOUNTS, KIOSK, field, json_error, read_json, require_admin, user_json
 
 

@@ -15,13 +15,13 @@ from aiohttp_session import get_session, new_session
 from aiohttp_session import setup as setup_sessions
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
-from device.controls import ControlError, checked_language
-from device.errors import MoodkioskError
-from device.events import Event, event_kinds
+from device.core.errors import MoodkioskError
+from device.core.events import Event, event_kinds
+from device.core.images import ImageError
 from device.household.accounts import AccountError, User
-from device.images import ImageError
-from device.metrics import CONTENT_TYPE
-from device.photos import PhotoBusyError
+from device.inference.photos import PhotoBusyError
+from device.kiosk.controls import ControlError, checked_language
+from device.kiosk.metrics import CONTENT_TYPE
 from web import admin_api, artists_api, display, favorites_api, kiosk_api, openapi, player_api, playlists_api
 from web.handling import (
     ACCOUNTS,

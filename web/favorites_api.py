@@ -9,8 +9,8 @@ from typing import Any
 
 from aiohttp import web
 
-from device.controls import ControlError
 from device.household.favorites import Favorite
+from device.kiosk.controls import ControlError
 from device.player.artwork import embedded_picture
 from device.player.library import MEDIA_SUFFIXES
 from device.player.sources import label

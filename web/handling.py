@@ -13,19 +13,19 @@ from aiohttp import BodyPartReader, hdrs, web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp_session import get_session
 
-from device.config import Settings
-from device.controls import ControlError, Controls, NotNowError
-from device.events import EventBus
+from device.core.config import Settings
+from device.core.events import EventBus
 from device.household.accounts import Accounts, User
 from device.household.artists import Artists
 from device.household.corrections import Corrections
 from device.household.favorites import Favorites
 from device.household.track_votes import TrackVotes
-from device.live_settings import LiveSettings
-from device.metrics import Metrics
-from device.photos import PhotoAnalysis
+from device.inference.photos import PhotoAnalysis
+from device.kiosk.controls import ControlError, Controls, NotNowError
+from device.kiosk.live_settings import LiveSettings
+from device.kiosk.metrics import Metrics
+from device.kiosk.state import KioskState
 from device.player.imported import ImportedPlaylists
-from device.state import KioskState
 from web.security import CSRF_HEADER, UNSAFE_METHODS, Handler, LoginLimiter, csrf_ok, host_allowed
 
 log = logging.getLogger("moodkiosk.web")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from device.controls import ControlError
+from device.kiosk.controls import ControlError
 from web.handling import KIOSK, control_refused, current_user, field, json_error, read_json, too_many_attempts
 from web.security import MemberRate
 

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from device import __version__
-from device.labels import EMOTIONS
+from device.core.labels import EMOTIONS
 from web.handling import current_user
 
 Schema = dict[str, Any]

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from device.controls import ControlError
+from device.kiosk.controls import ControlError
 from device.player.library import Track
 from device.player.sources import YtdlpBusyError, label
 from device.player.youtube_match import SearchError

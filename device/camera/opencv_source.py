@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 
 from device.camera.source import CameraError, Frame, FrameSource
-from device.images import FILE_FORMATS, ImageError, decode_image
-from device.native_logs import captured_native_stderr
+from device.core.images import FILE_FORMATS, ImageError, decode_image
+from device.core.native_logs import captured_native_stderr
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 
@@ -116,7 +116,7 @@ class PictureSource(FrameSource):
     """A photo, or a folder of photos shown in turn, each for ``seconds_each``: a still 'camera'.
 
     Photos are decoded one at a time, when they are shown, and reduced like uploads
-    (device.images); a folder is searched at most ``MAX_DEPTH`` levels down for at most
+    (device.core.images); a folder is searched at most ``MAX_DEPTH`` levels down for at most
     ``MAX_PHOTOS`` photos, so a folder that holds far more than photos costs little.
     """
 

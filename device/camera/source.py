@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from device.errors import MoodkioskError
+from device.core.errors import MoodkioskError
 
 
 class CameraError(MoodkioskError):

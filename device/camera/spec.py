@@ -13,7 +13,7 @@ from pathlib import Path
 from device.camera.opencv_source import IMAGE_SUFFIXES, OpenCVSource, PictureSource
 from device.camera.picamera2_source import Picamera2Source, picamera2_cameras
 from device.camera.source import FrameSource
-from device.errors import ConfigError
+from device.core.errors import ConfigError
 
 CHOOSE_HINT = "pick one with --camera (or camera.source): picamera2, /dev/video0, usb:0, a video file or a URL"
 

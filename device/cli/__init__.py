@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 from device import __version__
-from device.config import Settings, default_config_path, iter_setting_docs, load_settings
-from device.errors import MoodkioskError
-from device.native_logs import keep_python_stderr
+from device.core.config import Settings, default_config_path, iter_setting_docs, load_settings
+from device.core.errors import MoodkioskError
+from device.core.native_logs import keep_python_stderr
 
 EXIT_USAGE = 2
 
@@ -240,13 +240,13 @@ def command_config(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
     if args.config_command == "reset-page":
-        from device.page_settings import reset_page_settings
+        from device.core.page_settings import reset_page_settings
 
         removed = asyncio.run(reset_page_settings(settings, args.keys or None))
         print(f"page settings removed: {', '.join(removed)}" if removed else "no page settings to remove")
         print("restart the kiosk for this to take effect: sudo systemctl restart moodkiosk", file=sys.stderr)
         return 0
-    from device.page_settings import effective_settings, mask_secrets
+    from device.core.page_settings import effective_settings, mask_secrets
 
     effective, page_keys = asyncio.run(effective_settings(settings))
     if page_keys:
@@ -259,7 +259,7 @@ def command_config_check(path: Path) -> int:
     """Check one file on its own (environment variables and flags do not count here)."""
     import os
 
-    from device.config import ENV_PREFIX
+    from device.core.config import ENV_PREFIX
 
     saved = {name: os.environ.pop(name) for name in list(os.environ) if name.startswith(ENV_PREFIX)}
     try:
@@ -303,7 +303,7 @@ def command_bench(args: argparse.Namespace) -> int:
 def command_run(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
-    from device.memory import limit_malloc_arenas, raise_open_files_limit
+    from device.core.memory import limit_malloc_arenas, raise_open_files_limit
 
     limit_malloc_arenas()  # before the daemon's threads start: a flat RSS over months
     raise_open_files_limit()

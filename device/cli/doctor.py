@@ -17,9 +17,9 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from device.config import Settings
-from device.errors import MoodkioskError
-from device.store import database_path
+from device.core.config import Settings
+from device.core.errors import MoodkioskError
+from device.core.store import database_path
 
 Status = Literal["ok", "warn", "fail"]
 PACKAGES = ("ai-edge-litert", "numpy", "opencv-python-headless", "python-mpv", "aiohttp", "yt-dlp", "mutagen")
@@ -220,7 +220,7 @@ class Doctor:
 
     def check_music(self) -> Check:
         """How many tracks each mood has (folders named after the moods, or playlists mapped to them)."""
-        from device.labels import EMOTIONS
+        from device.core.labels import EMOTIONS
         from device.player.dj import STRATEGIES
         from device.player.library import MusicLibrary
 

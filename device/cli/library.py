@@ -15,12 +15,12 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from device.config import Settings
+from device.core.config import Settings
+from device.core.store import Store, StoreError, database_path
 from device.player.library import MEDIA_SUFFIXES
 from device.player.music_features import AudioError
 from device.player.music_tagger import TrackMood
 from device.player.sound_moods import SoundMoods, file_key
-from device.store import Store, StoreError, database_path
 
 
 def audio_files(paths: list[Path]) -> list[Path]:

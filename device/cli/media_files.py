@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from device.native_logs import captured_native_stderr
+from device.core.native_logs import captured_native_stderr
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv", ".3gp"}
 

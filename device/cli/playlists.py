@@ -11,12 +11,12 @@ import json
 import sys
 from pathlib import Path
 
-from device.config import Settings
-from device.errors import MoodkioskError
+from device.core.config import Settings
+from device.core.errors import MoodkioskError
+from device.core.store import Store, database_path
 from device.player.imported import ImportedPlaylists, ImportFieldError
 from device.player.imports import ListError, export_csv, read_list
 from device.player.spotify import is_spotify_link
-from device.store import Store, database_path
 
 
 async def run_playlist_command(args: argparse.Namespace, settings: Settings) -> int:

@@ -6,9 +6,9 @@ import argparse
 import getpass
 import sys
 
-from device.config import Settings
+from device.core.config import Settings
+from device.core.store import Store, database_path
 from device.household.accounts import AccountError, Accounts
-from device.store import Store, database_path
 
 
 def read_password(from_stdin: bool) -> str:

@@ -15,8 +15,8 @@ from typing import Literal
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from device.errors import MoodkioskError
-from device.store import Store
+from device.core.errors import MoodkioskError
+from device.core.store import Store
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 MIN_PASSWORD = 8

@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 import unicodedata
 
-from device.errors import MoodkioskError
+from device.core.errors import MoodkioskError
+from device.core.store import Store
 from device.household.accounts import User
-from device.store import Store
 
 MAX_ARTISTS = 50  # per list
 MAX_NAME = 80

@@ -20,8 +20,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from device.labels import EMOTIONS
-from device.store import Store
+from device.core.labels import EMOTIONS
+from device.core.store import Store
 
 STEP = 0.1
 LIMIT = 0.6

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from device.core.store import Store
 from device.household.accounts import User
 from device.player.library import Track
-from device.store import Store
 
 
 @dataclass(frozen=True)

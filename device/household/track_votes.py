@@ -14,10 +14,10 @@ import sqlite3
 import time
 from collections.abc import Callable
 
-from device.labels import EMOTIONS
+from device.core.labels import EMOTIONS
+from device.core.store import Store
 from device.player.library import Track
 from device.player.votes import Votes
-from device.store import Store
 
 log = logging.getLogger("moodkiosk.votes")
 

@@ -9,11 +9,11 @@ from typing import Any
 import cv2
 import numpy as np
 
-from device.config import InferenceSettings
+from device.core.config import InferenceSettings
+from device.core.labels import EMOTIONS, UNSURE
 from device.inference.emotion_classifier import EmotionClassifier
 from device.inference.face_crop import face_crop
 from device.inference.face_detector import choose_backend, open_face_detector
-from device.labels import EMOTIONS, UNSURE
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from device.errors import ModelError
+from device.core.errors import ModelError
 from device.inference.litert import load_interpreter
 from device.inference.model_files import EmotionModelInfo
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from device.errors import InputDataError
+from device.core.errors import InputDataError
+from device.core.labels import EMOTIONS
 from device.inference.emotion_classifier import EmotionClassifier
-from device.labels import EMOTIONS
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from device.errors import ModelError
-from device.native_logs import captured_native_stderr
+from device.core.errors import ModelError
+from device.core.native_logs import captured_native_stderr
 
 
 def interpreter_class() -> type:

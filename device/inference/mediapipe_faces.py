@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from device.errors import ModelError
+from device.core.errors import ModelError
+from device.core.native_logs import captured_native_stderr
 from device.inference.face_detector import DetectedFace, FaceDetector
 from device.inference.model_files import read_face_model
-from device.native_logs import captured_native_stderr
 
 # MediaPipe's detectors fail noisily when garbage-collected during interpreter shutdown, so the
 # ones still open are closed at exit, while the runtime is intact.
@@ -92,7 +92,7 @@ class MediaPipeFaces(FaceDetector):
 
 
 if __name__ == "__main__":
-    from device.native_logs import show_native_output
+    from device.core.native_logs import show_native_output
 
     show_native_output()
     MediaPipeFaces(Path(sys.argv[1])).close()

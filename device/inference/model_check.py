@@ -39,8 +39,8 @@ def check(what: str, model: Path) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    from device.errors import MoodkioskError
-    from device.native_logs import show_native_output
+    from device.core.errors import MoodkioskError
+    from device.core.native_logs import show_native_output
 
     show_native_output()
     try:

@@ -16,8 +16,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from device.errors import ModelError
-from device.labels import EMOTIONS
+from device.core.errors import ModelError
+from device.core.labels import EMOTIONS
 
 FACE_MODEL_SHA256 = "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8"
 FACE_MODEL_SIZE = 229_714

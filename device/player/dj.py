@@ -18,13 +18,13 @@ import logging
 import random
 from dataclasses import dataclass
 
-from device.config import ANY_LANGUAGE, PlayerSettings
-from device.labels import EMOTIONS
-from device.mood import Mood
+from device.core.config import ANY_LANGUAGE, PlayerSettings
+from device.core.labels import EMOTIONS
+from device.core.reasons import Why, WhyKind
+from device.inference.mood import Mood
 from device.player.library import MusicLibrary, ShuffleQueue, Track
 from device.player.sources import Catalog, artist_search, label, search_for
 from device.player.votes import Votes, weight
-from device.reasons import Why, WhyKind
 
 log = logging.getLogger("moodkiosk.dj")
 MAX_ARTIST_SEARCHES = 3  # the newest favourite artists get a YouTube search each (every search is a yt-dlp run)

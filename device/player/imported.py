@@ -10,12 +10,12 @@ import asyncio
 import re
 import time
 
-from device.config import SpotifySettings
-from device.labels import EMOTIONS
+from device.core.config import SpotifySettings
+from device.core.labels import EMOTIONS
+from device.core.store import Store
 from device.player.imports import ListError, Parsed, Row, parse_bytes
 from device.player.library import Track
 from device.player.spotify import is_spotify_link, playlist_id, read_playlist
-from device.store import Store
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}")
 LANGUAGE = re.compile(r"[a-z][a-z-]{0,31}")

@@ -21,7 +21,7 @@ from xml.etree.ElementTree import ParseError
 import defusedxml.ElementTree as SafeXml
 from defusedxml import DefusedXmlException
 
-from device.labels import EMOTIONS
+from device.core.labels import EMOTIONS
 
 MAX_ROWS = 5000
 MAX_BYTES = 20 * 2**20

@@ -18,7 +18,7 @@ from typing import Any
 
 import mutagen
 
-from device.labels import EMOTIONS
+from device.core.labels import EMOTIONS
 from device.player.artwork import has_embedded_picture
 from device.player.tag_guard import tag_problem
 

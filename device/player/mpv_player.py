@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from device.errors import MoodkioskError
+from device.core.errors import MoodkioskError
 from device.player.library import Track
 
 log = logging.getLogger("moodkiosk.player")

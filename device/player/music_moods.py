@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 
-from device.labels import EMOTIONS
+from device.core.labels import EMOTIONS
 
 POINTS: dict[str, tuple[float, float]] = {
     "happy": (0.70, 0.45),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from device.errors import ModelError
+from device.core.errors import ModelError
 from device.inference.litert import load_interpreter
 from device.player import music_features, music_moods
 

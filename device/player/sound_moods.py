@@ -10,8 +10,8 @@ import json
 import time
 from pathlib import Path
 
+from device.core.store import Store
 from device.player.music_tagger import TrackMood
-from device.store import Store
 
 Result = TrackMood | str  # a mood, or why the file could not be tagged
 

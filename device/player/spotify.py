@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from device.config import SpotifySettings
-from device.errors import MoodkioskError
+from device.core.config import SpotifySettings
+from device.core.errors import MoodkioskError
 from device.player.imports import MAX_FIELD, MAX_ROWS, Row
 
 PLAYLIST_LINK = re.compile(r"^(?:https://open\.spotify\.com/(?:intl-[a-z-]+/)?playlist/|spotify:playlist:)([A-Za-z0-9]{10,40})")

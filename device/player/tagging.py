@@ -21,7 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from device.errors import ModelError
+from device.core.errors import ModelError
 from device.player.library import MusicLibrary
 from device.player.music_tagger import MODEL, MusicTagger, TrackMood
 from device.player.sound_moods import Result, SoundMoods, file_key

@@ -78,7 +78,7 @@ class Pipeline:
 
 
 class Moodkiosk(Pipeline):
-    """device.inference.analyzer.FrameAnalyzer with device.config's defaults (one inference thread)."""
+    """device.inference.analyzer.FrameAnalyzer with device.core.config's defaults (one inference thread)."""
 
     name, label = "moodkiosk", "moodkiosk"
 
@@ -87,7 +87,7 @@ class Moodkiosk(Pipeline):
             sys.path.insert(0, str(ROOT))
         import cv2
 
-        from device.config import InferenceSettings
+        from device.core.config import InferenceSettings
         from device.inference.analyzer import FrameAnalyzer
         from device.inference.face_crop import face_crop
         from device.inference.litert import interpreter_class
@@ -125,7 +125,7 @@ class Moodkiosk(Pipeline):
         return {
             "versions": versions("ai-edge-litert", "opencv-python-headless", "numpy"),
             "face_backend": getattr(getattr(self, "analyzer", None), "backend", None),
-            "settings": "device.config.InferenceSettings() defaults: threads=1, min_face_score=0.5, min_face_size=20, "
+            "settings": "device.core.config.InferenceSettings() defaults: threads=1, min_face_score=0.5, min_face_size=20, "
             "the model's calibrated crop, its views (flip_average, zooms) from the model's JSON",
             "models": "MediaPipe BlazeFace short-range (face, run by LiteRT), models/emotion_fer_int8.tflite (int8, 48x48)",
         }

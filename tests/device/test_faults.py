@@ -22,7 +22,7 @@ import pytest
 import skimage.data
 
 from device.cli.media_files import write_slideshow
-from device.store import MIGRATIONS, SCHEMA_VERSION
+from device.core.store import MIGRATIONS, SCHEMA_VERSION
 from tests.helpers import (
     PASSWORD,
     REPO,

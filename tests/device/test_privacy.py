@@ -13,7 +13,7 @@ import skimage.data
 from pydantic import ValidationError
 
 from device.cli.media_files import write_slideshow
-from device.config import Settings
+from device.core.config import Settings
 from tests.helpers import REPO, Daemon, client_session, png_bytes, signed_in, wait_for_state
 
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"RIFF", b"GIF8", b"BM")

@@ -12,7 +12,7 @@ from pathlib import Path
 import skimage.data
 
 from device.cli.media_files import write_slideshow
-from device.systemd_notify import SystemdNotifier
+from device.core.systemd_notify import SystemdNotifier
 from tests.helpers import REPO, STAND_INS, clean_env
 
 
@@ -119,7 +119,7 @@ def test_the_unit_file_is_clean_for_systemd_analyze(tmp_path: Path) -> None:
 
 
 def test_the_daemon_limits_malloc_arenas_before_its_threads_start() -> None:
-    from device.memory import limit_malloc_arenas
+    from device.core.memory import limit_malloc_arenas
 
     assert limit_malloc_arenas() is True  # glibc accepts M_ARENA_MAX (Debian, Raspberry Pi OS)
 

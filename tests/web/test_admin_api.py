@@ -8,7 +8,7 @@ from pathlib import Path
 import skimage.data
 
 from device.cli.media_files import write_slideshow
-from device.page_settings import EDITABLE
+from device.core.page_settings import EDITABLE
 from tests.helpers import PASSWORD, Daemon, client_session, login, signed_in, wait_for_state
 
 ADMIN_CALLS = (

@@ -24,7 +24,7 @@ import skimage.data
 from PIL import Image
 from yarl import URL
 
-from device.store import Store
+from device.core.store import Store
 from tests.helpers import (
     PASSWORD,
     REPO,

@@ -1,4 +1,4 @@
-"""The page reaches the kiosk's behaviour through one door (device.controls.Controls), never around it."""
+"""The page reaches the kiosk's behaviour through one door (device.kiosk.controls.Controls), never around it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import ast
 
 from tests.helpers import REPO
 
-FORBIDDEN_MODULES = {"device.conductor", "device.jukebox"}
+FORBIDDEN_MODULES = {"device.kiosk.conductor", "device.kiosk.jukebox"}
 FORBIDDEN_PARTS = {"conductor", "jukebox"}
 
 

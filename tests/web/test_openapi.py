@@ -6,10 +6,10 @@ import asyncio
 from pathlib import Path
 from types import SimpleNamespace
 
-from device.config import Settings
+from device.core.config import Settings
+from device.core.store import Store
 from device.household.accounts import Accounts
 from device.household.favorites import Favorites
-from device.store import Store
 from tests.helpers import Daemon, client_session, login
 from web.app import create_app
 from web.openapi import SPEC

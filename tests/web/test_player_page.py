@@ -18,7 +18,7 @@ from mutagen.id3 import APIC
 from playwright.sync_api import Browser, Page, expect
 
 from device.cli.media_files import write_slideshow
-from device.events import event_kinds
+from device.core.events import event_kinds
 from tests.helpers import Daemon, png_bytes, run_cli, sign_in, tone, youtube_search_stand_in
 from tests.llm_server import GOOD, LlmServer
 from tests.spotify_server import GOOD_ID, SpotifyServer

@@ -735,7 +735,7 @@ function followEvents(onEvent) {
       setOffline(true);
       if (events.readyState === EventSource.CLOSED) setTimeout(connect, 3000); // the browser gave up: try again
     };
-    const kinds = ["state", ...JSON.parse(byId("event-kinds").textContent), "ping"]; // every kind the kiosk sends (device/events.py)
+    const kinds = ["state", ...JSON.parse(byId("event-kinds").textContent), "ping"]; // every kind the kiosk sends (device/core/events.py)
     kinds.forEach((kind) =>
       events.addEventListener(kind, () => {
         lastHeard = Date.now();

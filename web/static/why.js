@@ -1,4 +1,4 @@
-// Why a track plays, said in the page's language from the kiosk's data (device/reasons.py's Why):
+// Why a track plays, said in the page's language from the kiosk's data (device/core/reasons.py's Why):
 // shared by the household page and the kiosk's own screen, which load it before their own script.
 "use strict";
 

@@ -17,7 +17,7 @@ from device.camera.opencv_source import OpenCVSource, PictureSource
 from device.camera.picamera2_source import Picamera2Source
 from device.camera.source import CameraError
 from device.camera.spec import camera_from_spec, video_devices
-from device.errors import ConfigError
+from device.core.errors import ConfigError
 from tests.helpers import STAND_INS, write_rgb
 
 

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import skimage.data
 
-from device.labels import EMOTIONS
+from device.core.labels import EMOTIONS
 from tests.helpers import REPO, clean_env, require_shared, run_cli
 
 

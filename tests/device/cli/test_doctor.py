@@ -10,7 +10,7 @@ from pathlib import Path
 import skimage.data
 
 from device.cli.media_files import write_slideshow
-from device.store import Store
+from device.core.store import Store
 from tests.helpers import REPO, Daemon, clean_env, free_port, run_cli, tone
 
 

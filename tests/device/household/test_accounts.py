@@ -13,8 +13,8 @@ from typing import TypeVar
 import pytest
 from argon2 import PasswordHasher
 
+from device.core.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
 from device.household.accounts import AccountError, Accounts
-from device.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
 from tests.helpers import REPO, clean_env, run_cli
 
 T = TypeVar("T")

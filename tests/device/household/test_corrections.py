@@ -9,11 +9,11 @@ import cv2
 import numpy as np
 import skimage.data
 
-from device.config import InferenceSettings
+from device.core.config import InferenceSettings
+from device.core.labels import EMOTIONS
+from device.core.store import Store
 from device.household.corrections import LIMIT, STEP, Corrections, class_bias
 from device.inference.analyzer import FrameAnalyzer
-from device.labels import EMOTIONS
-from device.store import Store
 from tests.helpers import SHARED
 
 MODELS = Path(__file__).resolve().parents[3] / "models"

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import skimage.data
 
+from device.core.labels import EMOTIONS
 from device.inference.analyzer import FrameAnalyzer, clipped_box
 from device.inference.face_crop import crop_box, eye_tilt, face_crop
 from device.inference.face_detector import DetectedFace
-from device.labels import EMOTIONS
 from tests.helpers import require_shared
 
 

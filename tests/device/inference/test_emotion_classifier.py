@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from device.config import InferenceSettings
-from device.errors import ModelError
+from device.core.config import InferenceSettings
+from device.core.errors import ModelError
 from device.inference.emotion_classifier import EmotionClassifier, Network, zoomed
 from device.inference.model_files import EmotionModelInfo
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from device.core.labels import EMOTIONS
 from device.inference.emotion_classifier import EmotionClassifier
 from device.inference.evaluation import evaluate, format_report
-from device.labels import EMOTIONS
 from tests.helpers import require_shared, run_cli
 
 JSON_KEYS = {"n", "accuracy", "macro_recall", "per_class_recall", "confusion", "ms_per_image"}

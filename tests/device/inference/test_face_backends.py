@@ -12,7 +12,7 @@ import pytest
 import skimage.data
 
 from device.cli.media_files import write_slideshow
-from device.config import InferenceSettings
+from device.core.config import InferenceSettings
 from device.inference.analyzer import FrameAnalyzer
 from device.inference.blazeface import BlazeFaceLiteRT, blazeface_anchors, weighted_nms
 from device.inference.cpu_features import HWCAP_ATOMICS, mediapipe_unsupported

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from device.config import InferenceSettings
-from device.errors import ModelError
+from device.core.config import InferenceSettings
+from device.core.errors import ModelError
+from device.core.labels import EMOTIONS
 from device.inference.analyzer import FrameAnalyzer
 from device.inference.model_files import FACE_MODEL_MEMBER, fetch_face_model, read_face_model, sha256_of
-from device.labels import EMOTIONS
 from tests.helpers import clean_env, run_cli
 
 FACE_MODEL = InferenceSettings().face_model

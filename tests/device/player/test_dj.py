@@ -11,12 +11,12 @@ import mutagen.wave
 import pytest
 from mutagen.id3 import TIT2, TPE1
 
-from device.config import PlayerSettings
-from device.mood import Mood
+from device.core.config import PlayerSettings
+from device.core.reasons import Why, WhyKind
+from device.inference.mood import Mood
 from device.player.dj import DJ, FadeOut, Pick
 from device.player.library import MusicLibrary, ShuffleQueue, Track
 from device.player.votes import weight
-from device.reasons import Why, WhyKind
 from tests.helpers import tone
 
 

@@ -10,7 +10,7 @@ import librosa
 import numpy as np
 import pytest
 
-from device.labels import EMOTIONS
+from device.core.labels import EMOTIONS
 from device.player import music_features, music_moods
 from device.player.music_tagger import MODEL, MusicTagger
 from tests.helpers import lively_and_sombre, synth_lively, synth_sombre

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from device.config import PlayerSettings
+from device.core.config import PlayerSettings
 from device.player.dj import DJ
 from device.player.library import MusicLibrary
 from device.player.offline_cache import OfflineCache, cache_key

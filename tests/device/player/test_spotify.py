@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from device.config import SpotifySettings
+from device.core.config import SpotifySettings
 from device.player.spotify import SpotifyError, is_spotify_link, playlist_id, read_playlist
 from tests.spotify_server import ENDLESS, GOOD_ID, LOOPING, SpotifyServer
 

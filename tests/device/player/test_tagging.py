@@ -7,10 +7,10 @@ import asyncio
 import shutil
 from pathlib import Path
 
+from device.core.store import Store
 from device.player.library import MusicLibrary
 from device.player.sound_moods import SoundMoods
 from device.player.tagging import SoundTagging
-from device.store import Store
 from tests.helpers import lively_and_sombre, tone
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from device.core.store import Store
 from device.player.imported import ImportedPlaylists
 from device.player.imports import Row
 from device.player.sources import Ytdlp
 from device.player.youtube_match import YoutubeMatches, find_match
-from device.store import Store
 from tests.helpers import youtube_search_stand_in
 
 ANSWERS = {'"Kesariya" Arijit Singh': ["kXYiU_JCYtU"]}  # what the stand-in's "YouTube" knows
