@@ -18,6 +18,7 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from device.core.errors import MoodkioskError
 from device.core.events import Event, event_kinds
 from device.core.images import ImageError
+from device.core.labels import vocabularies
 from device.household.accounts import AccountError, User
 from device.inference.photos import PhotoBusyError
 from device.kiosk.controls import ControlError, checked_language
@@ -245,7 +246,7 @@ def render_page(request: web.Request, template: str, **context: Any) -> web.Resp
     catalog = CATALOGS[lang]
     notice = request.app[KIOSK].settings.privacy.notice()
     page = {"lang": lang, "languages": UI_LANGUAGES, "_": translator(lang), "catalog": catalog, "notice": notice,
-            "event_kinds": event_kinds(), **context}  # fmt: skip
+            "event_kinds": event_kinds(), "vocabulary": vocabularies(), **context}  # fmt: skip
     return aiohttp_jinja2.render_template(template, request, page)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from device.core.labels import TrackSource
 from device.household.favorites import Favorite
 from device.kiosk.controls import ControlError
 from device.player.artwork import embedded_picture
@@ -32,7 +33,7 @@ async def list_favorites(request: web.Request) -> web.Response:
 
 def favorite_json(request: web.Request, favorite: Favorite) -> dict[str, Any]:
     """As the API shows a favorite: with ``offline`` true when it plays without the network."""
-    offline = favorite.source == "local" or request.app[KIOSK].state.kept_offline(favorite.uri)
+    offline = favorite.source == TrackSource.LOCAL or request.app[KIOSK].state.kept_offline(favorite.uri)
     return {**favorite.to_json(), "label": label(favorite.playlist), "offline": offline}
 
 

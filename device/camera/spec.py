@@ -15,6 +15,7 @@ from device.camera.picamera2_source import Picamera2Source, picamera2_cameras
 from device.camera.source import FrameSource
 from device.core.errors import ConfigError
 
+NO_CAMERA_SPEC = "none"  # camera.source for no camera at all
 CHOOSE_HINT = "pick one with --camera (or camera.source): picamera2, /dev/video0, usb:0, a video file or a URL"
 
 
@@ -27,7 +28,7 @@ def video_devices(dev: Path = Path("/dev")) -> list[Path]:
 def camera_from_spec(spec: str, loop: bool = False, dev: Path = Path("/dev")) -> FrameSource | None:
     """The frame source ``spec`` names; None for ``none`` or when ``auto`` finds nothing."""
     spec = spec.strip()
-    if spec == "none":
+    if spec == NO_CAMERA_SPEC:
         return None
     if spec == "auto":
         if picamera2_cameras():

@@ -185,7 +185,7 @@ class Doctor:
 
     def check_camera(self) -> Check:
         from device.camera.picamera2_source import picamera2_cameras, picamera2_import_error
-        from device.camera.spec import camera_from_spec, video_devices
+        from device.camera.spec import NO_CAMERA_SPEC, camera_from_spec, video_devices
 
         broken = picamera2_import_error()
         if broken:
@@ -195,7 +195,7 @@ class Doctor:
         source = self.settings.camera.source
         found = [f"picamera2:{i}" for i in range(len(picamera2_cameras()))] + [str(d) for d in video_devices()]
         listing = ", ".join(found) if found else "none (no Pi camera; no /dev/video*)"
-        if source == "none":
+        if source == NO_CAMERA_SPEC:
             return Check("camera", "ok", f"off (camera.source = none); cameras found: {listing}")
         if self.settings.camera.paused:
             return Check("camera", "ok", f"detection paused on the page; cameras found: {listing}")

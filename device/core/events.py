@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, TextIO
 
+from device.core.labels import CameraState
 from device.core.reasons import Why
 
 log = logging.getLogger("moodkiosk.events")
@@ -120,12 +121,12 @@ class CameraChanged(Event):
     detail: str = ""
 
     def describe(self) -> str:
-        if self.state == "none" and not self.detail:
+        if self.state == CameraState.NONE and not self.detail:
             return "camera: off (--camera none); music and the web page still run"
         return f"camera {self.camera}: {self.state}" + (f" ({self.detail})" if self.detail else "")
 
     def warning(self) -> bool:
-        return self.state in {"offline", "stalled"} or (self.state == "none" and bool(self.detail))
+        return self.state in {CameraState.OFFLINE, CameraState.STALLED} or (self.state == CameraState.NONE and bool(self.detail))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from device.core.labels import TrackSource
 from device.core.store import Store
 from device.household.accounts import User
 from device.player.library import Track
@@ -64,7 +65,7 @@ class Favorites:
 
     async def changed(self) -> None:
         """Tell ``on_change`` the household's remote favorites now (at start, and after every change)."""
-        rows = await self.store.fetch("SELECT DISTINCT uri FROM favorites WHERE source != 'local'")
+        rows = await self.store.fetch("SELECT DISTINCT uri FROM favorites WHERE source != ?", (TrackSource.LOCAL,))
         self.on_change({uri for (uri,) in rows})
 
 

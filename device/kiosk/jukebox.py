@@ -19,6 +19,7 @@ from typing import Any
 
 from device.core.config import PlayerSettings
 from device.core.events import EventBus, Note, PlayerChanged, SourceChanged, TrackFailed, TrackStarted
+from device.core.labels import TrackSource
 from device.core.reasons import Why, WhyKind
 from device.inference.mood import Mood
 from device.player.dj import FadeOut, Pick
@@ -107,7 +108,7 @@ class Jukebox:
             return
         self.request_listings(action.playlists)
         self._picks[action.track.uri] = action
-        offline = self.cache.path_for(action.track.uri) if action.track.source != "local" else None
+        offline = self.cache.path_for(action.track.uri) if action.track.source != TrackSource.LOCAL else None
         self.player.play(action.track, str(offline) if offline else None)
         seen = note or (f"I see {mood.emotion} ({mood.confidence:.0%})" if mood and mood.emotion else "Nobody here")
         self.player.show_note(f"{seen} - playing {action.track.title} ({action.track.playlist})")

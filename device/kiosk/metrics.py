@@ -12,7 +12,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from device import __version__
 from device.core.events import CameraChanged, Event, Idle, MoodChanged, TrackFailed, TrackStarted
-from device.core.labels import EMOTIONS
+from device.core.labels import EMOTIONS, CameraState, TrackSource
 from device.inference.analyzer import FrameAnalysis
 from device.player.sources import is_remote
 
@@ -62,13 +62,14 @@ class Metrics:
         elif isinstance(event, Idle):
             self.moods.labels("nobody").inc()
         elif isinstance(event, TrackStarted):
-            self.played.labels("remote" if event.source != "local" else "local").inc()
+            self.played.labels("local" if event.source == TrackSource.LOCAL else "remote").inc()
         elif isinstance(event, TrackFailed):
             self.failed.labels("remote" if is_remote(event.playlist) else "local").inc()
         elif isinstance(event, CameraChanged):
-            if event.state == "open" and self._camera_was not in (None, "opening", "open", "paused", "none"):
+            quiet = (None, CameraState.OPENING, CameraState.OPEN, CameraState.PAUSED, CameraState.NONE)
+            if event.state == CameraState.OPEN and self._camera_was not in quiet:
                 self.reconnects.inc()
-            if event.state != "opening":
+            if event.state != CameraState.OPENING:
                 self._camera_was = event.state
 
     def render(self) -> bytes:

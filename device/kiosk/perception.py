@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from device.camera.source import Frame, FrameSource
 from device.core.errors import MoodkioskError
 from device.core.faults import fault, hang_forever
+from device.core.labels import CameraState
 from device.inference.analyzer import FrameAnalysis, FrameAnalyzer
 
 log = logging.getLogger("moodkiosk.camera")
@@ -140,14 +141,14 @@ class PerceptionWorker:
         failures = 0
         while self._current(generation):
             if announce and not failures:  # the first try (retries are announced by their "offline")
-                self._status(CameraStatus("opening", f"opening {source}"), generation)
+                self._status(CameraStatus(CameraState.OPENING, f"opening {source}"), generation)
             self._opening(generation, time.monotonic())
             try:
                 source.open()
             except Exception as error:  # CameraError, and whatever a driver or OpenCV raises
                 self._opening(generation, None)
                 failures += 1
-                self._status(CameraStatus("offline", describe_failure(error)), generation)
+                self._status(CameraStatus(CameraState.OFFLINE, describe_failure(error)), generation)
                 self._stop.wait(self._retry_delay(failures))
                 continue
             self._opening(generation, None)
@@ -165,7 +166,7 @@ class PerceptionWorker:
                         self._finish()
                         return
                     if not announced:
-                        self._status(CameraStatus("open"), generation)
+                        self._status(CameraStatus(CameraState.OPEN), generation)
                         announced = True
                     failures = 0
                     with self._new_frame:
@@ -174,7 +175,7 @@ class PerceptionWorker:
                         self._new_frame.notify_all()
             except Exception as error:
                 failures += 1
-                self._status(CameraStatus("offline", describe_failure(error)), generation)
+                self._status(CameraStatus(CameraState.OFFLINE, describe_failure(error)), generation)
                 with self._new_frame:
                     self._reading = False
                 self._stop.wait(self._retry_delay(failures))
@@ -199,7 +200,7 @@ class PerceptionWorker:
 
     def _reopen_stalled(self) -> None:
         """Called with the lock held: give up on a source that stopped answering and open a new one."""
-        self._status(CameraStatus("stalled", f"no frame for {self.stall_seconds:.0f} s; reopening the camera"))
+        self._status(CameraStatus(CameraState.STALLED, f"no frame for {self.stall_seconds:.0f} s; reopening the camera"))
         self._generation += 1
         self._reading, self._wanted_at = False, time.monotonic()
         self.source = self.source.fresh()
@@ -214,7 +215,7 @@ class PerceptionWorker:
         opening = self.opening_for()
         if opening is not None and opening > self.stall_seconds and not self._overdue_said:
             self._overdue_said = True
-            self._status(CameraStatus("stalled", f"opening {self.source} has not finished in {opening:.0f} s; "
+            self._status(CameraStatus(CameraState.STALLED, f"opening {self.source} has not finished in {opening:.0f} s; "
                                       "restart moodkiosk if it stays so (under systemd its watchdog does)"))  # fmt: skip
 
     def _analysis_loop(self) -> None:
@@ -226,7 +227,7 @@ class PerceptionWorker:
                 frame, sequence = self._newest, self._sequence
                 if frame is None or sequence == analysed:
                     if self._ended:
-                        self._status(CameraStatus("ended", f"{self.source} has no more frames"))
+                        self._status(CameraStatus(CameraState.ENDED, f"{self.source} has no more frames"))
                         self.finished = True
                         return
                     if not self._wanted:
@@ -246,12 +247,12 @@ class PerceptionWorker:
                 failures += 1
                 if failures == 1:
                     log.exception("the analysis of a frame from %s failed", self.source)
-                self._status(CameraStatus("offline", f"frames from {self.source} cannot be analysed: {error}"))
+                self._status(CameraStatus(CameraState.OFFLINE, f"frames from {self.source} cannot be analysed: {error}"))
                 self._stop.wait(self._retry_delay(failures))
                 continue
             if failures:
                 failures = 0
-                self._status(CameraStatus("open"))
+                self._status(CameraStatus(CameraState.OPEN))
             self.analysed += 1
             self._loop.call_soon_threadsafe(self._on_analysis, frame.timestamp, analysis)
             period = self.current_period(bool(analysis.faces))

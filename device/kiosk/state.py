@@ -19,6 +19,7 @@ from device.core.events import (
     TrackFailed,
     TrackStarted,
 )
+from device.core.labels import CameraState
 from device.core.reasons import Why
 
 if TYPE_CHECKING:
@@ -100,5 +101,5 @@ class KioskState:
         track = self.jukebox.current_track
         playing = f"playing {track.title}" if track else "nothing playing"
         camera = self.camera.get("state", "")
-        frames = f"{fps:.1f} fps" if fps is not None and camera == "open" else f"camera {camera}"
+        frames = f"{fps:.1f} fps" if fps is not None and camera == CameraState.OPEN else f"camera {camera}"
         return f"{seen}, {playing}, {frames}"

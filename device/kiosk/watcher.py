@@ -14,11 +14,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from device.camera.spec import camera_from_spec
+from device.camera.spec import NO_CAMERA_SPEC, camera_from_spec
 from device.core.config import CameraSettings, InferenceSettings
 from device.core.errors import MoodkioskError
 from device.core.events import CameraChanged, EventBus, Note
-from device.core.labels import EMOTIONS
+from device.core.labels import EMOTIONS, CameraState
 from device.inference.analyzer import FrameAnalysis, FrameAnalyzer
 from device.kiosk.perception import CameraStatus, PerceptionWorker
 
@@ -105,18 +105,18 @@ class Watcher:
     def _start_worker(self, loop: asyncio.AbstractEventLoop) -> PerceptionWorker | None:
         camera = self.camera
         if not self.reads_faces:
-            self._report(camera.source, CameraStatus("off", NO_EMOTION))
+            self._report(camera.source, CameraStatus(CameraState.OFF, NO_EMOTION))
             return None
         if camera.paused:
-            self._report(camera.source, CameraStatus("paused", "detection is paused (privacy): the camera is closed"))
+            self._report(camera.source, CameraStatus(CameraState.PAUSED, "detection is paused (privacy): the camera is closed"))
             return None
         try:
             source = camera_from_spec(camera.source, loop=camera.loop)
         except MoodkioskError as error:
-            self._report(camera.source, CameraStatus("offline", error.describe()))
+            self._report(camera.source, CameraStatus(CameraState.OFFLINE, error.describe()))
             return None
         if source is None:
-            self._report(camera.source, CameraStatus("none", "" if camera.source == "none" else NO_CAMERA))
+            self._report(camera.source, CameraStatus(CameraState.NONE, "" if camera.source == NO_CAMERA_SPEC else NO_CAMERA))
             return None
         try:
             analyzer = FrameAnalyzer(self.inference)
@@ -142,5 +142,5 @@ class Watcher:
             log.debug("ignoring a late report from camera %s: %s", camera, status.state)
             return
         self.bus.publish(CameraChanged(camera, status.state, status.detail))
-        if status.state == "ended" and self.camera.exit_when_source_ends:
+        if status.state == CameraState.ENDED and self.camera.exit_when_source_ends:
             self.on_source_end()

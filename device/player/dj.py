@@ -19,7 +19,7 @@ import random
 from dataclasses import dataclass
 
 from device.core.config import ANY_LANGUAGE, PlayerSettings
-from device.core.labels import EMOTIONS
+from device.core.labels import EMOTIONS, TrackSource
 from device.core.reasons import Why, WhyKind
 from device.inference.mood import Mood
 from device.player.library import MusicLibrary, ShuffleQueue, Track
@@ -157,7 +157,7 @@ class DJ:
             fitting, note = (
                 (tracks, None) if chosen_for_language else in_language(tracks, language, ", ".join(map(label, wanted)))
             )
-            if problems and not any(track.source != "local" for track in fitting):
+            if problems and not any(track.source != TrackSource.LOCAL for track in fitting):
                 note = "; ".join([*problems, *([note] if note else []), "playing the local music"])
             return Choice(emotion, language, wanted, fitting, note)
         own = STRATEGIES[self.settings.strategy].get(emotion, emotion) if emotion else self.settings.idle_playlist

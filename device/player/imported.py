@@ -11,7 +11,7 @@ import re
 import time
 
 from device.core.config import SpotifySettings
-from device.core.labels import EMOTIONS
+from device.core.labels import EMOTIONS, TrackSource
 from device.core.store import Store
 from device.player.imports import ListError, Parsed, Row, parse_bytes
 from device.player.library import Track
@@ -127,7 +127,7 @@ class ImportedPlaylists:
             row = Row(str(title), str(artist), str(url), str(language), str(mood))
             uri = row.url or str(match) or row.uri()
             playlists[str(name)].append(
-                Track(uri, row.title, str(name), "remote", row.language or None, None, row.artist or None)
+                Track(uri, row.title, str(name), TrackSource.REMOTE, row.language or None, None, row.artist or None)
             )
         return playlists
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import mutagen
 
-from device.core.labels import EMOTIONS
+from device.core.labels import EMOTIONS, TrackSource
 from device.player.artwork import has_embedded_picture
 from device.player.tag_guard import tag_problem
 
@@ -64,7 +64,7 @@ class Track:
     uri: str
     title: str
     playlist: str
-    source: str = "local"
+    source: str = TrackSource.LOCAL
     language: str | None = None  # None: not tagged (fits any language)
     thumbnail: str | None = None  # a local image file or an image URL
     artist: str | None = None  # or a YouTube channel
@@ -158,7 +158,7 @@ class MusicLibrary:
             for name, tracks in self._scanned().items()
             if name not in EMOTIONS
             for track in tracks
-            if track.source == "local" and track.by_sound is None and Path(track.uri).suffix.lower() in MEDIA_SUFFIXES
+            if track.source == TrackSource.LOCAL and track.by_sound is None and Path(track.uri).suffix.lower() in MEDIA_SUFFIXES
         ]
 
     def place_by_sound(self, sound_moods: dict[str, tuple[str, float]]) -> None:
@@ -269,7 +269,7 @@ class MusicLibrary:
             tags = self._read_tags(path)
             return [
                 Track(
-                    str(path), tags.title or title_from_name(path.name), name, "local",
+                    str(path), tags.title or title_from_name(path.name), name, TrackSource.LOCAL,
                     tags.language or language, str(path) if tags.picture else covers[path.parent],
                     tags.artist, tags.duration,
                 )

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from device.core.labels import TrackSource
 from device.player.library import MusicLibrary, Track
 
 log = logging.getLogger("moodkiosk.sources")
@@ -172,7 +173,7 @@ def tracks_from_listing(playlist: str, info: dict[str, Any]) -> list[Track]:
                 uri=uri,
                 title=str(entry.get("title") or uri),
                 playlist=playlist,
-                source="youtube" if youtube else "remote",
+                source=TrackSource.YOUTUBE if youtube else TrackSource.REMOTE,
                 thumbnail=thumbnail if isinstance(thumbnail, str) and thumbnail.startswith(("http://", "https://")) else None,
                 artist=entry.get("channel") or entry.get("uploader"),
                 duration=float(duration) if isinstance(duration, int | float) else None,

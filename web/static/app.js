@@ -6,6 +6,9 @@ const t = (text) => words[text] || text;
 const fill = (text, values) => text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
 const tf = (text, values) => fill(t(text), values);
 const byId = (id) => document.getElementById(id);
+const VOCABULARY = JSON.parse(byId("vocabulary").textContent); // device/core/labels.py: compare against these only
+const SOURCE = VOCABULARY.TrackSource;
+const CAMERA = VOCABULARY.CameraState;
 const LANGUAGE_NAMES = { english: "English", hindi: "Hindi", any: "Any" };
 const languageName = (code) => (LANGUAGE_NAMES[code] ? t(LANGUAGE_NAMES[code]) : code);
 const LOCALE = document.documentElement.lang === "hi" ? "hi-IN" : undefined; // Hindi pages: Indian formats
@@ -276,7 +279,7 @@ function renderWhy(state) {
   else if (track.emotion && mood && mood.emotion) {
     const since = mood.emotion === track.emotion ? mood.since : track.since;
     text = tf("{music}: the room looked {emotion} at {time}.", { music, emotion: t(track.emotion), time: clock(since) });
-  } else if (["none", "paused"].includes((state.camera || {}).state)) text = tf("{music}: the camera is off, so no mood is read; set one on this page.", { music });
+  } else if ([CAMERA.NONE, CAMERA.PAUSED].includes((state.camera || {}).state)) text = tf("{music}: the camera is off, so no mood is read; set one on this page.", { music });
   else if (!track.emotion) text = tf("{music}: nobody has been seen for a while.", { music });
   else text = tf("{music}: the room looked {emotion}.", { music, emotion: t(track.emotion) });
   const next = queue && queue.then;
@@ -378,7 +381,7 @@ function renderCamera(camera, detection) {
   const pill = byId("camera");
   const state = camera.state;
   pill.textContent = t(CAMERA_WORDS[state] || state);
-  pill.className = "pill" + (state === "open" ? " on" : state === "offline" || state === "stalled" ? " bad" : state === "paused" ? " paused" : "");
+  pill.className = "pill" + (state === CAMERA.OPEN ? " on" : state === CAMERA.OFFLINE || state === CAMERA.STALLED ? " bad" : state === CAMERA.PAUSED ? " paused" : "");
   pill.title = camera.detail || "";
   const paused = Boolean(detection && detection.paused);
   const toggle = byId("detection");
@@ -430,7 +433,7 @@ async function refreshFavorites() {
 function favoriteItem(favorite) {
   const item = element("li");
   const title = element("span", "title", `${favorite.title} (${favorite.label || favorite.playlist})`);
-  if (favorite.source !== "local") {
+  if (favorite.source !== SOURCE.LOCAL) {
     title.append(" ", element("span", `pill${favorite.offline ? " on" : ""}`, favorite.offline ? t("plays offline") : t("saving for offline")));
   }
   const play = button(t("Play"), () => act("POST", `/api/favorites/${favorite.id}/play`));
@@ -578,7 +581,7 @@ function renderPlays(plays) {
     }
     const item = element("li");
     item.append(cover("", play.emotion, true), element("span", "title", `${play.title} (${play.playlist})`), element("span", "muted", clock(play.at)));
-    if (play.source === "local") {
+    if (play.source === SOURCE.LOCAL) {
       const again = button("▶", () => act("POST", "/api/queue", { uri: play.uri, at: "now" }));
       again.setAttribute("aria-label", tf("Play “{title}”", { title: play.title }));
       item.append(again);
@@ -675,7 +678,7 @@ function setupSearch() {
     byId("search-results").replaceChildren(
       ...tracks.map((track) => {
         const item = element("li");
-        const where = track.source === "youtube" ? t("YouTube") : track.label;
+        const where = track.source === SOURCE.YOUTUBE ? t("YouTube") : track.label;
         item.append(element("span", "title", track.artist ? `${track.title} · ${track.artist}` : track.title), element("span", "muted", where));
         const now = button("▶", async () => {
           if (await act("POST", "/api/queue", { uri: track.uri, at: "now" })) announce(tf("Playing “{title}”.", { title: track.title }));

@@ -4,6 +4,7 @@
 const words = JSON.parse(document.getElementById("i18n").textContent);
 const t = (text) => words[text] || text;
 const byId = (id) => document.getElementById(id);
+const CAMERA = JSON.parse(byId("vocabulary").textContent).CameraState; // device/core/labels.py
 
 function show(state) {
   const mood = state.override || (state.mood && state.mood.emotion);
@@ -22,7 +23,7 @@ function show(state) {
     if (source) cover.src = source;
   }
   cover.hidden = !source;
-  const on = state.camera === "open";
+  const on = state.camera === CAMERA.OPEN;
   byId("display-camera").textContent = on ? t("Camera on") : t("Camera off");
   byId("display-camera").classList.toggle("on", on);
   byId("display-notice").textContent = state.notice || "";
