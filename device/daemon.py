@@ -19,6 +19,7 @@ from aiohttp import web
 
 from device.core.config import Settings
 from device.core.events import Event, EventBus, EventsFile, MoodChanged, Note, TrackFailed, log_event
+from device.core.labels import TrackSource
 from device.core.run_lock import RunLock
 from device.core.store import Store, database_path
 from device.core.systemd_notify import SystemdNotifier
@@ -72,7 +73,7 @@ class Kiosk:
         self.votes = TrackVotes(self.store, on_change=self.conductor.use_votes)
         self.artists = Artists(self.store)
         self.imported = ImportedPlaylists(self.store)
-        self.matches = YoutubeMatches(self.imported, lambda: self.jukebox.remote.ytdlp)
+        self.matches = YoutubeMatches(self.imported, lambda: self.jukebox.ytdlp)
         self.controls = Controls(self.conductor, self.jukebox, self.live, self.votes, self.store, self.corrections)
         self.home = (
             HomeAssistant(settings.mqtt, self.controls, lambda: self.state.snapshot(), node_id(socket.gethostname()))
@@ -80,7 +81,7 @@ class Kiosk:
             else None
         )
         self.state = KioskState(self.conductor, self.jukebox, self.watcher, self.live)
-        self.metrics = Metrics(lambda: self.watcher.fps, lambda: [h.state for h in self.jukebox.remote.health.values()])
+        self.metrics = Metrics(lambda: self.watcher.fps, self.jukebox.source_states)
         self.notifier = SystemdNotifier()
         self.health = Health(self.notifier, self.watcher, self.state.status_line)
         self.live.playlists = self.jukebox.library.names
@@ -225,7 +226,7 @@ class Kiosk:
 
     def _track_failed(self, event: Event) -> None:
         """A found YouTube match that would not play is searched again."""
-        if isinstance(event, TrackFailed) and event.uri.startswith("https://www.youtube.com/"):
+        if isinstance(event, TrackFailed) and event.source != TrackSource.LOCAL:
             self.chores.spawn("forgetting a YouTube match", self.matches.stopped_playing(event.uri))
 
     async def _purge_periodically(self) -> None:

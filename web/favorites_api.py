@@ -13,8 +13,8 @@ from device.core.labels import TrackSource
 from device.household.favorites import Favorite
 from device.kiosk.controls import ControlError
 from device.player.artwork import embedded_picture
+from device.player.catalog import label
 from device.player.library import MEDIA_SUFFIXES
-from device.player.sources import label
 from web.handling import FAVORITES, KIOSK, control_refused, current_user, json_error, path_number
 from web.remote_images import RemoteImageError, RemoteImages
 
@@ -67,7 +67,7 @@ async def play_all_favorites(request: web.Request) -> web.Response:
     user = await current_user(request)
     favorites = await request.app[FAVORITES].all(user)
     try:
-        request.app[KIOSK].controls.play_favorites([f.track() for f in favorites], user.name)
+        request.app[KIOSK].controls.play_favorites([f.track() for f in favorites], user.name, every=True)
     except ControlError as error:
         raise control_refused(error) from error
     return web.json_response({"ok": True, "tracks": len(favorites)})

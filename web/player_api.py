@@ -7,8 +7,9 @@ from typing import Any
 from aiohttp import web
 
 from device.kiosk.controls import ControlError
+from device.player.catalog import label
 from device.player.library import Track
-from device.player.sources import YtdlpBusyError, label
+from device.player.sources import YtdlpBusyError
 from device.player.youtube_match import SearchError
 from web.handling import KIOSK, control_refused, current_user, field, json_error, path_number, read_json, too_many_attempts
 from web.security import MemberRate

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, TextIO
 
-from device.core.labels import CameraState
+from device.core.labels import CameraState, TrackSource
 from device.core.reasons import Why
 
 log = logging.getLogger("moodkiosk.events")
@@ -103,6 +103,7 @@ class TrackFailed(Event):
     uri: str
     playlist: str
     error: str
+    source: str = TrackSource.LOCAL
 
     def describe(self) -> str:
         return f"cannot play {self.uri}: {self.error}; moving on"

@@ -31,10 +31,10 @@ from device.core.reasons import Why, WhyKind
 from device.inference.analyzer import FrameAnalysis
 from device.inference.mood import Mood, MoodTracker
 from device.kiosk.jukebox import Jukebox
+from device.player.catalog import label
 from device.player.dj import DJ
 from device.player.library import Track
 from device.player.listening_brief import Ask, ListeningBriefs
-from device.player.sources import label
 from device.player.votes import Votes
 
 log = logging.getLogger("moodkiosk")

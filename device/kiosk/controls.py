@@ -128,11 +128,11 @@ class Controls:
     def previous(self) -> None:
         self.jukebox.previous()
 
-    def play_favorites(self, tracks: list[Track], by: str) -> None:
-        """Play a member's favorites now (one, or all in order), then the mood's music again."""
+    def play_favorites(self, tracks: list[Track], by: str, every: bool = False) -> None:
+        """Play one of a member's favorites, or ``every`` one in order, now; then the mood's music again."""
         if not tracks:
             raise NotNowError("no favorites yet: like a track first", "favorites")
-        self.conductor.play_tracks(tracks, Why(WhyKind.FAVORITE if len(tracks) == 1 else WhyKind.FAVORITES, by=by))
+        self.conductor.play_tracks(tracks, Why(WhyKind.FAVORITES if every else WhyKind.FAVORITE, by=by))
 
     async def like_playing(self) -> Track:
         """The playing track, liked: it counts for the mood it was chosen for. NotNowError when nothing plays."""

@@ -22,19 +22,14 @@ from device.core.events import EventBus, Note, PlayerChanged, SourceChanged, Tra
 from device.core.labels import TrackSource
 from device.core.reasons import Why, WhyKind
 from device.inference.mood import Mood
+from device.player import catalog
+from device.player.catalog import Catalog, label
 from device.player.dj import FadeOut, Pick
 from device.player.library import MusicLibrary, Track
 from device.player.mpv_player import MpvPlayer, PlayerError, PlayerEvent
+from device.player.music_source import SourceContext, SourceHealth
 from device.player.offline_cache import OfflineCache
-from device.player.sources import (
-    Catalog,
-    RemoteSources,
-    SourceHealth,
-    default_ytdl_path,
-    explain_ytdl_error,
-    is_remote,
-    label,
-)
+from device.player.sources import Ytdlp, default_ytdl_path, explain_ytdl_error
 from device.player.youtube_match import search_youtube
 
 log = logging.getLogger("moodkiosk")
@@ -47,11 +42,12 @@ class Jukebox:
     def __init__(self, settings: PlayerSettings, music_dir: Path, cache_dir: Path, bus: EventBus) -> None:
         self.settings, self.bus = settings, bus
         self.library = MusicLibrary(music_dir, settings.languages)
-        ytdl = str(settings.ytdl_path) if settings.ytdl_path else default_ytdl_path()
-        self.remote = RemoteSources(ytdl, self._source_changed, settings.remote_refresh_hours * 3600)
-        self.catalog = Catalog(self.library, self.remote)
+        self.ytdlp = Ytdlp(str(settings.ytdl_path) if settings.ytdl_path else default_ytdl_path())
+        context = SourceContext(settings, self.ytdlp, self._source_changed)
+        self.sources = [kind.from_context(context) for kind in catalog.SOURCE_KINDS]  # music_source.py: the seam
+        self.catalog = Catalog(self.library, self.sources)
         self.cache = OfflineCache(
-            cache_dir, self.remote.ytdlp, settings.ytdl_format, settings.cache_max_mb * 2**20, settings.cache_track_max_mb * 2**20
+            cache_dir, self.ytdlp, settings.ytdl_format, settings.cache_max_mb * 2**20, settings.cache_track_max_mb * 2**20
         )
         self.player: MpvPlayer | None = None
         self.on_track_end: Callable[[], None] = lambda: None  # the conductor's: what next
@@ -69,7 +65,7 @@ class Jukebox:
         try:
             self.player = MpvPlayer(
                 loop, self._on_player_event, self.settings.audio_output, self.settings.video_output,
-                self.settings.volume if volume is None else volume, self.remote.ytdl_path, self.settings.ytdl_format,
+                self.settings.volume if volume is None else volume, self.ytdlp.path, self.settings.ytdl_format,
                 on_change=self._playback_changed,
             )  # fmt: skip
             self._told = (self.player.paused, self.player.volume)  # as it starts: nothing changed yet
@@ -80,7 +76,8 @@ class Jukebox:
     def configure(self, settings: PlayerSettings) -> list[str]:
         """Take new player settings; returns what changed that needs a rescan of the library."""
         old, self.settings = self.settings, settings
-        self.remote.refresh_seconds = settings.remote_refresh_hours * 3600
+        for source in self.sources:
+            source.configure(settings)
         self.cache.ytdl_format = settings.ytdl_format
         self.cache.max_bytes, self.cache.track_max_bytes = settings.cache_max_mb * 2**20, settings.cache_track_max_mb * 2**20
         if self.player is not None and old.ytdl_format != settings.ytdl_format:
@@ -142,7 +139,7 @@ class Jukebox:
     async def search_youtube(self, query: str, count: int = 10) -> list[Track]:
         """YouTube's results for a search on the page; remembered, so that only these can be queued by URI.
         Raises SearchError when YouTube cannot be searched (no network), YtdlpBusyError when every yt-dlp turn is taken."""
-        tracks = await search_youtube(self.remote.ytdlp, query, count, timeout=20, wait=False)
+        tracks = await search_youtube(self.ytdlp, query, count, timeout=20, wait=False)
         self.found |= {track.uri: track for track in tracks}
         for uri in list(self.found)[:-MAX_FOUND]:
             del self.found[uri]
@@ -186,9 +183,10 @@ class Jukebox:
             return
         if event.kind == "failed":
             self._failures += 1
-            self.bus.publish(TrackFailed(track.uri, track.playlist, event.detail))
-            if is_remote(track.playlist) and not self.offline(track.uri):
-                self.remote.failed(track.playlist, f"a track would not play: {explain_ytdl_error(event.detail)}")
+            self.bus.publish(TrackFailed(track.uri, track.playlist, event.detail, track.source))
+            source = self.catalog.source_of(track.playlist)
+            if source is not None and not self.offline(track.uri):
+                source.failed(track.playlist, f"a track would not play: {explain_ytdl_error(event.detail)}")
         # Several failures in a row (a playlist of broken files): wait before the next try.
         delay = 0.0 if self._failures < 3 else min(60.0, 2.0 ** (self._failures - 3))
         if self._retry:
@@ -200,8 +198,9 @@ class Jukebox:
         """List the remote ones among ``playlists`` that were never listed, in the background (the tend chore
         lists the known ones again when they are old or failing)."""
         for name in playlists:
-            if is_remote(name) and name not in self.remote.health:
-                self.remote.request(name)
+            source = self.catalog.source_of(name)
+            if source is not None:
+                source.want(name)
 
     def request_mapped_sources(self) -> None:
         """List the remote playlists the mapping names, so the first mood finds them ready."""
@@ -251,8 +250,9 @@ class Jukebox:
         rescan_at = time.monotonic() + LIBRARY_RESCAN_SECONDS
         while True:
             await asyncio.sleep(5)
-            for playlist in self.remote.due():
-                self.remote.request(playlist)
+            for source in self.sources:
+                for playlist in source.due():
+                    source.request(playlist)
             if time.monotonic() >= rescan_at:
                 rescan_at = time.monotonic() + LIBRARY_RESCAN_SECONDS
                 await asyncio.to_thread(self.scan)
@@ -269,8 +269,13 @@ class Jukebox:
             }  # fmt: skip
         return playback
 
+    def source_states(self) -> list[str]:
+        """The state of every playlist a source lists (ok, listing, failing): for the metrics."""
+        return [health.state for source in self.sources for health in source.states().values()]
+
     def sources_state(self) -> list[dict[str, Any]]:
-        return [health.to_json(playlist) for playlist, health in sorted(self.remote.health.items())]
+        states = {playlist: health for source in self.sources for playlist, health in source.states().items()}
+        return [health.to_json(playlist, label(playlist)) for playlist, health in sorted(states.items())]
 
     async def settle(self, timeout: float = 3.0) -> None:
         """Before stopping, give a track that was just asked for the moment to start."""

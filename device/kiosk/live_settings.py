@@ -32,8 +32,8 @@ from device.core.page_settings import (
     with_values,
 )
 from device.core.store import Store
+from device.player.catalog import kind_of
 from device.player.dj import STRATEGIES
-from device.player.sources import is_remote
 
 log = logging.getLogger("moodkiosk")
 
@@ -103,12 +103,12 @@ class LiveSettings:
         await self._use(settings)
 
     def _check_playlists(self, mapping: dict[str, Any]) -> None:
-        """Every local playlist a page mapping names must exist (a typo would leave members an empty playlist)."""
+        """Every library playlist a page mapping names must exist (a typo would leave members an empty playlist)."""
         known = self.playlists()
         for value in mapping.values():
             for names in value.values() if isinstance(value, dict) else [value]:
                 for name in [names] if isinstance(names, str) else names:
-                    if not is_remote(name) and name not in known:
+                    if kind_of(name) is None and name not in known:  # a source's name, or the library's
                         have = f"you have {', '.join(known)}" if known else "the music folder has no playlists yet"
                         problem = {"key": "player.mapping", "kind": "no_playlist", "limit": name, "have": known}
                         message = f"No playlist '{name}': {have}. A YouTube URL or search works too."

@@ -14,7 +14,6 @@ from device import __version__
 from device.core.events import CameraChanged, Event, Idle, MoodChanged, TrackFailed, TrackStarted
 from device.core.labels import EMOTIONS, CameraState, TrackSource
 from device.inference.analyzer import FrameAnalysis
-from device.player.sources import is_remote
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
@@ -64,7 +63,7 @@ class Metrics:
         elif isinstance(event, TrackStarted):
             self.played.labels("local" if event.source == TrackSource.LOCAL else "remote").inc()
         elif isinstance(event, TrackFailed):
-            self.failed.labels("remote" if is_remote(event.playlist) else "local").inc()
+            self.failed.labels("local" if event.source == TrackSource.LOCAL else "remote").inc()
         elif isinstance(event, CameraChanged):
             quiet = (None, CameraState.OPENING, CameraState.OPEN, CameraState.PAUSED, CameraState.NONE)
             if event.state == CameraState.OPEN and self._camera_was not in quiet:

@@ -22,8 +22,9 @@ from device.core.config import ANY_LANGUAGE, PlayerSettings
 from device.core.labels import EMOTIONS, TrackSource
 from device.core.reasons import Why, WhyKind
 from device.inference.mood import Mood
+from device.player.catalog import Catalog, label
 from device.player.library import MusicLibrary, ShuffleQueue, Track
-from device.player.sources import Catalog, artist_search, label, search_for
+from device.player.sources import artist_search, search_for
 from device.player.votes import Votes, weight
 
 log = logging.getLogger("moodkiosk.dj")

@@ -18,13 +18,14 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from device.core.config import PlayerSettings
 from device.core.labels import TrackSource
-from device.player.library import MusicLibrary, Track
+from device.player.library import Track
+from device.player.music_source import MusicSource, SourceContext, SourceHealth
 
 log = logging.getLogger("moodkiosk.sources")
 SEARCH = re.compile(r"ytsearch(\d*):(.+)", re.IGNORECASE)
@@ -43,21 +44,6 @@ SEARCH_WORDS = {
     "neutral": "relaxing",
     "idle": "ambient",
 }
-
-
-def is_remote(playlist: str) -> bool:
-    return playlist.startswith(("http://", "https://")) or SEARCH.fullmatch(playlist) is not None
-
-
-def label(playlist: str) -> str:
-    """A short human name: "YouTube search 'happy hindi songs'", "youtube.com playlist", or the name."""
-    search = SEARCH.fullmatch(playlist)
-    if search:
-        return f"YouTube search '{search.group(2).strip()}'"
-    if playlist.startswith(("http://", "https://")):
-        url = urlparse(playlist)
-        return url.netloc + (url.path if len(url.path) <= 30 else url.path[:29] + "...")
-    return playlist
 
 
 def search_for(playlist: str, language: str, results: int) -> str:
@@ -182,32 +168,18 @@ def tracks_from_listing(playlist: str, info: dict[str, Any]) -> list[Track]:
     return tracks[:MAX_ENTRIES]
 
 
-@dataclass
-class SourceHealth:
-    """``listing`` (first try under way), ``ok`` or ``failing`` (with why, and when it is tried again)."""
-
-    state: str = "listing"
-    error: str = ""
-    failures: int = 0
-    checked_at: float = 0.0
-    retry_at: float = 0.0
-    tracks: int = 0
-
-    def to_json(self, playlist: str) -> dict[str, Any]:
-        return {"playlist": playlist, "label": label(playlist), "state": self.state, "error": self.error, "tracks": self.tracks}
-
-
-class RemoteSources:
-    """Listings of remote playlists, their health, and paced retries. Lives on the event loop."""
+class RemoteSources(MusicSource):
+    """YouTube playlists, videos and searches, and any address yt-dlp or mpv can play: their listings, their
+    health, and paced retries. Lives on the event loop."""
 
     def __init__(
         self,
-        ytdl_path: str,
+        ytdlp: Ytdlp | str,
         on_change: Callable[[str, SourceHealth], None],
         refresh_seconds: float = 6 * 3600,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.ytdlp = Ytdlp(ytdl_path)
+        self.ytdlp = Ytdlp(ytdlp) if isinstance(ytdlp, str) else ytdlp
         self._on_change = on_change
         self.refresh_seconds = refresh_seconds
         self._clock = clock
@@ -215,6 +187,32 @@ class RemoteSources:
         self.health: dict[str, SourceHealth] = {}
         self._listing: dict[str, asyncio.Task] = {}
         self._asked: dict[str, float] = {}  # when each source was last asked for (a listing or its tracks)
+
+    @classmethod
+    def owns(cls, playlist: str) -> bool:
+        return playlist.startswith(("http://", "https://")) or SEARCH.fullmatch(playlist) is not None
+
+    @classmethod
+    def label(cls, playlist: str) -> str:
+        search = SEARCH.fullmatch(playlist)
+        if search:
+            return f"YouTube search '{search.group(2).strip()}'"
+        url = urlparse(playlist)
+        return url.netloc + (url.path if len(url.path) <= 30 else url.path[:29] + "...")
+
+    @classmethod
+    def from_context(cls, context: SourceContext) -> RemoteSources:
+        return cls(context.ytdlp, context.on_change, context.settings.remote_refresh_hours * 3600)
+
+    def configure(self, settings: PlayerSettings) -> None:
+        self.refresh_seconds = settings.remote_refresh_hours * 3600
+
+    def states(self) -> dict[str, SourceHealth]:
+        return dict(self.health)
+
+    def want(self, playlist: str) -> None:
+        if playlist not in self.health:
+            self.request(playlist)
 
     @property
     def ytdl_path(self) -> str:
@@ -306,37 +304,3 @@ class RemoteSources:
         self.health[playlist] = health
         if before is None or before.state != health.state:  # said once per change, not at every retry
             self._on_change(playlist, health)
-
-
-class Catalog:
-    """The DJ's view of all music: local playlists by name, remote ones by URL or search."""
-
-    def __init__(self, library: MusicLibrary, remote: RemoteSources | None = None) -> None:
-        self.library = library
-        self.remote = remote
-
-    @property
-    def music_dir(self) -> Path:
-        return self.library.music_dir
-
-    @property
-    def languages(self) -> set[str]:
-        return self.library.languages
-
-    @languages.setter
-    def languages(self, languages: set[str]) -> None:
-        self.library.languages = languages
-
-    def names(self) -> list[str]:
-        return self.library.names()
-
-    def tracks(self, playlist: str) -> list[Track]:
-        if is_remote(playlist):
-            return self.remote.tracks(playlist) if self.remote else []
-        return self.library.tracks(playlist)
-
-    def problem(self, playlist: str) -> str | None:
-        """Why a remote playlist gives no tracks right now (None: it does, or it is local)."""
-        if not is_remote(playlist) or self.remote is None:
-            return None
-        return self.remote.problem(playlist)

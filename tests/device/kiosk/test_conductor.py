@@ -100,7 +100,7 @@ def test_asking_what_would_play_starts_nothing(tmp_path: Path) -> None:
         for language in ("english", "hindi", "tamil", "german", "xx"):
             answer = conductor.recommendations("happy", language)
             assert answer["playlists"][1].startswith("ytsearch15:") and answer["tracks"]  # the local music, meanwhile
-        assert jukebox.remote.health == {}  # nothing listed, nothing to retry
+        assert all(source.states() == {} for source in jukebox.sources)  # nothing listed, nothing to retry
         assert yt_dlp_children(os.getpid()) == 0  # this test's own children: another program's yt-dlp is not ours
 
     asyncio.run(scenario())

@@ -81,7 +81,7 @@ def effect(kiosk: Kiosk, key: str, settings: Settings) -> None:
         jukebox = kiosk.jukebox
         concrete = {  # what each key changes in the parts that play (issue 15: these changed nothing before)
             "ytdl_format": lambda: jukebox.player.ytdl_format == jukebox.cache.ytdl_format == "worstaudio",
-            "remote_refresh_hours": lambda: jukebox.remote.refresh_seconds == 2 * 3600,
+            "remote_refresh_hours": lambda: jukebox.sources[0].refresh_seconds == 2 * 3600,
             "cache_max_mb": lambda: jukebox.cache.max_bytes == 100 * 2**20,
             "cache_track_max_mb": lambda: jukebox.cache.track_max_bytes == 10 * 2**20,
             "languages": lambda: jukebox.library.languages == {"english"},

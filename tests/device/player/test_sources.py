@@ -11,20 +11,18 @@ from pathlib import Path
 import pytest
 
 from device.core.config import PlayerSettings
+from device.player.catalog import Catalog, is_remote, label
 from device.player.dj import DJ
 from device.player.library import MusicLibrary
+from device.player.music_source import SourceHealth
 from device.player.offline_cache import OfflineCache, cache_key
 from device.player.sources import (
     FORGET_SECONDS,
-    Catalog,
     RemoteSources,
-    SourceHealth,
     Ytdlp,
     YtdlpBusyError,
     default_ytdl_path,
     explain_ytdl_error,
-    is_remote,
-    label,
     run_program,
     search_for,
     tracks_from_listing,
@@ -126,7 +124,7 @@ def test_a_failing_search_falls_back_to_the_local_music(tmp_path: Path, monkeypa
 
     async def scenario() -> None:
         sources = RemoteSources(default_ytdl_path(), lambda p, h: health.append(h))
-        dj = DJ(PlayerSettings(), Catalog(MusicLibrary(tmp_path), sources))
+        dj = DJ(PlayerSettings(), Catalog(MusicLibrary(tmp_path), [sources]))
         first = dj.choose("happy")
         assert first.playlists == ["happy", "ytsearch15:happy upbeat songs"]
         assert sources.health == {}  # the DJ only looks: no yt-dlp started
