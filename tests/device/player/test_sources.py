@@ -167,8 +167,8 @@ def test_a_program_that_takes_too_long_or_outlives_the_daemon_is_killed() -> Non
         assert await run_program(["sleep", "30"], timeout=0.2) == (None, b"", b"")
         task = asyncio.ensure_future(run_program(["sh", "-c", "exec sleep 31.5"], timeout=60))
         await asyncio.sleep(0.5)
-        children = set(os.listdir("/proc"))
-        sleepers = [pid for pid in children if pid.isdigit() and _command(pid) == "sleep 31.5"]
+        mine = [pid for pid in os.listdir("/proc") if pid.isdigit() and _parent(pid) == os.getpid()]  # this test's own
+        sleepers = [pid for pid in mine if _command(pid) == "sleep 31.5"]
         assert sleepers  # it was running before the cancel
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -183,6 +183,13 @@ def _command(pid: str) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
     except OSError:
         return ""
+
+
+def _parent(pid: str) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _state(pid: str) -> str:
