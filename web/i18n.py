@@ -322,6 +322,26 @@ HINDI = {
     "{name} chose {emotion} music for {minutes} min": "{name} ने {minutes} मिनट के लिए {emotion} संगीत चुना",
     "{emotion} music chosen by hand for {minutes} min": "{minutes} मिनट के लिए {emotion} संगीत हाथ से चुना गया",
     "asked for on the page": "पेज पर माँगा गया",
+    "no internet": "इंटरनेट नहीं",
+    "Not reading moods: detection is paused": "मूड नहीं पढ़ रहा: पहचान रुकी है",
+    "Not reading moods (privacy)": "मूड नहीं पढ़ रहा (निजता)",
+    "Not reading moods": "मूड नहीं पढ़ रहा",
+    "{music}: this kiosk does not read moods (privacy); set one on this page.": (
+        "{music}: यह कियोस्क मूड नहीं पढ़ता (निजता); इस पेज पर मूड चुनें।"
+    ),
+    "busy: tried again in a moment": "व्यस्त: थोड़ी देर में फिर कोशिश होगी",
+    "YouTube asks the kiosk to prove it is not a robot": "YouTube कियोस्क से रोबोट न होने का सबूत माँग रहा है",
+    "removed or private": "हटाया गया या निजी",
+    "YouTube is not set up on the kiosk": "कियोस्क पर YouTube सेट नहीं है",
+    "nothing playable": "चलाने लायक कुछ नहीं",
+    "not working right now": "अभी काम नहीं कर रहा",
+    "No internet: playing your own music.": "इंटरनेट नहीं: आपका अपना संगीत चल रहा है।",
+    "A track would not play: the next one plays.": "एक गाना नहीं चला: अगला चल रहा है।",
+    "Some of this music cannot be reached now: the kiosk's own music plays meanwhile.": (
+        "इसका कुछ संगीत अभी नहीं मिल रहा: तब तक कियोस्क का अपना संगीत चलता है।"
+    ),
+    "No internet: YouTube cannot be searched now.": "इंटरनेट नहीं: अभी YouTube पर खोज नहीं हो सकती।",
+    "YouTube cannot be searched now: {why}.": "अभी YouTube पर खोज नहीं हो सकती: {why}।",
     "a household favorite": "घर का पसंदीदा",
     "household favorites": "घर के पसंदीदा",
     "a shared photo looked {emotion}": "साझा की गई फ़ोटो {emotion} लगी",

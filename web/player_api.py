@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from aiohttp import web
@@ -14,6 +15,7 @@ from device.player.youtube_match import SearchError
 from web.handling import KIOSK, control_refused, current_user, field, json_error, path_number, read_json, too_many_attempts
 from web.security import MemberRate
 
+log = logging.getLogger("moodkiosk.web")
 YOUTUBE_SEARCHES = web.AppKey("youtube_searches", MemberRate)
 SEARCHES_PER_MINUTE = 6  # a member's YouTube searches (each one is a yt-dlp run of a few seconds)
 
@@ -122,8 +124,10 @@ async def search(request: web.Request) -> web.Response:
         tracks = await controls.search_youtube(query)
     except YtdlpBusyError as error:
         raise too_many_attempts(5, str(error)) from error
-    except SearchError as error:
-        return web.json_response({"query": query, "tracks": [], "youtube_error": str(error)})
+    except SearchError as error:  # the page says the trouble in a word; the detail is for admins
+        log.info("a YouTube search failed: %s", error)
+        detail = {"youtube_error": str(error)} if user.is_admin else {}
+        return web.json_response({"query": query, "tracks": [], "youtube_trouble": error.trouble, **detail})
     return web.json_response({"query": query, "tracks": [track_json(track) for track in tracks]})
 
 

@@ -43,6 +43,20 @@ class CameraState(StrEnum):
     OFF = "off"  # privacy.mode = no-emotion: the camera is never opened
 
 
+class Trouble(StrEnum):
+    """Why music from a source cannot play, in a word the page says in its own language (the detail, in English,
+    goes to the log and behind the admins' "details")."""
+
+    NO_NETWORK = "no-network"  # no internet, or the server does not answer
+    BUSY = "busy"  # every yt-dlp turn is taken
+    BOT_CHECK = "bot-check"  # YouTube asks to confirm this is not a bot
+    GONE = "gone"  # the video or playlist was removed or made private
+    NO_PROGRAM = "no-program"  # yt-dlp is missing or cannot run
+    EMPTY = "empty"  # the listing has nothing playable
+    OTHER = "other"
+
+
 def vocabularies() -> dict[str, dict[str, str]]:
     """The vocabularies for the page's script (it compares against these names, not its own copies)."""
-    return {kind.__name__: {member.name: member.value for member in kind} for kind in (Emotion, TrackSource, CameraState)}
+    kinds = (Emotion, TrackSource, CameraState, Trouble)
+    return {kind.__name__: {member.name: member.value for member in kind} for kind in kinds}

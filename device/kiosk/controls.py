@@ -21,6 +21,7 @@ from device.player.library import Track
 
 MAX_OVERRIDE_MINUTES = 24 * 60
 MAX_QUERY = 200
+RESTART_SECONDS = 3.0  # "previous" after this much of a track starts it again
 QUEUE_PLACES = ("now", "next", "end")
 MAX_QUEUE = 200
 
@@ -126,7 +127,12 @@ class Controls:
         self.jukebox.resume()
 
     def previous(self) -> None:
-        self.jukebox.previous()
+        """The track before, or this one from its start when it has played more than a few seconds (as players do)."""
+        position = self.jukebox.position()
+        if position is not None and position > RESTART_SECONDS:
+            self.jukebox.seek(0.0)
+        else:
+            self.jukebox.previous()
 
     def play_favorites(self, tracks: list[Track], by: str, every: bool = False) -> None:
         """Play one of a member's favorites, or ``every`` one in order, now; then the mood's music again."""

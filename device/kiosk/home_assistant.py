@@ -36,6 +36,7 @@ from device.core.errors import MoodkioskError
 from device.core.events import Event
 from device.core.labels import EMOTIONS
 from device.kiosk.controls import ControlError, Controls
+from device.kiosk.state import NOT_READING
 
 log = logging.getLogger("moodkiosk.mqtt")
 RETRY_SECONDS = (1, 2, 4, 8, 15, 30, 60)
@@ -114,12 +115,14 @@ class HomeAssistant:
     def state(self) -> dict[str, Any]:
         snapshot = self.snapshot()
         mood, track, override = snapshot["mood"], snapshot["track"], snapshot["override"]
+        if snapshot["camera"]["state"] in NOT_READING:  # detection paused or off: no mood, faces or presence is read
+            mood = None
         return {
             "mood": (mood["emotion"] or "nobody") if mood else None,
             "confidence": round(100 * mood["confidence"]) if mood and mood["emotion"] else 0,
             "faces": mood["faces"] if mood else 0,
             "presence": "ON" if mood and mood["emotion"] else "OFF",
-            "track": track["title"] if track and snapshot["player"].get("playing") else "",
+            "track": track["title"] if track and snapshot["player"].get("playing") else None,  # None: unknown
             "artist": (track or {}).get("artist") or "",
             "playlist": (track or {}).get("label") or (track or {}).get("playlist") or "",
             "camera": snapshot["camera"]["state"],

@@ -29,7 +29,7 @@ from device.player.library import MusicLibrary, Track
 from device.player.mpv_player import MpvPlayer, PlayerError, PlayerEvent
 from device.player.music_source import SourceContext, SourceHealth
 from device.player.offline_cache import OfflineCache
-from device.player.sources import Ytdlp, default_ytdl_path, explain_ytdl_error
+from device.player.sources import Ytdlp, default_ytdl_path, explain_ytdl_error, ytdl_trouble
 from device.player.youtube_match import search_youtube
 
 log = logging.getLogger("moodkiosk")
@@ -110,6 +110,10 @@ class Jukebox:
         seen = note or (f"I see {mood.emotion} ({mood.confidence:.0%})" if mood and mood.emotion else "Nobody here")
         self.player.show_note(f"{seen} - playing {action.track.title} ({action.track.playlist})")
 
+    def position(self) -> float | None:
+        """Seconds into the playing track (None: nothing plays, or mpv does not know yet)."""
+        return self.player.position if self.player and self.player.playing else None
+
     def played_seconds(self) -> float | None:
         """How long the current track has been playing (pauses included); None when nothing plays."""
         if not self.playing or self.started_at is None:
@@ -186,7 +190,8 @@ class Jukebox:
             self.bus.publish(TrackFailed(track.uri, track.playlist, event.detail, track.source))
             source = self.catalog.source_of(track.playlist)
             if source is not None and not self.offline(track.uri):
-                source.failed(track.playlist, f"a track would not play: {explain_ytdl_error(event.detail)}")
+                why = f"a track would not play: {explain_ytdl_error(event.detail)}"
+                source.failed(track.playlist, why, ytdl_trouble(event.detail))
         # Several failures in a row (a playlist of broken files): wait before the next try.
         delay = 0.0 if self._failures < 3 else min(60.0, 2.0 ** (self._failures - 3))
         if self._retry:

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from device.player.library import Track
 
 
+NOT_READING = (CameraState.PAUSED, CameraState.OFF, CameraState.NONE)  # camera states in which no mood is read
+
+
 class KioskState:
     def __init__(self, conductor: Conductor, jukebox: Jukebox, watcher: Watcher, live: LiveSettings) -> None:
         self.conductor, self.jukebox, self.watcher, self.live = conductor, jukebox, watcher, live

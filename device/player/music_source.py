@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from device.core.config import PlayerSettings
+from device.core.labels import Trouble
 from device.player.library import Track
 
 if TYPE_CHECKING:
@@ -32,9 +33,11 @@ class SourceHealth:
     checked_at: float = 0.0
     retry_at: float = 0.0
     tracks: int = 0
+    trouble: str = ""  # a core.labels.Trouble while failing: what the page says; ``error`` is the detail
 
     def to_json(self, playlist: str, label: str) -> dict[str, Any]:
-        return {"playlist": playlist, "label": label, "state": self.state, "error": self.error, "tracks": self.tracks}
+        return {"playlist": playlist, "label": label, "state": self.state, "error": self.error, "tracks": self.tracks,
+                "trouble": self.trouble}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -81,8 +84,8 @@ class MusicSource(ABC):
     def request(self, playlist: str) -> None:  # noqa: B027 (optional)
         """List ``playlist`` (again) in the background."""
 
-    def failed(self, playlist: str, why: str) -> None:  # noqa: B027 (optional)
-        """One of ``playlist``'s tracks would not play."""
+    def failed(self, playlist: str, why: str, trouble: Trouble = Trouble.OTHER) -> None:  # noqa: B027 (optional)
+        """One of ``playlist``'s tracks would not play (``why`` in English, ``trouble`` in a word)."""
 
     def due(self) -> list[str]:
         """Playlists to list again now (old or failing listings)."""

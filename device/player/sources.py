@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from device.core.config import PlayerSettings
-from device.core.labels import TrackSource
+from device.core.labels import TrackSource, Trouble
 from device.player.library import Track
 from device.player.music_source import MusicSource, SourceContext, SourceHealth
 
@@ -64,19 +64,38 @@ def default_ytdl_path() -> str:
     return str(beside) if beside.exists() else shutil.which("yt-dlp") or "yt-dlp"
 
 
-def explain_ytdl_error(stderr: str) -> str:
-    """yt-dlp's complaint in a line, with what to do for the usual causes."""
+NETWORK_WORDS = ("unable to download", "connection refused", "name or service not known", "timed out",
+                 "temporary failure in name resolution", "network is unreachable", "failed to resolve", "proxy")  # fmt: skip
+GONE_WORDS = ("video unavailable", "private video", "has been removed", "not available")
+
+
+def ytdl_error_line(stderr: str) -> str:
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     error = next((line for line in reversed(lines) if line.startswith("ERROR")), lines[-1] if lines else "no output")
-    error = error.removeprefix("ERROR:").strip()
-    lowered = error.lower()
+    return error.removeprefix("ERROR:").strip()
+
+
+def ytdl_trouble(stderr: str) -> Trouble:
+    """What kind of failure yt-dlp's complaint is (the page says it in a word)."""
+    lowered = ytdl_error_line(stderr).lower()
     if "sign in to confirm" in lowered or "not a bot" in lowered:
+        return Trouble.BOT_CHECK
+    if any(word in lowered for word in NETWORK_WORDS):
+        return Trouble.NO_NETWORK
+    if any(word in lowered for word in GONE_WORDS):
+        return Trouble.GONE
+    return Trouble.OTHER
+
+
+def explain_ytdl_error(stderr: str) -> str:
+    """yt-dlp's complaint in a line, with what to do for the usual causes (for the log and the admins)."""
+    error = ytdl_error_line(stderr)
+    trouble = ytdl_trouble(stderr)
+    if trouble is Trouble.BOT_CHECK:
         return f"YouTube asks to confirm this is not a bot ({error}): update yt-dlp (scripts/setup.sh does) and try later"
-    network = ("unable to download", "connection refused", "name or service not known", "timed out",
-               "temporary failure in name resolution", "network is unreachable", "failed to resolve", "proxy")  # fmt: skip
-    if any(word in lowered for word in network):
+    if trouble is Trouble.NO_NETWORK:
         return f"no network or the server does not answer ({error})"
-    if any(word in lowered for word in ("video unavailable", "private video", "has been removed", "not available")):
+    if trouble is Trouble.GONE:
         return f"the video or playlist is gone ({error})"
     return error
 
@@ -266,19 +285,22 @@ class RemoteSources(MusicSource):
         try:
             returncode, stdout, stderr = await self.ytdlp.run(args, LIST_TIMEOUT_SECONDS)
         except YtdlpBusyError as error:
-            self.failed(playlist, str(error))
+            self.failed(playlist, str(error), Trouble.BUSY)
             return
         except ValueError as error:
             self.failed(playlist, str(error))
             return
         except OSError as error:
-            self.failed(playlist, f"yt-dlp cannot run ({error}): run scripts/setup.sh, or set player.ytdl_path")
+            why = f"yt-dlp cannot run ({error}): run scripts/setup.sh, or set player.ytdl_path"
+            self.failed(playlist, why, Trouble.NO_PROGRAM)
             return
         if returncode is None:
-            self.failed(playlist, f"yt-dlp did not answer within {LIST_TIMEOUT_SECONDS:.0f} s (slow or no network)")
+            why = f"yt-dlp did not answer within {LIST_TIMEOUT_SECONDS:.0f} s (slow or no network)"
+            self.failed(playlist, why, Trouble.NO_NETWORK)
             return
         if returncode != 0:
-            self.failed(playlist, explain_ytdl_error(stderr.decode(errors="replace")))
+            text = stderr.decode(errors="replace")
+            self.failed(playlist, explain_ytdl_error(text), ytdl_trouble(text))
             return
         try:
             tracks = tracks_from_listing(playlist, json.loads(stdout))
@@ -286,18 +308,19 @@ class RemoteSources(MusicSource):
             self.failed(playlist, "yt-dlp gave no readable listing")
             return
         if not tracks:
-            self.failed(playlist, "the listing has no playable entries")
+            self.failed(playlist, "the listing has no playable entries", Trouble.EMPTY)
             return
         self._tracks[playlist] = tracks
         self._set(playlist, SourceHealth("ok", checked_at=self._clock(), tracks=len(tracks)))
 
-    def failed(self, playlist: str, error: str) -> None:
+    def failed(self, playlist: str, why: str, trouble: Trouble = Trouble.OTHER) -> None:
         """The listing or one of its tracks failed: unhealthy, tried again after 30 s, 1 min, ... up to 15 min."""
         before = self.health.get(playlist) or SourceHealth()
         failures = before.failures + 1
         now = self._clock()
         retry = now + min(900.0, 30.0 * 2 ** (failures - 1))
-        self._set(playlist, SourceHealth("failing", error, failures, now, retry, len(self._tracks.get(playlist, []))))
+        tracks = len(self._tracks.get(playlist, []))
+        self._set(playlist, SourceHealth("failing", why, failures, now, retry, tracks, trouble))
 
     def _set(self, playlist: str, health: SourceHealth) -> None:
         before = self.health.get(playlist)

@@ -12,9 +12,10 @@ import logging
 import time
 from collections.abc import Callable
 
+from device.core.labels import Trouble
 from device.player.imported import ImportedPlaylists
 from device.player.library import Track
-from device.player.sources import Ytdlp, YtdlpBusyError, explain_ytdl_error, tracks_from_listing
+from device.player.sources import Ytdlp, YtdlpBusyError, explain_ytdl_error, tracks_from_listing, ytdl_trouble
 
 log = logging.getLogger("moodkiosk.player")
 SEARCH_TIMEOUT_SECONDS = 60.0
@@ -23,7 +24,12 @@ RETRY_SECONDS = 6 * 3600  # a row whose search found nothing is tried again afte
 
 
 class SearchError(Exception):
-    """YouTube could not be searched (no network, yt-dlp missing or failing); the message says why."""
+    """YouTube could not be searched (no network, yt-dlp missing or failing); the message says why, ``trouble``
+    in a word (core.labels.Trouble)."""
+
+    def __init__(self, message: str, trouble: Trouble = Trouble.OTHER) -> None:
+        super().__init__(message)
+        self.trouble = trouble
 
 
 async def search_youtube(
@@ -39,11 +45,13 @@ async def search_youtube(
     except ValueError as error:  # a NUL in the query
         raise SearchError(str(error)) from error
     except OSError as error:
-        raise SearchError(f"yt-dlp cannot run ({error}): run scripts/setup.sh, or set player.ytdl_path") from error
+        why = f"yt-dlp cannot run ({error}): run scripts/setup.sh, or set player.ytdl_path"
+        raise SearchError(why, Trouble.NO_PROGRAM) from error
     if returncode is None:
-        raise SearchError(f"YouTube did not answer within {timeout:.0f} s (slow or no network)")
+        raise SearchError(f"YouTube did not answer within {timeout:.0f} s (slow or no network)", Trouble.NO_NETWORK)
     if returncode != 0:
-        raise SearchError(explain_ytdl_error(stderr.decode(errors="replace")))
+        text = stderr.decode(errors="replace")
+        raise SearchError(explain_ytdl_error(text), ytdl_trouble(text))
     try:
         return tracks_from_listing(playlist, json.loads(stdout))
     except ValueError as error:

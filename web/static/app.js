@@ -9,6 +9,7 @@ const byId = (id) => document.getElementById(id);
 const VOCABULARY = JSON.parse(byId("vocabulary").textContent); // device/core/labels.py: compare against these only
 const SOURCE = VOCABULARY.TrackSource;
 const CAMERA = VOCABULARY.CameraState;
+const TROUBLE = VOCABULARY.Trouble;
 const LANGUAGE_NAMES = { english: "English", hindi: "Hindi", any: "Any" };
 const languageName = (code) => (LANGUAGE_NAMES[code] ? t(LANGUAGE_NAMES[code]) : code);
 const LOCALE = document.documentElement.lang === "hi" ? "hi-IN" : undefined; // Hindi pages: Indian formats
@@ -152,7 +153,7 @@ function render(state) {
   csrf = state.csrf || csrf;
   current = state;
   const player = state.player || {};
-  renderMood(state.mood);
+  renderMood(state.mood, state.camera || {});
   renderTrack(state.track, player);
   renderCamera(state.camera, state.detection);
   renderPlayer(player);
@@ -161,30 +162,50 @@ function render(state) {
   renderNotes(state);
   renderLanguage(state.language, state.user);
   renderOverride(state.override);
-  renderSources(state.sources || []);
+  renderSources(state.sources || [], Boolean(state.user && state.user.admin));
   renderMediaSession(state.track, player);
 }
 
 const SOURCE_WORDS = { ok: "available", failing: "unavailable", listing: "checking" };
+const TROUBLE_WORDS = { "no-network": "no internet", busy: "busy: tried again in a moment", "bot-check": "YouTube asks the kiosk to prove it is not a robot", gone: "removed or private", "no-program": "YouTube is not set up on the kiosk", empty: "nothing playable", other: "not working right now" };
+const troubleWords = (trouble) => t(TROUBLE_WORDS[trouble] || TROUBLE_WORDS.other);
 
-/** Remote playlists and searches: shown while one is not working (and why), so nobody wonders about the music. */
-function renderSources(sources) {
+/** The kiosk's own words for what went wrong, behind a disclosure: for admins only (members get one sentence). */
+function detailsFor(text) {
+  const details = element("details", "detail");
+  details.append(element("summary", "", t("Details")), element("p", "detail-text", text));
+  return details;
+}
+
+/** Remote playlists and searches: shown while one is not working, in a short sentence each; without internet,
+ * one calm line for all of them (the local music plays). */
+function renderSources(sources, admin) {
   const troubled = sources.filter((source) => source.state !== "ok");
   byId("sources").hidden = troubled.length === 0;
+  const failing = troubled.filter((source) => source.state === "failing");
+  if (failing.length && failing.every((source) => source.trouble === TROUBLE.NO_NETWORK)) {
+    const item = element("li", "", t("No internet: playing your own music."));
+    if (admin) item.append(detailsFor(failing.map((source) => `${source.label}: ${source.error}`).join("\n")));
+    return byId("source-list").replaceChildren(item);
+  }
   byId("source-list").replaceChildren(
     ...sources.map((source) => {
       const item = element("li");
       const pill = element("span", `pill${source.state === "ok" ? " on" : source.state === "failing" ? " bad" : ""}`, t(SOURCE_WORDS[source.state] || source.state));
       item.append(pill, " ", element("span", "", source.label));
-      if (source.error) item.append(" ", element("span", "muted", source.error));
+      if (source.state === "failing") item.append(" ", element("span", "muted", troubleWords(source.trouble)));
+      if (admin && source.error) item.append(detailsFor(source.error));
       return item;
     }),
   );
 }
 
-function renderMood(mood) {
-  byId("mood").textContent = !mood ? t("Nothing yet") : mood.emotion ? t(mood.emotion) : t("Nobody here");
-  byId("correct").hidden = !(mood && mood.emotion);
+const NOT_READING = { paused: "Not reading moods: detection is paused", off: "Not reading moods (privacy)", none: "No camera" };
+
+function renderMood(mood, camera) {
+  const reading = !(camera.state in NOT_READING) || camera.state === CAMERA.OPEN;
+  byId("mood").textContent = !reading ? t(NOT_READING[camera.state]) : !mood ? t("Nothing yet") : mood.emotion ? t(mood.emotion) : t("Nobody here");
+  byId("correct").hidden = !(reading && mood && mood.emotion);
   byId("mood-detail").textContent =
     mood && mood.emotion ? `${Math.round(mood.confidence * 100)}% · ${t("faces")}: ${mood.faces} · ${t("since")} ${clock(mood.since)}` : "";
 }
@@ -230,14 +251,14 @@ function renderPlayer(player) {
   setIcon(pause, paused ? "play" : "pause");
   pause.setAttribute("aria-label", paused ? t("Play") : t("Pause"));
   const volume = byId("volume");
-  if (document.activeElement !== volume && player.volume !== undefined) volume.value = player.volume;
+  if (volume.dataset.dragging !== "yes" && player.volume !== undefined) volume.value = player.volume; // follows others
   const mute = byId("mute");
   mute.setAttribute("aria-pressed", String(player.volume === 0));
   mute.setAttribute("aria-label", player.volume === 0 ? t("Unmute") : t("Mute"));
   setIcon(mute, player.volume === 0 ? "muted" : "volume");
   Object.assign(ticking, { position: player.position ?? null, duration: player.duration ?? null, at: performance.now() });
   ticking.running = Boolean(player.playing && !paused);
-  const noMusic = !player.available || player.tracks === 0;
+  const noMusic = !player.available || (player.tracks === 0 && !player.playing); // a favorite may play on
   document.querySelectorAll("#now [data-action], #volume, #mute").forEach((control) => {
     control.disabled = noMusic || document.body.classList.contains("offline");
   });
@@ -250,7 +271,8 @@ function tick() {
   if (seek.dataset.dragging === "yes") return;
   const { duration } = ticking;
   let position = ticking.position;
-  if (position !== null && ticking.running) position += (performance.now() - ticking.at) / 1000;
+  const reachable = !document.body.classList.contains("offline"); // the kiosk is down: its clock is unknown
+  if (position !== null && ticking.running && reachable) position += (performance.now() - ticking.at) / 1000;
   if (duration) position = Math.min(position ?? 0, duration);
   seek.max = String(Math.max(0, Math.round(duration || 0)));
   seek.value = String(Math.round(position || 0));
@@ -270,7 +292,7 @@ function renderWhy(state) {
   const player = state.player || {};
   const line = byId("why");
   if (!player.available) return (line.textContent = t("Music is off on the kiosk (see the note above)."));
-  if (player.tracks === 0) return (line.textContent = t("Put audio files in folders named after the moods (happy, sad, neutral, …) in the kiosk's music folder, or ask an admin to map a YouTube playlist to a mood."));
+  if (player.tracks === 0 && !player.playing) return (line.textContent = t("Put audio files in folders named after the moods (happy, sad, neutral, …) in the kiosk's music folder, or ask an admin to map a YouTube playlist to a mood."));
   if (!track || !player.playing) return (line.textContent = mood && mood.emotion === null ? t("Nobody is here: the music rests.") : t("Music starts when the kiosk sees someone, or press play on a favorite."));
   const music = musicOf(track);
   let text;
@@ -279,7 +301,8 @@ function renderWhy(state) {
   else if (track.emotion && mood && mood.emotion) {
     const since = mood.emotion === track.emotion ? mood.since : track.since;
     text = tf("{music}: the room looked {emotion} at {time}.", { music, emotion: t(track.emotion), time: clock(since) });
-  } else if ([CAMERA.NONE, CAMERA.PAUSED].includes((state.camera || {}).state)) text = tf("{music}: the camera is off, so no mood is read; set one on this page.", { music });
+  } else if ((state.camera || {}).state === CAMERA.OFF) text = tf("{music}: this kiosk does not read moods (privacy); set one on this page.", { music });
+  else if ([CAMERA.NONE, CAMERA.PAUSED].includes((state.camera || {}).state)) text = tf("{music}: the camera is off, so no mood is read; set one on this page.", { music });
   else if (!track.emotion) text = tf("{music}: nobody has been seen for a while.", { music });
   else text = tf("{music}: the room looked {emotion}.", { music, emotion: t(track.emotion) });
   const next = queue && queue.then;
@@ -325,12 +348,14 @@ function renderQueue(queue) {
 function renderNotes(state) {
   const hidden = JSON.parse(sessionStorage.getItem("hidden-notes") || "[]");
   const now = Date.now() / 1000;
-  const notes = (state.notes || []).filter((note) => now - note.at < 600 && !hidden.includes(note.at)).slice(-3);
+  const remote = (note) => note.type === "track-error" && note.source !== SOURCE.LOCAL; // the sources card says those
+  const notes = (state.notes || []).filter((note) => now - note.at < 600 && !hidden.includes(note.at) && !remote(note)).slice(-3);
   byId("notes").replaceChildren(
     ...notes.map((note) => {
       const banner = element("div", "banner note");
-      const text = note.type === "track-error" ? tf("A track would not play: {error}", { error: note.error }) : note.text;
+      const text = note.type === "track-error" ? t("A track would not play: the next one plays.") : note.text;
       banner.append(element("span", "", `${clock(note.at)} · ${text}`));
+      if (note.type === "track-error" && state.user && state.user.admin) banner.append(detailsFor(note.error));
       const close = button("✕", () => {
         sessionStorage.setItem("hidden-notes", JSON.stringify([...hidden, note.at].slice(-50)));
         banner.remove();
@@ -475,7 +500,8 @@ async function refreshRecommendations() {
     }),
   );
   note.classList.remove("error");
-  note.textContent = data.note || "";
+  note.textContent = data.note ? t("Some of this music cannot be reached now: the kiosk's own music plays meanwhile.") : "";
+  if (data.note && current && current.user && current.user.admin) note.append(detailsFor(data.note));
   note.hidden = !data.note;
 }
 
@@ -615,7 +641,13 @@ function setupPlayerControls() {
   const setVolume = async (volume) => {
     if (await act("PUT", "/api/player/volume", { volume })) refresh();
   };
-  byId("volume").addEventListener("change", (event) => setVolume(Number(event.target.value)));
+  const volume = byId("volume");
+  volume.addEventListener("input", () => (volume.dataset.dragging = "yes")); // while a finger or the mouse holds it
+  volume.addEventListener("change", (event) => {
+    volume.dataset.dragging = "";
+    setVolume(Number(event.target.value));
+  });
+  volume.addEventListener("blur", () => (volume.dataset.dragging = ""));
   onClick("mute", () => {
     const volume = current && current.player ? current.player.volume : 0;
     if (volume > 0) sessionStorage.setItem("volume-before-mute", String(volume));
@@ -670,10 +702,11 @@ function setupSearch() {
     const response = await api("GET", `/api/search?q=${encodeURIComponent(query)}${online ? "&youtube=1" : ""}`);
     if (asked !== latest) return;
     if (!response.ok) return (status.textContent = await errorText(response));
-    const { tracks, youtube_error: trouble } = await response.json();
-    if (trouble) status.textContent = tf("YouTube cannot be searched now: {error}", { error: trouble });
+    const { tracks, youtube_trouble: trouble, youtube_error: detail } = await response.json();
+    if (trouble) status.textContent = trouble === TROUBLE.NO_NETWORK ? t("No internet: YouTube cannot be searched now.") : tf("YouTube cannot be searched now: {why}.", { why: troubleWords(trouble) });
     else if (online) status.textContent = tracks.length ? tf("{count} found on YouTube", { count: tracks.length }) : t("Nothing found on YouTube.");
     else status.textContent = tracks.length ? tf("{count} found", { count: tracks.length }) : t("Nothing found in the music library.");
+    if (trouble && detail) status.append(detailsFor(detail)); // admins only get the detail
     if (trouble) return;
     byId("search-results").replaceChildren(
       ...tracks.map((track) => {
@@ -711,6 +744,10 @@ function setupSearch() {
 /** While the live connection is down: a banner, controls off; back by itself when the kiosk answers again. */
 function setOffline(offline) {
   if (document.body.classList.contains("offline") === offline) return;
+  if (offline && ticking.running && ticking.position !== null) {
+    ticking.position += (performance.now() - ticking.at) / 1000; // the clock stops where it was when the kiosk went away
+    ticking.at = performance.now();
+  }
   document.body.classList.toggle("offline", offline);
   byId("offline").hidden = !offline;
   document.querySelectorAll("main.kiosk button, main.kiosk input, main.kiosk select").forEach((control) => {
@@ -882,7 +919,7 @@ function setupKiosk() {
   followEvents((kind) => {
     refresh();
     if (["state", "mood", "idle", "track"].includes(kind)) refreshHistory(historyHours);
-    if (["state", "mood", "override", "override-end", "language", "settings"].includes(kind)) refreshRecommendations();
+    if (["state", "mood", "override", "override-end", "language", "settings", "source"].includes(kind)) refreshRecommendations();
     if (kind === "state") refreshFavorites();
   });
 }

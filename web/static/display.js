@@ -7,12 +7,13 @@ const byId = (id) => document.getElementById(id);
 const CAMERA = JSON.parse(byId("vocabulary").textContent).CameraState; // device/core/labels.py
 
 function show(state) {
-  const mood = state.override || (state.mood && state.mood.emotion);
+  const reading = ![CAMERA.PAUSED, CAMERA.OFF, CAMERA.NONE].includes(state.camera);
+  const mood = state.override || (reading && state.mood && state.mood.emotion);
   document.body.className = `display${mood ? ` mood-${mood}` : ""}`;
-  byId("display-mood").textContent = !state.mood && !state.override ? t("Nothing yet") : mood ? t(mood) : t("Nobody here");
+  byId("display-mood").textContent = state.override ? t(mood) : !reading ? t("Not reading moods") : !state.mood ? t("Nothing yet") : mood ? t(mood) : t("Nobody here");
   byId("display-mood-detail").textContent = state.override
     ? t("Set by hand")
-    : state.mood && state.mood.emotion ? `${Math.round(state.mood.confidence * 100)}%` : "";
+    : reading && state.mood && state.mood.emotion ? `${Math.round(state.mood.confidence * 100)}%` : "";
   const track = state.track;
   byId("display-title").textContent = track ? (track.artist ? `${track.title} · ${track.artist}` : track.title) : "-";
   byId("display-reason").textContent = track && track.why ? `${t("because")}: ${sayWhy(track.why)}` : "";

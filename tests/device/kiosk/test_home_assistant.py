@@ -100,6 +100,8 @@ def test_the_kiosk_in_home_assistant(tmp_path: Path) -> None:
             await listener.until(client, lambda seen: listener.state().get("paused") == "OFF")
             await client.publish("moodkiosk/detection/set", "OFF")  # privacy from Home Assistant: the camera closes
             await listener.until(client, lambda seen: listener.state().get("camera") == "paused")
+            paused = listener.state()  # no mood is read now: none is claimed
+            assert paused["mood"] is None and paused["faces"] == 0 and paused["presence"] == "OFF"
             await client.publish("moodkiosk/detection/set", "ON")
             await client.publish("moodkiosk/override/set", "camera")
             await listener.until(client, lambda seen: listener.state().get("camera") == "open"
