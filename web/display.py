@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from typing import Any
+from urllib.parse import urlparse
 
 import segno
 from aiohttp import web
@@ -24,12 +25,15 @@ def check(request: web.Request) -> None:
         raise json_error(web.HTTPForbidden, "the display page is shown on the kiosk itself (an admin can allow others)")
 
 
-def household_url(request: web.Request) -> str:
+def household_url(request: web.Request) -> str | None:
+    """An address a phone in the house can open (None: the page listens on this machine's loopback only)."""
     from web.server import reachable_urls
 
     settings = request.app[KIOSK].settings.web
     port = request.url.port or settings.port
-    return reachable_urls(settings.host, port)[0]
+    url = reachable_urls(settings.host, port)[0]
+    host = urlparse(url).hostname
+    return None if host == "localhost" or is_loopback(host) else url
 
 
 async def display_page(request: web.Request) -> web.Response:
@@ -53,6 +57,7 @@ async def display_state(request: web.Request) -> web.Response:
         if playing
         else None,
         "camera": camera["state"],
+        "paused": bool(snapshot["player"].get("paused")),
         "notice": kiosk.settings.privacy.notice(),
         "url": household_url(request),
     }
@@ -69,8 +74,11 @@ async def display_cover(request: web.Request) -> web.StreamResponse:
 
 async def display_qr(request: web.Request) -> web.Response:
     check(request)
+    url = household_url(request)
+    if url is None:
+        raise json_error(web.HTTPNotFound, "the household page listens on this machine only: no address to show")
     out = io.BytesIO()
-    segno.make(household_url(request), error="m").save(out, kind="svg", scale=8, border=2, dark="#111", light="#fff")
+    segno.make(url, error="m").save(out, kind="svg", scale=8, border=2, dark="#111", light="#fff")
     return web.Response(body=out.getvalue(), content_type="image/svg+xml")
 
 

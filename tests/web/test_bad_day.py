@@ -164,3 +164,61 @@ def test_a_kiosk_that_reads_no_moods_does_not_say_the_room_looked_neutral(browse
         expect(page.locator("#mood")).to_have_text("Not reading moods (privacy)")
     finally:
         daemon.stop()
+
+
+def screen_at(browser: Browser, base: str, size: str) -> Page:
+    page = browser.new_context(viewport=SCREENS[size]).new_page()  # type: ignore[arg-type]
+    page.goto(base + "/display")
+    return page
+
+
+def overflows(page: Page) -> bool:
+    """The kiosk's screen never scrolls: nothing is wider or taller than it."""
+    width, height = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+    return width > page.viewport_size["width"] or height > page.viewport_size["height"]
+
+
+@pytest.mark.parametrize("size", SCREENS)
+def test_the_kiosks_screen_names_each_state_and_fits(browser: Browser, tmp_path: Path, size: str) -> None:
+    """Playing, paused, detection paused, down; with a long title; a QR code only to an address a phone can open."""
+    video = write_slideshow(tmp_path / "smile.mp4", [(skimage.data.astronaut(), 10)])
+    long_title = "a song with a very long title that goes on and on " * 3
+    (tmp_path / "music" / "happy").mkdir(parents=True)
+    (tmp_path / "music" / "happy" / "sunny.json").write_text(f'{{"title": "{long_title.strip()}", "artist": "Band"}}')
+    daemon = Daemon(tmp_path, camera=str(video), extra=("--loop",))  # the page listens on 127.0.0.1 only
+    try:
+        screen = screen_at(browser, daemon.base, size)
+        expect(screen.locator("#display-title")).to_have_text(long_title.strip(), timeout=30_000)
+        expect(screen.get_by_role("heading")).to_have_count(1)
+        expect(screen.locator("[aria-live]")).to_have_count(2)
+        expect(screen.locator("#display-reason")).to_have_text("because: the room looked happy")
+        expect(screen.locator("#display-camera")).to_have_text("Camera on")
+        expect(screen.locator("#display-qr")).to_have_count(0)  # 127.0.0.1 is no address for a phone
+        expect(screen.locator("#display-local-only")).to_be_visible()
+        assert not overflows(screen) and not RAW.search(shown(screen))
+        page = page_for(browser, daemon.base, VIEWPORTS["phone"])
+        page.get_by_role("button", name="Pause", exact=True).click()
+        expect(screen.locator("#display-playback")).to_have_text("Paused", timeout=10_000)
+        page.get_by_role("button", name="Pause detection").click()
+        expect(screen.locator("#display-camera")).to_have_text("Detection paused", timeout=10_000)
+        expect(screen.locator("#display-mood")).to_have_text("Not reading moods")
+        assert not overflows(screen)
+        daemon.process.kill()
+        expect(screen.locator("#display-offline")).to_be_visible(timeout=6_000)  # not the old mood and track
+        expect(screen.locator("#display")).to_be_hidden()
+        assert not overflows(screen)
+    finally:
+        if daemon.process.poll() is None:
+            daemon.stop()
+
+
+def test_a_kiosk_without_camera_or_moods_says_so_on_its_screen(browser: Browser, tmp_path: Path) -> None:
+    for settings, line in (({}, "No camera"), ({"MOODKIOSK_PRIVACY__MODE": "no-emotion"}, "Not reading moods (privacy)")):
+        daemon = Daemon(tmp_path / line.replace(" ", "-"), **settings)
+        try:
+            screen = screen_at(browser, daemon.base, "pi-touchscreen")
+            expect(screen.locator("#display-camera")).to_have_text(line, timeout=15_000)
+            expect(screen.locator("#display-mood")).to_have_text("Not reading moods")
+            assert not overflows(screen)
+        finally:
+            daemon.stop()

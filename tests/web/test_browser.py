@@ -340,7 +340,7 @@ def test_admin_page_at_phone_width(browser: Browser, kiosk_with_hindi_music: Dae
 # The scripts' tables of words they show through t()
 TRANSLATED_TABLES = (
     "CHOICE_LABELS", "SOURCE_LABELS", "CAMERA_WORDS", "LANGUAGE_NAMES", "MUSIC_WORDS", "PROBLEM_WORDS", "SOURCE_WORDS",
-    "TROUBLE_WORDS", "NOT_READING"
+    "TROUBLE_WORDS", "NOT_READING", "CAMERA_LINES"
 )  # fmt: skip
 
 
