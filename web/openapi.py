@@ -171,6 +171,14 @@ def build_spec() -> Schema:
                 "400 403 409 415 422",
             )
         },
+        "/api/player/sleep": {
+            "post": operation(
+                "The sleep timer: the music fades and pauses after this track, or in so many minutes",
+                obj(sleep={"description": "as asked"}, until={"type": ["number", "null"]}),
+                obj(sleep={"description": "off, track, or minutes from 1 to 720"}),
+                "400 403 415 422",
+            )
+        },
         "/api/queue": {
             "get": operation("Up next: the queued tracks in order, then the mood whose music follows", QUEUE),
             "post": operation(

@@ -55,6 +55,17 @@ async def seek(request: web.Request) -> web.Response:
     return web.json_response({"position": position})
 
 
+async def sleep(request: web.Request) -> web.Response:
+    """``{"sleep": "off" | "track" | minutes}``: the music fades and pauses then (any member may set it)."""
+    user = await current_user(request)
+    body = await read_json(request)
+    try:
+        until = request.app[KIOSK].controls.sleep(body.get("sleep"), user.name)
+    except ControlError as error:
+        raise control_refused(error) from error
+    return web.json_response({"sleep": body.get("sleep"), "until": until})
+
+
 async def queue(request: web.Request) -> web.Response:
     await current_user(request)
     return web.json_response(request.app[KIOSK].state.queue())
@@ -135,6 +146,7 @@ def add_routes(app: web.Application) -> None:
     app[YOUTUBE_SEARCHES] = MemberRate(SEARCHES_PER_MINUTE, 60.0)
     app.router.add_put("/api/player/volume", set_volume)
     app.router.add_post("/api/player/seek", seek)
+    app.router.add_post("/api/player/sleep", sleep)
     app.router.add_post("/api/player/{action}", player_action)
     app.router.add_get("/api/queue", queue)
     app.router.add_post("/api/queue", add_to_queue)

@@ -254,6 +254,22 @@ class BriefChanged(Event):
         return self.source != "llm"
 
 
+@dataclasses.dataclass(frozen=True)
+class SleepChanged(Event):
+    """The sleep timer: the music fades and pauses at ``until`` (epoch seconds) or ``after_track``; both unset: off."""
+
+    kind: ClassVar[str] = "sleep"
+    until: float | None
+    after_track: bool
+    by: str
+
+    def describe(self) -> str:
+        if self.until is None and not self.after_track:
+            return f"sleep timer off ({self.by})"
+        when = "after this track" if self.after_track else time.strftime("at %H:%M", time.localtime(self.until))
+        return f"sleep timer: the music pauses {when} (set by {self.by})"
+
+
 Subscriber = Callable[[Event], None]
 
 

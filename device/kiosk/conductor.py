@@ -25,6 +25,7 @@ from device.core.events import (
     OverrideEnded,
     OverrideStarted,
     QueueChanged,
+    SleepChanged,
 )
 from device.core.labels import EMOTIONS
 from device.core.reasons import Why, WhyKind
@@ -58,6 +59,8 @@ class Conductor:
         self.household_artists: tuple[str, ...] = ()
         self.override: Mood | None = None  # a mood set by hand, until _override_timer fires
         self._override_timer: asyncio.TimerHandle | None = None
+        self._sleep_handle: asyncio.TimerHandle | None = None
+        self._sleep_after_track = False
         jukebox.on_track_end = self.track_ended
 
     # Settings
@@ -101,8 +104,32 @@ class Conductor:
             self.bus.publish(MoodChanged(mood.emotion, round(mood.confidence, 3), mood.faces))
 
     def track_ended(self) -> None:
-        """The jukebox finished (or gave up on) a track: the DJ's next pick."""
+        """The jukebox finished (or gave up on) a track: the DJ's next pick (paused at once, when the sleep timer
+        said "after this track")."""
         self.jukebox.apply(self.dj.on_track_end(self._clock()), self.tracker.current)
+        if self._sleep_after_track:
+            self._sleep_after_track = False
+            self.jukebox.pause()
+            self.bus.publish(SleepChanged(None, False, "the sleep timer"))
+
+    # The sleep timer
+    def sleep(self, seconds: float | None, after_track: bool, by: str) -> float | None:
+        """Fade out and pause in ``seconds``, or ``after_track``; neither: no timer. Returns when (epoch seconds)."""
+        if self._sleep_handle:
+            self._sleep_handle.cancel()
+            self._sleep_handle = None
+        self._sleep_after_track = after_track
+        until = None
+        if seconds is not None:
+            self._sleep_handle = asyncio.get_running_loop().call_later(seconds, self._fall_asleep)
+            until = time.time() + seconds
+        self.bus.publish(SleepChanged(until, after_track, by))
+        return until
+
+    def _fall_asleep(self) -> None:
+        self._sleep_handle = None
+        self.jukebox.fall_asleep()
+        self.bus.publish(SleepChanged(None, False, "the sleep timer"))
 
     # Language: the member who took over, else the household's
     def takeover(self, member: str, language: str, artists: list[str] | tuple[str, ...] = ()) -> None:

@@ -21,7 +21,8 @@ from device.player.library import Track
 
 MAX_OVERRIDE_MINUTES = 24 * 60
 MAX_QUERY = 200
-RESTART_SECONDS = 3.0  # "previous" after this much of a track starts it again
+RESTART_SECONDS = 3.0
+MAX_SLEEP_MINUTES = 12 * 60  # "previous" after this much of a track starts it again
 QUEUE_PLACES = ("now", "next", "end")
 MAX_QUEUE = 200
 
@@ -133,6 +134,17 @@ class Controls:
             self.jukebox.seek(0.0)
         else:
             self.jukebox.previous()
+
+    def sleep(self, value: object, by: str) -> float | None:
+        """The sleep timer: ``off``, ``track`` (pause after this track) or minutes (1 to 720) until the music fades
+        and pauses; returns when (epoch seconds) for minutes."""
+        if value in ("off", None):
+            return self.conductor.sleep(None, False, by)
+        if value == "track":
+            return self.conductor.sleep(None, True, by)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 1 <= value <= MAX_SLEEP_MINUTES:
+            raise ControlError(f"'sleep' must be off, track, or minutes from 1 to {MAX_SLEEP_MINUTES}", "sleep")
+        return self.conductor.sleep(float(value) * 60, False, by)
 
     def play_favorites(self, tracks: list[Track], by: str, every: bool = False) -> None:
         """Play one of a member's favorites, or ``every`` one in order, now; then the mood's music again."""

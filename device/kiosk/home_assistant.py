@@ -25,6 +25,7 @@ import logging
 import re
 import sqlite3
 import ssl
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -48,6 +49,19 @@ ATTRIBUTES = '{{ {"artist": value_json.artist, "playlist": value_json.playlist} 
 def node_id(hostname: str) -> str:
     """The device's id in Home Assistant: the host name in lower case, other characters as underscores."""
     return re.sub(r"[^a-z0-9_]", "_", hostname.lower())[:40] or "kiosk"
+
+
+SLEEP_OPTIONS: dict[str, str | int] = {"off": "off", "after this track": "track", "15 min": 15, "30 min": 30, "60 min": 60}
+
+
+def sleep_option(sleep: dict[str, Any] | None) -> str:
+    """The select's state: the timer set (a time set from the page shows as the nearest option)."""
+    if not sleep:
+        return "off"
+    if sleep["after_track"]:
+        return "after this track"
+    left = max(0.0, (sleep["until"] - time.time()) / 60)
+    return min(("15 min", "30 min", "60 min"), key=lambda option: abs(int(option.split()[0]) - left))
 
 
 class HomeAssistant:
@@ -130,6 +144,7 @@ class HomeAssistant:
             "detection": "OFF" if snapshot["detection"]["paused"] else "ON",
             "volume": snapshot["player"].get("volume", 0),
             "paused": "ON" if snapshot["player"].get("paused") else "OFF",
+            "sleep": sleep_option(snapshot.get("sleep")),
         }
 
     def discovery(self) -> dict[str, dict[str, Any]]:
@@ -156,6 +171,8 @@ class HomeAssistant:
                                           "command_topic": f"{self.base}/override/set"},
             ("switch", "detection"): {"name": "Emotion detection", "value_template": value("detection"),
                                       "command_topic": f"{self.base}/detection/set", "icon": "mdi:eye"},
+            ("select", "sleep_timer"): {"name": "Sleep timer", "options": list(SLEEP_OPTIONS), "icon": "mdi:sleep",
+                                         "value_template": value("sleep"), "command_topic": f"{self.base}/sleep/set"},
             ("button", "next"): {"name": "Next track", "command_topic": f"{self.base}/next/set", "payload_press": "PRESS"},
             ("button", "previous"): {"name": "Previous track", "command_topic": f"{self.base}/previous/set",
                                      "payload_press": "PRESS", "icon": "mdi:skip-previous"},
@@ -212,6 +229,10 @@ class HomeAssistant:
             await self.controls.detect(text == "ON", by)
         elif control == "next":
             await self.controls.next_track()
+        elif control == "sleep":
+            if text not in SLEEP_OPTIONS:
+                raise ControlError(f"the sleep timer takes one of {', '.join(SLEEP_OPTIONS)}", "sleep")
+            self.controls.sleep(SLEEP_OPTIONS[text], by)
         elif control in {"previous", "pause", "resume"}:
             {"previous": self.controls.previous, "pause": self.controls.pause, "resume": self.controls.resume}[control]()
         elif control == "volume":

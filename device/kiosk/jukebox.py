@@ -132,6 +132,11 @@ class Jukebox:
         if self.player:
             self.player.resume()
 
+    def fall_asleep(self) -> None:
+        """The sleep timer: the music fades out and pauses (anyone's play button goes on from there)."""
+        if self.player and self.player.playing and not self.player.paused:
+            self._fade = asyncio.get_running_loop().create_task(self.player.fade_to_pause(self.settings.fade_seconds))
+
     def previous(self) -> None:
         if self.player:
             self.player.previous()

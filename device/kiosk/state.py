@@ -16,6 +16,7 @@ from device.core.events import (
     Note,
     OverrideEnded,
     OverrideStarted,
+    SleepChanged,
     TrackFailed,
     TrackStarted,
 )
@@ -38,6 +39,7 @@ class KioskState:
         self.conductor, self.jukebox, self.watcher, self.live = conductor, jukebox, watcher, live
         self.mood: dict[str, Any] | None = None
         self.track: dict[str, Any] | None = None
+        self.sleep: dict[str, Any] | None = None  # the sleep timer, while one is set
         self.why: Why | None = None  # the playing track's, as data (the kiosk's screen shows its public part)
         self.camera: dict[str, Any] = {"state": "starting", "detail": ""}
         self.notes: list[dict[str, Any]] = []
@@ -61,6 +63,10 @@ class KioskState:
             self.override = {"emotion": event.emotion, "until": event.until, "by": event.by}
         elif isinstance(event, OverrideEnded):
             self.override = None
+        elif isinstance(event, SleepChanged):
+            self.sleep = {"until": event.until, "after_track": event.after_track, "by": event.by}
+            if event.until is None and not event.after_track:
+                self.sleep = None
         elif isinstance(event, BriefChanged):
             self.brief = {key: value for key, value in event.to_json().items() if key not in {"t", "type"}}
         elif isinstance(event, Note | TrackFailed):
@@ -89,6 +95,7 @@ class KioskState:
             "notes": list(self.notes),
             "override": self.override,
             "brief": self.brief,
+            "sleep": self.sleep,
             "player": self.jukebox.playback_state(),
             "queue": self.queue(),
             "language": self.conductor.language_state(settings.player.languages),

@@ -194,6 +194,20 @@ class MpvPlayer:
             self._mpv.volume = self._volume_before_fade
             self._fading = False
 
+    async def fade_to_pause(self, seconds: float) -> None:
+        """Lower the volume to nothing over ``seconds``, pause, and restore the volume (the sleep timer)."""
+        self._volume_before_fade, self._fading = float(self._mpv.volume), True
+        steps = max(1, int(seconds * 10))
+        for step in range(steps):
+            if not self._fading:
+                return  # a new track started meanwhile
+            self._mpv.volume = self._volume_before_fade * (1 - (step + 1) / steps)
+            await asyncio.sleep(seconds / steps)
+        if self._fading:
+            self.pause()
+            self._mpv.volume = self._volume_before_fade
+            self._fading = False
+
     def show_note(self, text: str, seconds: float = 6.0) -> None:
         """An on-screen note on the kiosk's display (mpv OSD); nothing happens without a display."""
         self._mpv.command("show-text", text, int(seconds * 1000))

@@ -438,3 +438,18 @@ def test_every_event_kind_reaches_the_page_and_a_late_brief_shows(browser: Brows
     finally:
         daemon.stop()
         server.close()
+
+
+def test_the_sleep_timer_from_the_page(browser: Browser, kiosk: Daemon) -> None:
+    page = player_page(browser, kiosk.base, viewport={"width": 390, "height": 844})
+    start_music(page)
+    page.get_by_label("Sleep timer").select_option("15")
+    expect(page.locator("#sleep-status")).to_have_text(re.compile(r"^The music pauses at \d"))
+    sleep = state(page, kiosk.base)["sleep"]
+    assert 14 * 60 < sleep["until"] - time.time() <= 15 * 60 and sleep["by"] == "asha"
+    page.get_by_label("Sleep timer").select_option("track")
+    expect(page.locator("#sleep-status")).to_have_text("The music pauses after this track.")
+    page.get_by_label("Sleep timer").select_option("off")
+    expect(page.locator("#sleep-status")).to_have_text("")
+    assert state(page, kiosk.base)["sleep"] is None
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

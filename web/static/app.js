@@ -163,12 +163,20 @@ function render(state) {
   renderLanguage(state.language, state.user);
   renderOverride(state.override);
   renderSources(state.sources || [], Boolean(state.user && state.user.admin));
+  renderSleep(state.sleep);
   renderMediaSession(state.track, player);
 }
 
 const SOURCE_WORDS = { ok: "available", failing: "unavailable", listing: "checking" };
 const TROUBLE_WORDS = { "no-network": "no internet", busy: "busy: tried again in a moment", "bot-check": "YouTube asks the kiosk to prove it is not a robot", gone: "removed or private", "no-program": "YouTube is not set up on the kiosk", empty: "nothing playable", other: "not working right now" };
 const troubleWords = (trouble) => t(TROUBLE_WORDS[trouble] || TROUBLE_WORDS.other);
+
+/** The sleep timer: what is set, and until when. */
+function renderSleep(sleep) {
+  const select = byId("sleep");
+  if (document.activeElement !== select) select.value = !sleep ? "off" : sleep.after_track ? "track" : select.value === "off" || select.value === "track" ? "30" : select.value;
+  byId("sleep-status").textContent = !sleep ? "" : sleep.after_track ? t("The music pauses after this track.") : tf("The music pauses at {time}.", { time: clock(sleep.until) });
+}
 
 /** The kiosk's own words for what went wrong, behind a disclosure: for admins only (members get one sentence). */
 function detailsFor(text) {
@@ -641,6 +649,10 @@ function setupPlayerControls() {
   const setVolume = async (volume) => {
     if (await act("PUT", "/api/player/volume", { volume })) refresh();
   };
+  byId("sleep").addEventListener("change", async (event) => {
+    const value = event.target.value;
+    if (await act("POST", "/api/player/sleep", { sleep: ["off", "track"].includes(value) ? value : Number(value) })) refresh();
+  });
   const volume = byId("volume");
   volume.addEventListener("input", () => (volume.dataset.dragging = "yes")); // while a finger or the mouse holds it
   volume.addEventListener("change", (event) => {

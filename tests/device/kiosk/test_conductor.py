@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from pathlib import Path
 
 import skimage.data
@@ -18,12 +19,14 @@ from device.core.events import (
     OverrideStarted,
     PlayerChanged,
     QueueChanged,
+    SleepChanged,
     TrackStarted,
 )
 from device.core.reasons import Why, WhyKind
 from device.inference.analyzer import FrameAnalyzer
 from device.kiosk.conductor import Conductor
 from device.kiosk.jukebox import Jukebox
+from device.player.library import Track
 from tests.helpers import Daemon, client_session, signed_in, tone, yt_dlp_children
 
 SETTINGS = PlayerSettings(audio_output="null", video_output="null", default_searches=False)
@@ -157,5 +160,46 @@ def test_queue_seek_pause_and_volume_are_told_to_every_page(tmp_path: Path) -> N
             assert [e.size for e in events if isinstance(e, QueueChanged)] == [0, 1]  # the first started at once
         finally:
             await jukebox.close()
+
+    asyncio.run(scenario())
+
+
+def test_the_sleep_timer_fades_and_pauses_in_time_or_after_the_track(tmp_path: Path) -> None:
+    player = SETTINGS.model_copy(update={"fade_seconds": 0.3})
+    conductor, jukebox, events = parts(tmp_path, player)
+    short = tone(tmp_path / "music" / "neutral" / "a-short.wav", seconds=1.5)
+
+    async def scenario() -> None:
+        jukebox.start(asyncio.get_running_loop())
+        jukebox.scan()
+        conductor.next_track()
+        await until(events, TrackStarted)
+        until_at = conductor.sleep(0.5, False, "asha")
+        assert until_at is not None and until_at > time.time()
+        for _ in range(40):  # 0.5 s, then a 0.3 s fade
+            if jukebox.player.paused:
+                break
+            await asyncio.sleep(0.05)
+        assert jukebox.player.paused and jukebox.current_track is not None  # paused, not stopped: play goes on
+        assert [(e.until is None, e.after_track) for e in events if isinstance(e, SleepChanged)] == [
+            (False, False),
+            (True, False),
+        ]
+        assert jukebox.player.volume == 80  # the volume is back for the next play
+
+        jukebox.resume()
+        conductor.sleep(None, False, "asha")  # off
+        conductor.queue_tracks([Track(str(short), "a-short", "neutral")], Why(WhyKind.ASKED, by="asha"), "asha", "now")
+        await until(events, TrackStarted, 2)
+        conductor.sleep(None, True, "ravi")  # after this (short) track
+        started = await until(events, TrackStarted, 3, seconds=15)
+        assert started[-1].title != "a-short"  # the next one is there, waiting
+        for _ in range(40):
+            if jukebox.player.paused:
+                break
+            await asyncio.sleep(0.05)
+        assert jukebox.player.paused
+        assert [e.by for e in events if isinstance(e, SleepChanged)][-1] == "the sleep timer"
+        await jukebox.close()
 
     asyncio.run(scenario())

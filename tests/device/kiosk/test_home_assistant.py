@@ -65,6 +65,7 @@ def test_the_kiosk_in_home_assistant(tmp_path: Path) -> None:
                 "button",
                 "number",
                 "select",
+                "select",
                 "sensor",
                 "sensor",
                 "sensor",
@@ -74,7 +75,7 @@ def test_the_kiosk_in_home_assistant(tmp_path: Path) -> None:
             ]
             mood = next(c for t, c in configs.items() if t.endswith("/mood/config"))
             assert mood["options"] == [*EMOTIONS, "nobody"] and mood["state_topic"] == "moodkiosk/state"
-            assert len({c["unique_id"] for c in configs.values()}) == 13
+            assert len({c["unique_id"] for c in configs.values()}) == 14
             assert all(c["availability_topic"] == "moodkiosk/availability" for c in configs.values())
             state = listener.state()
             assert (
@@ -84,7 +85,7 @@ def test_the_kiosk_in_home_assistant(tmp_path: Path) -> None:
             for topic in configs:  # Home Assistant restarts and says so: the kiosk announces itself again
                 del listener.retained[topic]
             await client.publish("homeassistant/status", "online")
-            await listener.until(client, lambda seen: len([t for t in seen if t.endswith("/config")]) == 13)
+            await listener.until(client, lambda seen: len([t for t in seen if t.endswith("/config")]) == 14)
 
             await client.publish("moodkiosk/override/set", "sad")  # the select, as Home Assistant sends it
             await listener.until(client, lambda seen: listener.state().get("override") == "sad")
@@ -94,6 +95,10 @@ def test_the_kiosk_in_home_assistant(tmp_path: Path) -> None:
             await client.publish("moodkiosk/volume/set", "35")
             await listener.until(client, lambda seen: listener.state().get("volume") == 35)
             assert listener.state()["override"] == "sad"
+            await client.publish("moodkiosk/sleep/set", "after this track")  # the sleep timer's select
+            await listener.until(client, lambda seen: listener.state().get("sleep") == "after this track")
+            await client.publish("moodkiosk/sleep/set", "off")
+            await listener.until(client, lambda seen: listener.state().get("sleep") == "off")
             await client.publish("moodkiosk/pause/set", "PRESS")  # the same door as the page's buttons
             await listener.until(client, lambda seen: listener.state().get("paused") == "ON")
             await client.publish("moodkiosk/resume/set", "PRESS")
@@ -117,7 +122,7 @@ def test_the_kiosk_in_home_assistant(tmp_path: Path) -> None:
             async with aiomqtt.Client("127.0.0.1", port) as client:
                 await client.subscribe("moodkiosk/#")
                 await client.subscribe("homeassistant/#")
-                await listener.until(client, lambda seen: len([t for t in seen if t.endswith("/config")]) == 13
+                await listener.until(client, lambda seen: len([t for t in seen if t.endswith("/config")]) == 14
                                      and listener.state().get("mood") == "happy", seconds=90)  # fmt: skip
                 log = daemon.stop()
                 await listener.until(client, lambda seen: seen.get("moodkiosk/availability") == "offline")
