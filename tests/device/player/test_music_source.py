@@ -88,7 +88,7 @@ def test_a_new_source_is_its_class_and_one_line(tmp_path: Path, monkeypatch: pyt
         assert started.title == "vinyl" and started.playlist == f"crate:{crate}" and started.label == "crate crate"
         assert [(e.label, e.state) for e in events if isinstance(e, SourceChanged)] == [("crate crate", "ok")]
         assert jukebox.sources_state() == [{"playlist": f"crate:{crate}", "label": "crate crate", "state": "ok",
-                                            "error": "", "tracks": 1}]  # fmt: skip
+                                            "error": "", "tracks": 1, "trouble": ""}]  # fmt: skip
         await jukebox.close()
 
     asyncio.run(scenario())

@@ -72,13 +72,13 @@ def test_remote_playlist_falls_back_to_local_and_a_liked_track_plays_offline(tmp
 
     try:
         asyncio.run(scenario())
-        with sync_playwright() as playwright:  # the page says which source is down and why
+        with sync_playwright() as playwright:  # the page says the source is down, in a sentence; the detail for admins
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
             page = browser.new_page()
             sign_in(page, daemon.base)
             expect(page.locator("#sources")).to_be_visible()
-            expect(page.locator("#source-list li")).to_contain_text("unavailable")
-            expect(page.locator("#source-list li")).to_contain_text("127.0.0.1")
+            expect(page.locator("#source-list li")).to_contain_text("No internet: playing your own music.")
+            expect(page.locator("#source-list details.detail")).to_contain_text("127.0.0.1")  # asha is an admin
             browser.close()
     finally:
         server.stop()
