@@ -171,10 +171,13 @@ const SOURCE_WORDS = { ok: "available", failing: "unavailable", listing: "checki
 const TROUBLE_WORDS = { "no-network": "no internet", busy: "busy: tried again in a moment", "bot-check": "YouTube asks the kiosk to prove it is not a robot", gone: "removed or private", "no-program": "YouTube is not set up on the kiosk", empty: "nothing playable", other: "not working right now" };
 const troubleWords = (trouble) => t(TROUBLE_WORDS[trouble] || TROUBLE_WORDS.other);
 
+const SLEEP = { OFF: "off", TRACK: "track" }; // the sleep timer's words (device/kiosk/controls.py), besides minutes
+
 /** The sleep timer: what is set, and until when. */
 function renderSleep(sleep) {
   const select = byId("sleep");
-  if (document.activeElement !== select) select.value = !sleep ? "off" : sleep.after_track ? "track" : select.value === "off" || select.value === "track" ? "30" : select.value;
+  const minutes = ![SLEEP.OFF, SLEEP.TRACK].includes(select.value);
+  if (document.activeElement !== select) select.value = !sleep ? SLEEP.OFF : sleep.after_track ? SLEEP.TRACK : minutes ? select.value : "30";
   byId("sleep-status").textContent = !sleep ? "" : sleep.after_track ? t("The music pauses after this track.") : tf("The music pauses at {time}.", { time: clock(sleep.until) });
 }
 
@@ -651,7 +654,7 @@ function setupPlayerControls() {
   };
   byId("sleep").addEventListener("change", async (event) => {
     const value = event.target.value;
-    if (await act("POST", "/api/player/sleep", { sleep: ["off", "track"].includes(value) ? value : Number(value) })) refresh();
+    if (await act("POST", "/api/player/sleep", { sleep: [SLEEP.OFF, SLEEP.TRACK].includes(value) ? value : Number(value) })) refresh();
   });
   const volume = byId("volume");
   volume.addEventListener("input", () => (volume.dataset.dragging = "yes")); // while a finger or the mouse holds it
