@@ -182,20 +182,13 @@ class MpvPlayer:
 
     async def fade_out(self, seconds: float) -> None:
         """Lower the volume to nothing over ``seconds``, stop, and restore the volume for later."""
-        self._volume_before_fade, self._fading = float(self._mpv.volume), True
-        steps = max(1, int(seconds * 10))
-        for step in range(steps):
-            if not self._fading:
-                return  # a new track started meanwhile
-            self._mpv.volume = self._volume_before_fade * (1 - (step + 1) / steps)
-            await asyncio.sleep(seconds / steps)
-        if self._fading:
-            self.stop()
-            self._mpv.volume = self._volume_before_fade
-            self._fading = False
+        await self._fade(seconds, self.stop)
 
     async def fade_to_pause(self, seconds: float) -> None:
         """Lower the volume to nothing over ``seconds``, pause, and restore the volume (the sleep timer)."""
+        await self._fade(seconds, self.pause)
+
+    async def _fade(self, seconds: float, then: Callable[[], None]) -> None:
         self._volume_before_fade, self._fading = float(self._mpv.volume), True
         steps = max(1, int(seconds * 10))
         for step in range(steps):
@@ -204,7 +197,7 @@ class MpvPlayer:
             self._mpv.volume = self._volume_before_fade * (1 - (step + 1) / steps)
             await asyncio.sleep(seconds / steps)
         if self._fading:
-            self.pause()
+            then()
             self._mpv.volume = self._volume_before_fade
             self._fading = False
 
