@@ -331,6 +331,7 @@ HINDI = {
     "Camera starting": "कैमरा शुरू हो रहा है",
     "Paused": "रुका हुआ",
     "Sleep timer": "स्लीप टाइमर",
+    "“{title}” plays next.": "“{title}” अगला चलेगा।",
     "Off": "बंद",
     "After this track": "इस गाने के बाद",
     "In 15 minutes": "15 मिनट में",

@@ -453,3 +453,24 @@ def test_the_sleep_timer_from_the_page(browser: Browser, kiosk: Daemon) -> None:
     expect(page.locator("#sleep-status")).to_have_text("")
     assert state(page, kiosk.base)["sleep"] is None
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_play_next_from_search_and_favorites(browser: Browser, kiosk: Daemon) -> None:
+    page = player_page(browser, kiosk.base, viewport={"width": 390, "height": 844})
+    start_music(page)
+    page.get_by_role("button", name=re.compile("^Like “")).click()  # the playing track becomes a favorite
+    expect(page.locator("#favorite-list li")).to_have_count(1)
+    liked = page.locator("#favorite-list li .title").text_content().split(" (")[0]
+    search = page.locator("#search")
+    search.fill("bright")
+    page.get_by_role("button", name="Add “Bright Lights” to the queue", exact=True).click()
+    queue = page.locator("#queue-list li")
+    expect(queue).to_have_count(1)
+    page.locator("#favorite-list li").get_by_role("button", name=f"Play “{liked}” next", exact=True).click()
+    expect(queue).to_have_count(2)
+    expect(queue.first).to_contain_text(liked)  # before the track queued earlier
+    search.fill("apex")
+    page.get_by_role("button", name="Play “Apex Aleph” next", exact=True).click()
+    expect(queue).to_have_count(3)
+    expect(queue.first).to_contain_text("Apex Aleph")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -479,7 +479,15 @@ function favoriteItem(favorite) {
     refreshFavorites();
   });
   remove.setAttribute("aria-label", tf("Remove “{title}” from favorites", { title: favorite.title }));
-  item.append(cover(favorite.thumbnail, null, true), title, play, remove);
+  item.append(cover(favorite.thumbnail, null, true), title, play);
+  if (favorite.source === SOURCE.LOCAL) { // a track of the music folder: it may join the queue, too
+    const next = button("⤴", async () => {
+      if (await act("POST", "/api/queue", { uri: favorite.uri, at: "next" })) announce(tf("“{title}” plays next.", { title: favorite.title }));
+    });
+    next.setAttribute("aria-label", tf("Play “{title}” next", { title: favorite.title }));
+    item.append(next);
+  }
+  item.append(remove);
   return item;
 }
 
@@ -736,7 +744,11 @@ function setupSearch() {
           if (await act("POST", "/api/queue", { uri: track.uri, at: "end" })) announce(tf("Added “{title}” to the queue.", { title: track.title }));
         });
         later.setAttribute("aria-label", tf("Add “{title}” to the queue", { title: track.title }));
-        item.append(now, later);
+        const next = button("⤴", async () => {
+          if (await act("POST", "/api/queue", { uri: track.uri, at: "next" })) announce(tf("“{title}” plays next.", { title: track.title }));
+        });
+        next.setAttribute("aria-label", tf("Play “{title}” next", { title: track.title }));
+        item.append(now, next, later);
         return item;
       }),
     );
