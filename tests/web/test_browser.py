@@ -249,6 +249,8 @@ def test_admin_page_accounts_and_settings(browser: Browser, kiosk_with_hindi_mus
     mapping = page.locator("#settings-mapping")
     mapping.get_by_role("button", name="Save").click()
     expect(mapping.locator(".field-error")).to_have_text("No playlist “hapy”: you have happy, neutral.")  # beside the grid
+    expect(mapping.locator("[aria-invalid=true]")).to_have_count(1)  # the typo's cell, not all 21
+    expect(cell).to_have_attribute("aria-invalid", "true")
     expect(mapping.locator(".status")).to_have_text("Some values need a change: see the fields marked.")
     cell.fill("neutral")
     mapping.get_by_role("button", name="Save").click()

@@ -317,7 +317,10 @@ async function refused(response) {
       box.querySelector(".meta").before(line);
     }
     line.textContent = text;
-    box.querySelectorAll("input, select").forEach((control) => control.setAttribute("aria-invalid", "true"));
+    const controls = [...box.querySelectorAll("input, select")];
+    const names = (control) => control.value.split(",").map((name) => name.trim());
+    const holding = problem.kind === "no_playlist" ? controls.filter((control) => names(control).includes(problem.limit)) : [];
+    (holding.length ? holding : controls).forEach((control) => control.setAttribute("aria-invalid", "true")); // the typo's cell only
   }
   return body.problems && body.problems.length ? t("Some values need a change: see the fields marked.") : await errorText(response);
 }
