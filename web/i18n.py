@@ -331,6 +331,8 @@ HINDI = {
     "Camera starting": "कैमरा शुरू हो रहा है",
     "Paused": "रुका हुआ",
     "Sleep timer": "स्लीप टाइमर",
+    "Saved: the music follows it now.": "सहेजा गया: संगीत अब इसी भाषा में है।",
+    "Saved: press “I'm here” to hear it.": "सहेजा गया: सुनने के लिए “मैं यहाँ हूँ” दबाएँ।",
     "“{title}” plays next.": "“{title}” अगला चलेगा।",
     "Off": "बंद",
     "After this track": "इस गाने के बाद",

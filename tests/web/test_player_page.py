@@ -474,3 +474,14 @@ def test_play_next_from_search_and_favorites(browser: Browser, kiosk: Daemon) ->
     expect(queue).to_have_count(3)
     expect(queue.first).to_contain_text("Apex Aleph")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_choosing_a_music_language_says_what_it_does(browser: Browser, kiosk: Daemon) -> None:
+    page = player_page(browser, kiosk.base, viewport={"width": 390, "height": 844})
+    page.locator("#music-language").select_option("hindi")
+    expect(page.locator("#music-language-status")).to_have_text("Saved: press “I'm here” to hear it.")
+    page.get_by_role("button", name="I'm here").click()
+    expect(page.locator("#language-line")).to_have_text("Music in Hindi for asha")
+    page.locator("#music-language").select_option("english")
+    expect(page.locator("#music-language-status")).to_have_text("Saved: the music follows it now.")
+    expect(page.locator("#language-line")).to_have_text("Music in English for asha")

@@ -822,7 +822,9 @@ function followEvents(onEvent) {
 
 function setupLanguage() {
   byId("music-language").addEventListener("change", async (event) => {
-    await api("PUT", "/api/me/language", { language: event.target.value });
+    const saved = await api("PUT", "/api/me/language", { language: event.target.value });
+    const mine = byId("takeover").dataset.mine === "true"; // it plays at once only while the member has taken over
+    byId("music-language-status").textContent = !saved.ok ? await errorText(saved) : mine ? t("Saved: the music follows it now.") : t("Saved: press “I'm here” to hear it.");
     refresh();
   });
   onClick("takeover", (event) =>
