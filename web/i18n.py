@@ -334,6 +334,7 @@ HINDI = {
     "Saved: the music follows it now.": "सहेजा गया: संगीत अब इसी भाषा में है।",
     "Saved: press “I'm here” to hear it.": "सहेजा गया: सुनने के लिए “मैं यहाँ हूँ” दबाएँ।",
     "“{title}” plays next.": "“{title}” अगला चलेगा।",
+    "Queue “{title}” to play next": "“{title}” को अगला चलाने के लिए कतार में लगाएँ",
     "Off": "बंद",
     "After this track": "इस गाने के बाद",
     "In 15 minutes": "15 मिनट में",

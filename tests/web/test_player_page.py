@@ -466,11 +466,11 @@ def test_play_next_from_search_and_favorites(browser: Browser, kiosk: Daemon) ->
     page.get_by_role("button", name="Add “Bright Lights” to the queue", exact=True).click()
     queue = page.locator("#queue-list li")
     expect(queue).to_have_count(1)
-    page.locator("#favorite-list li").get_by_role("button", name=f"Play “{liked}” next", exact=True).click()
+    page.locator("#favorite-list li").get_by_role("button", name=f"Queue “{liked}” to play next", exact=True).click()
     expect(queue).to_have_count(2)
     expect(queue.first).to_contain_text(liked)  # before the track queued earlier
     search.fill("apex")
-    page.get_by_role("button", name="Play “Apex Aleph” next", exact=True).click()
+    page.get_by_role("button", name="Queue “Apex Aleph” to play next", exact=True).click()
     expect(queue).to_have_count(3)
     expect(queue.first).to_contain_text("Apex Aleph")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -484,7 +484,7 @@ function favoriteItem(favorite) {
     const next = button("⤴", async () => {
       if (await act("POST", "/api/queue", { uri: favorite.uri, at: "next" })) announce(tf("“{title}” plays next.", { title: favorite.title }));
     });
-    next.setAttribute("aria-label", tf("Play “{title}” next", { title: favorite.title }));
+    next.setAttribute("aria-label", tf("Queue “{title}” to play next", { title: favorite.title }));
     item.append(next);
   }
   item.append(remove);
@@ -747,7 +747,7 @@ function setupSearch() {
         const next = button("⤴", async () => {
           if (await act("POST", "/api/queue", { uri: track.uri, at: "next" })) announce(tf("“{title}” plays next.", { title: track.title }));
         });
-        next.setAttribute("aria-label", tf("Play “{title}” next", { title: track.title }));
+        next.setAttribute("aria-label", tf("Queue “{title}” to play next", { title: track.title }));
         item.append(now, next, later);
         return item;
       }),
