@@ -4,8 +4,9 @@
 - Discovery (retained, under ``<discovery_prefix>/<component>/<node>/<object>/config``): room mood
   (an enum sensor: the seven moods or "nobody"), confidence, faces, presence (occupancy), now
   playing (with artist and playlist as attributes), camera state; controls: mood (a select: "camera"
-  or a mood held for an hour), detection (a switch; off closes the camera), next track (a button),
-  volume (a number). Sent again whenever Home Assistant announces itself (``<prefix>/status``).
+  or a mood held for an hour), detection (a switch; off closes the camera), next, previous, pause and
+  resume (buttons), volume (a number), the sleep timer (a select). Sent again whenever Home Assistant
+  announces itself (``<prefix>/status``).
 - States: one retained JSON document, ``<base_topic>/state``, sent when something changes;
   availability ``<base_topic>/availability`` is "online", and the broker says "offline" (last will)
   when the kiosk goes away.

@@ -15,9 +15,13 @@ PICTURE_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png"}
 
 
 def embedded_picture(path: Path) -> tuple[bytes, str] | None:
-    """The file's first embedded picture and its content type (JPEG or PNG only); None without one."""
-    if tag_problem(path):
-        return None
+    """The file's first embedded picture and its content type (JPEG or PNG only); None without one, or when its tag
+    is too costly to parse (device.player.tag_guard)."""
+    return None if tag_problem(path) else picture_in(path)
+
+
+def picture_in(path: Path) -> tuple[bytes, str] | None:
+    """embedded_picture for a file whose tag was already found safe to parse."""
     try:
         media = mutagen.File(path)
     except Exception:  # mutagen raises many kinds for damaged files
@@ -48,4 +52,5 @@ def candidates(media: mutagen.FileType) -> list[bytes]:
 
 
 def has_embedded_picture(path: Path) -> bool:
-    return embedded_picture(path) is not None
+    """Whether a file whose tag was already found safe to parse holds a picture."""
+    return picture_in(path) is not None
