@@ -24,6 +24,7 @@ from device.inference.photos import PhotoBusyError
 from device.kiosk.controls import ControlError, checked_language
 from device.kiosk.metrics import CONTENT_TYPE
 from web import admin_api, artists_api, display, favorites_api, kiosk_api, openapi, player_api, playlists_api
+from web.disclosure import event_for, state_for
 from web.handling import (
     ACCOUNTS,
     CLOSING,
@@ -116,7 +117,8 @@ async def logout(request: web.Request) -> web.Response:
 async def state(request: web.Request) -> web.Response:
     user = await current_user(request)
     session = await get_session(request)
-    return web.json_response({**request.app[KIOSK].state.snapshot(), "user": user_json(user), "csrf": session.get("csrf")})
+    snapshot = state_for(request.app[KIOSK].state.snapshot(), user.is_admin)
+    return web.json_response({**snapshot, "user": user_json(user), "csrf": session.get("csrf")})
 
 
 async def set_language(request: web.Request) -> web.Response:
@@ -190,7 +192,7 @@ async def history(request: web.Request) -> web.Response:
 
 async def events(request: web.Request) -> web.StreamResponse:
     """Server-sent events: the current state first, then every kiosk event as it happens."""
-    await current_user(request)
+    user = await current_user(request)
     kiosk = request.app[KIOSK]
     closing = request.app[CLOSING]
     queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=100)
@@ -204,7 +206,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     kiosk.bus.subscribe(forward)
     try:
-        await response.write(f"event: state\ndata: {json.dumps(kiosk.state.snapshot())}\n\n".encode())
+        await response.write(f"event: state\ndata: {json.dumps(state_for(kiosk.state.snapshot(), user.is_admin))}\n\n".encode())
         while not closing.is_set():
             getter = asyncio.ensure_future(queue.get())
             stopper = asyncio.ensure_future(closing.wait())
@@ -213,7 +215,8 @@ async def events(request: web.Request) -> web.StreamResponse:
                 task.cancel()
             if getter in done:
                 event = getter.result()
-                await response.write(f"event: {event.kind}\ndata: {json.dumps(event.to_json())}\n\n".encode())
+                data = json.dumps(event_for(event.to_json(), user.is_admin))
+                await response.write(f"event: {event.kind}\ndata: {data}\n\n".encode())
             elif not done:
                 await response.write(b"event: ping\ndata: {}\n\n")  # quiet for 15 s: the page knows it is still connected
     except ConnectionResetError:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from device.kiosk.controls import ControlError
+from web.disclosure import recommendations_for
 from web.handling import KIOSK, control_refused, current_user, field, json_error, read_json, too_many_attempts
 from web.security import MemberRate
 
@@ -49,14 +50,14 @@ async def end_override(request: web.Request) -> web.Response:
 
 async def recommendations(request: web.Request) -> web.Response:
     """What the kiosk would play for ``emotion`` (default: the current mood) in ``language`` (default: its own)."""
-    await current_user(request)
+    user = await current_user(request)
     try:
         answer = request.app[KIOSK].controls.recommendations(
             request.query.get("emotion") or None, request.query.get("language") or None
         )
     except ControlError as error:
         raise control_refused(error) from error
-    return web.json_response(answer)
+    return web.json_response(recommendations_for(answer, user.is_admin))
 
 
 async def correct_mood(request: web.Request) -> web.Response:

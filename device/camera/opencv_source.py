@@ -68,7 +68,7 @@ class OpenCVSource(FrameSource):
             return "the file exists but OpenCV cannot decode it: convert it to MP4 (H.264)"
         if isinstance(self.target, int) or str(self.target).startswith("/dev/"):
             return "check the cable and `ls /dev/video*`; the service user needs the `video` group"
-        return "check the path or URL, or pick another camera with --camera"
+        return "check the path or URL, or choose another camera (Camera on the admin page, or camera.source)"
 
     def read(self) -> Frame | None:
         if self._capture is None:

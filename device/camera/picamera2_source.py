@@ -68,7 +68,7 @@ class Picamera2Source(FrameSource):
         if self.number >= len(cameras):
             raise CameraError(
                 f"no Pi camera number {self.number} (found {len(cameras)})",
-                "check the ribbon cable and `rpicam-hello --list-cameras`, or pick another camera with --camera",
+                "check the ribbon cable, or choose another camera (Camera on the admin page, or camera.source)",
             )
         try:
             camera = module.Picamera2(camera_num=self.number)

@@ -16,7 +16,7 @@ from device.camera.source import FrameSource
 from device.core.errors import ConfigError
 
 NO_CAMERA_SPEC = "none"  # camera.source for no camera at all
-CHOOSE_HINT = "pick one with --camera (or camera.source): picamera2, /dev/video0, usb:0, a video file or a URL"
+CHOOSE_HINT = "choose one under Camera on the admin page (or camera.source): the Pi camera, a webcam, a video file or a URL"
 
 
 def video_devices(dev: Path = Path("/dev")) -> list[Path]:

@@ -9,7 +9,8 @@
   announces itself (``<prefix>/status``).
 - States: one retained JSON document, ``<base_topic>/state``, sent when something changes;
   availability ``<base_topic>/availability`` is "online", and the broker says "offline" (last will)
-  when the kiosk goes away.
+  when the kiosk goes away. Room mood and now playing are unavailable while none is known (Home Assistant
+  would show a text sensor's null as the text "None").
 - Commands (``<base_topic>/<control>/set``) go through :class:`device.kiosk.controls.Controls`, as the
   page's do: the same checks and events. A bad one (an unknown mood, volume 9999, bytes that are
   not UTF-8) is logged and changes nothing.
@@ -43,6 +44,8 @@ from device.kiosk.state import NOT_READING
 log = logging.getLogger("moodkiosk.mqtt")
 RETRY_SECONDS = (1, 2, 4, 8, 15, 30, 60)
 OVERRIDE_MINUTES = 60
+# Sensors whose state can be unknown (no mood read yet, or none read now; nothing playing), by their state's key
+KNOWN_ONLY = {"mood": "mood", "now_playing": "track"}
 CAMERA = "camera"  # the mood select's choice for "what the camera sees"
 ATTRIBUTES = '{{ {"artist": value_json.artist, "playlist": value_json.playlist} | tojson }}'
 
@@ -187,6 +190,14 @@ class HomeAssistant:
         topics = {}
         for (component, key), config in components.items():
             config = {**common, **config, "unique_id": f"moodkiosk_{self.node}_{key}", "object_id": f"moodkiosk_{key}"}
+            if key in KNOWN_ONLY:  # a text sensor shows any value as text ("None"): unavailable until one is known
+                config.pop("availability_topic")
+                known = f"{{{{ 'online' if value_json.{KNOWN_ONLY[key]} is not none else 'offline' }}}}"
+                config["availability"] = [
+                    {"topic": f"{self.base}/availability"},
+                    {"topic": common["state_topic"], "value_template": known},
+                ]
+                config["availability_mode"] = "all"
             if component == "button":
                 config.pop("state_topic")
             topics[f"{self.settings.discovery_prefix}/{component}/moodkiosk_{self.node}/{key}/config"] = config

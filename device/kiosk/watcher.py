@@ -23,7 +23,7 @@ from device.inference.analyzer import FrameAnalysis, FrameAnalyzer
 from device.kiosk.perception import CameraStatus, PerceptionWorker
 
 log = logging.getLogger("moodkiosk")
-NO_CAMERA = "no Pi camera or webcam found; pick one with --camera /dev/video0, usb:0, picamera2 or a video file"
+NO_CAMERA = "no Pi camera or webcam found; choose one under Camera on the admin page (or camera.source)"
 
 
 NO_EMOTION = "emotion recognition is off here (privacy.mode = no-emotion): the camera is never opened"

@@ -122,7 +122,7 @@ def test_no_camera_keeps_running_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
 def test_auto_camera_without_a_camera_says_how_to_pick_one(tmp_path: Path) -> None:
     """What "auto" finds depends on the machine (nothing here; a camera on a Pi): the daemon says what it found."""
     found = camera_from_spec("auto")
-    expected = "no Pi camera or webcam found; pick one with --camera" if found is None else f"camera {found}: opening"
+    expected = "no Pi camera or webcam found; choose one under Camera" if found is None else f"camera {found}: opening"
     log = tmp_path / "daemon.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "device", "run", "--audio-output", "null", "--video-output", "null",

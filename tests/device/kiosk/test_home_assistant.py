@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import aiomqtt
+import jinja2
 import skimage.data
 
 from device.cli.media_files import write_slideshow
@@ -36,6 +37,24 @@ class Listener:
 
     def state(self) -> dict[str, Any]:
         return self.retained.get("moodkiosk/state", {})
+
+
+def shown_in_home_assistant(configs: dict[str, dict], state: dict) -> dict[str, str]:
+    """What each sensor shows for this state, rendered as Home Assistant renders its templates (Jinja2):
+    "unavailable" when an availability template says offline."""
+    environment = jinja2.Environment()
+
+    def render(template: str) -> str:
+        return environment.from_string(template).render(value_json=state, value=json.dumps(state))
+
+    shown = {}
+    for topic, config in configs.items():
+        if "value_template" not in config:
+            continue
+        checks = [a for a in config.get("availability", []) if "value_template" in a]
+        online = all(render(check["value_template"]) == "online" for check in checks)
+        shown[topic.split("/")[-2]] = render(config["value_template"]) if online else "unavailable"
+    return shown
 
 
 def test_the_kiosk_in_home_assistant(tmp_path: Path) -> None:
@@ -76,8 +95,12 @@ def test_the_kiosk_in_home_assistant(tmp_path: Path) -> None:
             mood = next(c for t, c in configs.items() if t.endswith("/mood/config"))
             assert mood["options"] == [*EMOTIONS, "nobody"] and mood["state_topic"] == "moodkiosk/state"
             assert len({c["unique_id"] for c in configs.values()}) == 14
-            assert all(c["availability_topic"] == "moodkiosk/availability" for c in configs.values())
+            assert all(
+                c.get("availability_topic", c.get("availability", [{}])[0].get("topic")) == "moodkiosk/availability"
+                for c in configs.values()
+            )
             state = listener.state()
+            assert "None" not in shown_in_home_assistant(configs, state).values()
             assert (
                 state["presence"] == "ON" and state["faces"] == 1 and state["detection"] == "ON" and state["override"] == "camera"
             )
@@ -107,6 +130,8 @@ def test_the_kiosk_in_home_assistant(tmp_path: Path) -> None:
             await listener.until(client, lambda seen: listener.state().get("camera") == "paused")
             paused = listener.state()  # no mood is read now: none is claimed
             assert paused["mood"] is None and paused["faces"] == 0 and paused["presence"] == "OFF"
+            shown = shown_in_home_assistant(configs, paused)
+            assert shown["mood"] == "unavailable" and "None" not in shown.values()  # not the text "None"
             await client.publish("moodkiosk/detection/set", "ON")
             await client.publish("moodkiosk/override/set", "camera")
             await listener.until(client, lambda seen: listener.state().get("camera") == "open"
