@@ -15,7 +15,7 @@ from device.kiosk.controls import ControlError
 from device.player.artwork import embedded_picture
 from device.player.catalog import label
 from device.player.library import MEDIA_SUFFIXES
-from web.handling import FAVORITES, KIOSK, control_refused, current_user, json_error, path_number
+from web.handling import FAVORITES, KIOSK, control_refused, current_user, json_error, path_number, read_json
 from web.remote_images import RemoteImageError, RemoteImages
 
 REMOTE_IMAGES = web.AppKey("remote_images", RemoteImages)
@@ -63,6 +63,20 @@ async def play_favorite(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+async def queue_favorite(request: web.Request) -> web.Response:
+    """``{"at": "next"}``: one of the member's favorites (any source) to play ``next`` or at the ``end`` of the queue."""
+    user = await current_user(request)
+    favorite = await request.app[FAVORITES].get(user, favorite_id(request))
+    if favorite is None:
+        raise json_error(web.HTTPNotFound, "no such favorite")
+    kiosk = request.app[KIOSK]
+    try:
+        kiosk.controls.queue_track(favorite.track(), (await read_json(request)).get("at", "end"), user.name)
+    except ControlError as error:
+        raise control_refused(error) from error
+    return web.json_response(kiosk.state.queue(), status=201)
+
+
 async def play_all_favorites(request: web.Request) -> web.Response:
     user = await current_user(request)
     favorites = await request.app[FAVORITES].all(user)
@@ -102,6 +116,12 @@ async def favorite_thumbnail(request: web.Request) -> web.StreamResponse:
     return await thumbnail_response(request, favorite.thumbnail)
 
 
+async def track_cover(request: web.Request) -> web.StreamResponse:
+    """``?uri=...``: the cover of a track the kiosk knows (the library's, a search result, a queued one)."""
+    await current_user(request)
+    return await thumbnail_response(request, request.app[KIOSK].state.cover_of(request.query.get("uri", "")))
+
+
 async def playing_thumbnail(request: web.Request) -> web.StreamResponse:
     await current_user(request)
     track = request.app[KIOSK].state.current_track
@@ -114,5 +134,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/favorites/play", play_all_favorites)
     app.router.add_delete("/api/favorites/{id}", remove_favorite)
     app.router.add_post("/api/favorites/{id}/play", play_favorite)
+    app.router.add_post("/api/favorites/{id}/queue", queue_favorite)
+    app.router.add_get("/api/covers", track_cover)
     app.router.add_get("/api/favorites/{id}/thumbnail", favorite_thumbnail)
     app.router.add_get("/api/now/thumbnail", playing_thumbnail)

@@ -64,6 +64,7 @@ LIBRARY_TRACK: Schema = {
     "properties": {
         "uri": STRING, "title": STRING, "artist": NULLABLE_STRING, "playlist": STRING, "label": STRING,
         "source": STRING, "language": NULLABLE_STRING, "duration": {"type": ["number", "null"]},
+        "cover": {"type": "boolean", "description": "a cover at /api/covers?uri=..."},
     },
 }  # fmt: skip
 QUEUE: Schema = {
@@ -221,6 +222,39 @@ def build_spec() -> Schema:
                 ],
             )
         },
+        "/api/browse": {
+            "get": operation(
+                "The library by mood playlist, artist or folder: its shelves (name, tracks), or one shelf's tracks",
+                obj(by=STRING, name=STRING, shelves={"type": "array"}, tracks={"type": "array", "items": LIBRARY_TRACK}),
+                errors="422",
+                parameters=[
+                    {"name": "by", "in": "query", "required": True, "schema": {"enum": ["mood", "artist", "folder"]}},
+                    {"name": "name", "in": "query", "schema": {"type": "string", "maxLength": 200}},
+                ],
+            )
+        },
+        "/api/history/queue": {
+            "post": operation(
+                "Queue a track of the history (any source): play it now, next, or at the end",
+                QUEUE,
+                {
+                    "type": "object",
+                    "properties": {"uri": STRING, "at": {"enum": ["now", "next", "end"], "default": "end"}},
+                    "required": ["uri"],
+                },
+                "400 403 415 422",
+                status="201",
+            )
+        },
+        "/api/covers": {
+            "get": operation(
+                "The cover image of a track the kiosk knows (library, search result, queued)",
+                STRING,
+                errors="404",
+                parameters=[{"name": "uri", "in": "query", "required": True, "schema": {"type": "string"}}],
+                media="image/*",
+            )
+        },
         "/api/detection/{action}": {
             "post": operation(
                 "Pause (the camera closes) or resume emotion detection",
@@ -335,6 +369,16 @@ def build_spec() -> Schema:
         "/api/favorites/play": {"post": operation("Play all your favorites now", errors="403 409")},
         "/api/favorites/{id}": {"delete": operation("Remove a favorite", errors="403 404", parameters=[ID])},
         "/api/favorites/{id}/play": {"post": operation("Play a favorite now", errors="403 404", parameters=[ID])},
+        "/api/favorites/{id}/queue": {
+            "post": operation(
+                "Queue a favorite (any source): play it next, or at the end",
+                QUEUE,
+                {"type": "object", "properties": {"at": {"enum": ["now", "next", "end"], "default": "end"}}},
+                "400 403 404 415 422",
+                parameters=[ID],
+                status="201",
+            )
+        },
         "/api/favorites/{id}/thumbnail": {
             "get": operation("A favorite's cover image", STRING, errors="404", parameters=[ID], media="image/*")
         },

@@ -83,6 +83,31 @@ async def add_to_queue(request: web.Request) -> web.Response:
     return web.json_response(kiosk.state.queue(), status=201)
 
 
+async def queue_played(request: web.Request) -> web.Response:
+    """``{"uri": "...", "at": "next"}``: a track of the history (any source) to play ``now``, ``next`` or at the ``end``."""
+    user = await current_user(request)
+    body = await read_json(request)
+    kiosk = request.app[KIOSK]
+    try:
+        await kiosk.controls.enqueue_played(body.get("uri"), body.get("at", "end"), user.name)
+    except ControlError as error:
+        raise control_refused(error) from error
+    return web.json_response(kiosk.state.queue(), status=201)
+
+
+async def browse(request: web.Request) -> web.Response:
+    """``?by=mood|artist|folder``: the library's shelves with their track counts; ``&name=...``: one shelf's tracks."""
+    await current_user(request)
+    kiosk = request.app[KIOSK]
+    try:
+        answer = kiosk.controls.browse(request.query.get("by"), request.query.get("name"))
+    except ControlError as error:
+        raise control_refused(error) from error
+    if "tracks" in answer:
+        answer["tracks"] = [track_json(track) for track in answer["tracks"]]
+    return web.json_response(answer)
+
+
 def entry_id(request: web.Request) -> int:
     return path_number(request, "id", "no such track in the queue")
 
@@ -113,6 +138,7 @@ def track_json(track: Track) -> dict[str, Any]:
     return {
         "uri": track.uri, "title": track.title, "artist": track.artist, "playlist": track.playlist,
         "label": label(track.playlist), "source": track.source, "language": track.language, "duration": track.duration,
+        "cover": bool(track.thumbnail),  # served by /api/covers?uri=...
     }  # fmt: skip
 
 
@@ -153,3 +179,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_delete("/api/queue/{id}", remove_from_queue)
     app.router.add_put("/api/queue/{id}", move_in_queue)
     app.router.add_get("/api/search", search)
+    app.router.add_get("/api/browse", browse)
+    app.router.add_post("/api/history/queue", queue_played)

@@ -175,6 +175,11 @@ class Store:
         query = "SELECT at, uri, title, playlist, source, emotion FROM plays WHERE at >= ? ORDER BY at"
         return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in await self.fetch(query, (since,))]
 
+    async def last_play(self, uri: str) -> tuple[str, str, str] | None:
+        """The title, playlist and source of the latest play of ``uri`` (None: not in the history)."""
+        rows = await self.fetch("SELECT title, playlist, source FROM plays WHERE uri = ? ORDER BY at DESC LIMIT 1", (uri,))
+        return (rows[0][0], rows[0][1], rows[0][2]) if rows else None
+
     async def purge(self, retention_days: float, now: float | None = None) -> None:
         cutoff = (time.time() if now is None else now) - retention_days * 86_400
         await self._write("DELETE FROM moods WHERE at < ?", (cutoff,))

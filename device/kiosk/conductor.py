@@ -268,7 +268,7 @@ class Conductor:
         tracks = [
             {"id": r.id, "title": r.track.title, "artist": r.track.artist, "playlist": r.track.playlist,
              "label": label(r.track.playlist), "uri": r.track.uri, "source": r.track.source, "reason": r.reason,
-             "why": r.why.to_json()}
+             "why": r.why.to_json(), "cover": bool(r.track.thumbnail)}
             for r in self.dj.requested
         ]  # fmt: skip
         return {"tracks": tracks, "then": self.dj.pending or self.dj.playing_for}

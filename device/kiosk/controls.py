@@ -17,7 +17,7 @@ from device.household.track_votes import TrackVotes
 from device.kiosk.conductor import Conductor
 from device.kiosk.jukebox import Jukebox
 from device.kiosk.live_settings import LiveSettings
-from device.player.library import Track
+from device.player.library import SHELF_KINDS, Track
 
 MAX_OVERRIDE_MINUTES = 24 * 60
 MAX_QUERY = 200
@@ -197,14 +197,37 @@ class Controls:
     def enqueue(self, uri: object, at: object, by: str) -> None:
         """Queue a track of the library, or a YouTube result of a search on the page (by its URI): play it
         ``now``, ``next`` or at the ``end``."""
-        if at not in QUEUE_PLACES:
-            raise ControlError(f"'at' must be one of {', '.join(QUEUE_PLACES)}", "at")
         track = (self.jukebox.library.find(uri) or self.jukebox.found.get(uri)) if isinstance(uri, str) else None
         if track is None:  # only the library's tracks and YouTube results the kiosk itself found: never any URI
             raise ControlError("no such track in the music library", "uri")
+        self.queue_track(track, at, by)
+
+    async def enqueue_played(self, uri: object, at: object, by: str) -> None:
+        """Queue a track the kiosk played (its history, any source: a YouTube track too)."""
+        row = await self.store.last_play(uri) if isinstance(uri, str) else None
+        if row is None:
+            raise ControlError("no such track in the history", "uri")
+        title, playlist, source = row
+        self.queue_track(self.jukebox.library.find(uri) or Track(uri, title, playlist, source), at, by)
+
+    def queue_track(self, track: Track, at: object, by: str) -> None:
+        """Queue a track the kiosk knows (the library's, a search result, a member's favorite, one it played)."""
+        if at not in QUEUE_PLACES:
+            raise ControlError(f"'at' must be one of {', '.join(QUEUE_PLACES)}", "at")
         if len(self.conductor.dj.requested) >= MAX_QUEUE:
             raise ControlError(f"the queue is full ({MAX_QUEUE} tracks)", "uri")
         self.conductor.queue_tracks([track], Why(WhyKind.ASKED, by=by), by, str(at))
+
+    def browse(self, by: object, name: object = None) -> dict[str, Any]:
+        """The library by mood playlist, artist or folder (``by``): the shelves and their track counts; with
+        ``name``, that shelf's tracks."""
+        if by not in SHELF_KINDS:
+            raise ControlError(f"'by' must be one of {', '.join(SHELF_KINDS)}", "by")
+        if name is None:
+            return {"by": by, "shelves": [{"name": n, "tracks": count} for n, count in self.jukebox.library.shelves(str(by))]}
+        if not isinstance(name, str) or not 0 < len(name) <= MAX_QUERY:
+            raise ControlError(f"'name' must be 1 to {MAX_QUERY} characters", "name")
+        return {"by": by, "name": name, "tracks": self.jukebox.library.shelf(str(by), name)}
 
     def unqueue(self, request_id: int, by: str) -> bool:
         """Take an entry out of the queue; False when there is none (it may be playing already)."""

@@ -81,6 +81,13 @@ class KioskState:
         """Whether a remote track is kept on the kiosk (it plays without the network)."""
         return self.jukebox.offline(uri)
 
+    def cover_of(self, uri: str) -> str | None:
+        """The cover (a file or an image URL) of a track the kiosk knows: the library's, a YouTube result it found,
+        a queued one (None: no such track, or no cover)."""
+        queued = (request.track for request in self.conductor.dj.requested if request.track.uri == uri)
+        track = self.jukebox.library.find(uri) or self.jukebox.found.get(uri) or next(queued, None)
+        return track.thumbnail if track else None
+
     def queue(self) -> dict[str, Any]:
         """What plays next: the queued tracks in order, then music for which mood."""
         return self.conductor.queue_state()

@@ -30,6 +30,7 @@ MEDIA_SUFFIXES = {
 }  # fmt: skip
 PLAYLIST_SUFFIXES = {".m3u", ".m3u8"}
 COVER_NAMES = ("cover.jpg", "cover.jpeg", "cover.png", "folder.jpg", "folder.jpeg", "folder.png")
+SHELF_KINDS = ("mood", "artist", "folder")  # how the page browses the library
 MAX_PLAYLIST_BYTES = 4 * 1024 * 1024  # an .m3u file larger than this is not a playlist anyone wrote
 MAX_SIDECAR_BYTES = 64 * 1024  # a track's .json sidecar holds a title, an artist and a language
 
@@ -220,6 +221,33 @@ class MusicLibrary:
         """The library's track with this URI (None: not in the library)."""
         self._scanned()
         return self._by_uri.get(uri)
+
+    def shelves(self, by: str) -> list[tuple[str, int]]:
+        """The library's shelves, sorted, each with its number of tracks: ``by`` "mood" (the moods' playlists),
+        "artist" (tracks without one are not shelved) or "folder" (a file's folder in the music folder, e.g.
+        "happy/Album"; an imported list's or a YouTube playlist's name)."""
+        counts: dict[str, int] = {}
+        for name, track in self._shelved(by):
+            counts[name] = counts.get(name, 0) + 1
+        return sorted(counts.items(), key=lambda item: item[0].casefold())
+
+    def shelf(self, by: str, name: str, limit: int = 200) -> list[Track]:
+        """One shelf's tracks (at most ``limit``), in the library's order."""
+        return [track for shelf, track in self._shelved(by) if shelf == name][:limit]
+
+    def _shelved(self, by: str) -> list[tuple[str, Track]]:
+        if by == "mood":
+            return [(name, track) for name in self.names() if name in EMOTIONS for track in self.tracks(name)]
+        if by == "artist":
+            return [(track.artist, track) for track in self.all_tracks() if track.artist]
+        return [(self._folder_of(track), track) for track in self.all_tracks()]
+
+    def _folder_of(self, track: Track) -> str:
+        path = Path(track.uri)
+        if track.source == TrackSource.LOCAL and path.is_absolute() and path.parent.is_relative_to(self.music_dir):
+            folder = path.parent.relative_to(self.music_dir)
+            return track.playlist if folder == Path(".") else folder.as_posix()
+        return track.playlist
 
     def search(self, query: str, limit: int = 30) -> list[Track]:
         """Tracks whose title, artist or playlist (album folder) contain every word of ``query``, any case;

@@ -54,6 +54,9 @@ def test_an_offline_kiosk_says_so_in_one_calm_sentence_and_fits_the_screen(brows
             expect(page.locator("#recommend-note")).to_contain_text("Some of this music cannot be reached now", timeout=15_000)
             assert not RAW.search(shown(page)), shown(page)
             assert fits(page)
+            for answer in ("/api/state", "/api/recommendations"):  # nor in what a member's browser is sent
+                text = page.request.get(daemon.base + answer).text()
+                assert bool(RAW.search(text)) == admin, (answer, text)
             disclosures = page.locator(
                 "#source-list details.detail, #search-status details.detail, #recommend-note details.detail"
             )
