@@ -305,6 +305,13 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--
          "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
 
 
+def show_tab(page: Page, name: str) -> None:
+    """On a phone, open the page's tab ``name`` (one view at a time); wider screens show every section."""
+    tabs = page.get_by_role("navigation", name="Sections")
+    if tabs.is_visible():
+        tabs.get_by_role("link", name=name).click()
+
+
 def sign_in(page: Page, base: str, name: str = "asha", password: str = PASSWORD) -> None:
     page.goto(base + "/")
     expect(page).to_have_url(re.compile(r"/login$"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -226,9 +227,7 @@ class MusicLibrary:
         """The library's shelves, sorted, each with its number of tracks: ``by`` "mood" (the moods' playlists),
         "artist" (tracks without one are not shelved) or "folder" (a file's folder in the music folder, e.g.
         "happy/Album"; an imported list's or a YouTube playlist's name)."""
-        counts: dict[str, int] = {}
-        for name, track in self._shelved(by):
-            counts[name] = counts.get(name, 0) + 1
+        counts = Counter(name for name, _ in self._shelved(by))
         return sorted(counts.items(), key=lambda item: item[0].casefold())
 
     def shelf(self, by: str, name: str, limit: int = 200) -> list[Track]:

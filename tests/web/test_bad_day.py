@@ -13,7 +13,7 @@ import skimage.data
 from playwright.sync_api import Browser, Page, expect
 
 from device.cli.media_files import write_slideshow
-from tests.helpers import PASSWORD, Daemon, sign_in
+from tests.helpers import PASSWORD, Daemon, show_tab, sign_in
 
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1440, "height": 900}}
 SCREENS = {"pi-touchscreen": {"width": 800, "height": 480}, "full-hd": {"width": 1920, "height": 1080}}
@@ -48,12 +48,15 @@ def test_an_offline_kiosk_says_so_in_one_calm_sentence_and_fits_the_screen(brows
             expect(page.locator("#source-list li")).to_have_count(1)  # one calm line, not a row per source
             page.locator("details.details summary").click()  # the track's Details
             expect(page.locator("#track-reason")).to_contain_text("because:")
+            assert not RAW.search(shown(page)) and fits(page), shown(page)
+            show_tab(page, "Up next")  # a phone shows one view at a time
             page.locator("#search").fill("relaxing")
             page.get_by_role("button", name="Search YouTube too").click()
             expect(page.locator("#search-status")).to_contain_text("No internet: YouTube cannot be searched now.", timeout=30_000)
+            assert not RAW.search(shown(page)) and fits(page), shown(page)
+            show_tab(page, "More")
             expect(page.locator("#recommend-note")).to_contain_text("Some of this music cannot be reached now", timeout=15_000)
-            assert not RAW.search(shown(page)), shown(page)
-            assert fits(page)
+            assert not RAW.search(shown(page)) and fits(page), shown(page)
             for answer in ("/api/state", "/api/recommendations"):  # nor in what a member's browser is sent
                 text = page.request.get(daemon.base + answer).text()
                 assert bool(RAW.search(text)) == admin, (answer, text)
@@ -63,6 +66,7 @@ def test_an_offline_kiosk_says_so_in_one_calm_sentence_and_fits_the_screen(brows
             if admin:  # the detail is there, behind a disclosure, for admins only
                 expect(disclosures).to_have_count(3)
                 assert "127.0.0.1" in disclosures.first.text_content()
+                show_tab(page, "Now playing")
                 disclosures.first.locator("summary").click()
                 assert fits(page)  # opened, the long detail still wraps
             else:

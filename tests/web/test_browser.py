@@ -40,7 +40,8 @@ def test_sign_in_follow_the_mood_control_and_sign_out(browser: Browser, smiling_
     expect(page.locator("#track-title")).to_have_text("sunny")
     expect(page.locator("#camera")).to_have_text("watching")
     expect(page.locator("#mood-chart .mood-bar").first).to_be_visible()  # the mood history, live
-    expect(page.locator("#plays li").first).to_contain_text("sunny (happy)")
+    expect(page.locator("#plays li").first).to_contain_text("sunny")
+    expect(page.locator("#plays li .mood-tag").first).to_have_text("happy")  # the colour's mood, in words
     expect(page.locator("#why")).to_contain_text(re.compile(r"^Happy music: the room looked happy at \d"))
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "now-playing-desktop.png", full_page=True)

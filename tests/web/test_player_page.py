@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from device.cli.media_files import write_slideshow
 from device.core.events import event_kinds
-from tests.helpers import Daemon, png_bytes, run_cli, sign_in, tone, youtube_search_stand_in
+from tests.helpers import Daemon, png_bytes, run_cli, show_tab, sign_in, tone, youtube_search_stand_in
 from tests.llm_server import GOOD, LlmServer
 from tests.spotify_server import GOOD_ID, SpotifyServer
 
@@ -137,13 +137,13 @@ def test_search_by_artist_queue_reorder_and_the_queued_track_plays_next(browser:
     results = page.locator("#search-results li")
     expect(results).to_have_count(1)
     expect(results).to_contain_text("Apex Aleph · Nadia Rao")
-    page.get_by_role("button", name="Add “Apex Aleph” to the queue", exact=True).click()
+    page.locator("#search-results").get_by_role("button", name="Add “Apex Aleph” to the queue", exact=True).click()
     search.fill("bright")
-    page.get_by_role("button", name="Add “Bright Lights” to the queue", exact=True).click()
+    page.locator("#search-results").get_by_role("button", name="Add “Bright Lights” to the queue", exact=True).click()
     queue = page.locator("#queue-list li")
     expect(queue).to_have_text([re.compile("^Apex Aleph · Nadia Rao"), re.compile("^Bright Lights · Ivo Stern")])
 
-    page.get_by_role("button", name="Play “Bright Lights” next", exact=True).click()  # reorder
+    page.get_by_role("button", name="Move “Bright Lights” up", exact=True).click()  # reorder, by keyboard or pointer
     expect(queue).to_have_text([re.compile("^Bright Lights"), re.compile("^Apex Aleph")])
     page.get_by_role("button", name="Remove “Apex Aleph” from the queue", exact=True).click()
     expect(queue).to_have_count(1)
@@ -370,9 +370,27 @@ def test_tabs_on_a_phone_two_columns_on_a_desktop_and_the_history(browser: Brows
     tabs = phone.get_by_role("navigation", name="Sections")
     expect(tabs.get_by_role("link")).to_have_text(["Now playing", "Up next", "Favorites", "More"])
     assert tabs.bounding_box()["y"] + tabs.bounding_box()["height"] == 844  # at the bottom, within thumb reach
+    expect(tabs.get_by_role("link", name="Now playing")).to_have_attribute("aria-current", "page")
+    expect(phone.locator("#favorites")).to_be_hidden()  # one view at a time
     tabs.get_by_role("link", name="Favorites").click()
     expect(phone.locator("#favorites")).to_be_in_viewport()
+    expect(phone.locator("#now")).to_be_hidden()
+    expect(tabs.get_by_role("link", name="Favorites")).to_have_attribute("aria-current", "page")
+    expect(tabs.get_by_role("link", name="Now playing")).not_to_have_attribute("aria-current", "page")
+    tabs.get_by_role("link", name="Up next").click()
+    expect(phone.locator("#up-next")).to_be_visible()
+    expect(phone.locator("#browse")).to_be_visible()
+    expect(phone.locator("#favorites")).to_be_hidden()
+    tabs.get_by_role("link", name="More").click()
+    expect(phone.locator("#history")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    chart = phone.locator("#mood-chart")
+    width = max(280, round(chart.bounding_box()["width"]))  # drawn at its own size: the labels are not squashed
+    expect(chart).to_have_attribute("viewBox", f"0 0 {width} 220")
+    expect(phone.locator("#chart-key")).to_be_visible()
+    phone.reload()
+    expect(phone.locator("#history")).to_be_visible()  # the view is in the address: a reload keeps it
+    expect(phone.locator("#now")).to_be_hidden()
 
     desk = player_page(browser, kiosk.base, viewport={"width": 1280, "height": 900})
     expect(desk.get_by_role("navigation", name="Sections")).to_be_hidden()
@@ -383,7 +401,7 @@ def test_tabs_on_a_phone_two_columns_on_a_desktop_and_the_history(browser: Brows
     day, week = (desk.locator("#history").get_by_role("button", name=name) for name in ("Day", "Week"))
     expect(day).to_have_attribute("aria-pressed", "true")
     expect(desk.locator("#plays h3.day")).to_have_count(1)  # played rows under a heading per day
-    expect(desk.locator("#plays li").first).to_contain_text(re.compile(r"\(neutral\)\s*\d{1,2}:\d{2}"))
+    expect(desk.locator("#plays li").first).to_contain_text(re.compile(r"neutral\s*\d{1,2}:\d{2}"))
     ticks = desk.locator("#mood-chart text").all_text_contents()[7:]  # after the seven mood lanes: the time axis
     assert len(ticks) >= 5 and all(re.fullmatch(r"\d{1,2}:\d{2}( [AP]M)?", tick) for tick in ticks), ticks
     week.click()
@@ -405,7 +423,7 @@ def test_search_youtube_too_and_queue_a_result(browser: Browser, tmp_path: Path)
         page.get_by_role("button", name="Search YouTube too").click()
         expect(page.locator("#search-status")).to_have_text("2 found on YouTube")
         expect(page.locator("#search-results li").first).to_contain_text("kesariya #1 · Stand-in")
-        page.get_by_role("button", name="Add “kesariya #1” to the queue", exact=True).click()
+        page.locator("#search-results").get_by_role("button", name="Add “kesariya #1” to the queue", exact=True).click()
         expect(page.locator("#queue-list li")).to_have_text([re.compile("^kesariya #1")])
         queued = state(page, daemon.base)["queue"]["tracks"][0]
         assert queued["uri"] == "https://www.youtube.com/watch?v=kXYiU_JCYtU" and queued["source"] == "youtube"
@@ -457,20 +475,24 @@ def test_the_sleep_timer_from_the_page(browser: Browser, kiosk: Daemon) -> None:
 
 def test_play_next_from_search_and_favorites(browser: Browser, kiosk: Daemon) -> None:
     page = player_page(browser, kiosk.base, viewport={"width": 390, "height": 844})
+    tabs = page.get_by_role("navigation", name="Sections")
     start_music(page)
     page.get_by_role("button", name=re.compile("^Like “")).click()  # the playing track becomes a favorite
     expect(page.locator("#favorite-list li")).to_have_count(1)
     liked = page.locator("#favorite-list li .title").text_content().split(" (")[0]
+    tabs.get_by_role("link", name="Up next").click()
     search = page.locator("#search")
     search.fill("bright")
-    page.get_by_role("button", name="Add “Bright Lights” to the queue", exact=True).click()
+    page.locator("#search-results").get_by_role("button", name="Add “Bright Lights” to the queue", exact=True).click()
     queue = page.locator("#queue-list li")
     expect(queue).to_have_count(1)
+    tabs.get_by_role("link", name="Favorites").click()
     page.locator("#favorite-list li").get_by_role("button", name=f"Queue “{liked}” to play next", exact=True).click()
+    tabs.get_by_role("link", name="Up next").click()
     expect(queue).to_have_count(2)
     expect(queue.first).to_contain_text(liked)  # before the track queued earlier
     search.fill("apex")
-    page.get_by_role("button", name="Queue “Apex Aleph” to play next", exact=True).click()
+    page.locator("#search-results").get_by_role("button", name="Queue “Apex Aleph” to play next", exact=True).click()
     expect(queue).to_have_count(3)
     expect(queue.first).to_contain_text("Apex Aleph")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -478,6 +500,7 @@ def test_play_next_from_search_and_favorites(browser: Browser, kiosk: Daemon) ->
 
 def test_choosing_a_music_language_says_what_it_does(browser: Browser, kiosk: Daemon) -> None:
     page = player_page(browser, kiosk.base, viewport={"width": 390, "height": 844})
+    page.get_by_role("navigation", name="Sections").get_by_role("link", name="More").click()
     page.locator("#music-language").select_option("hindi")
     expect(page.locator("#music-language-status")).to_have_text("Saved: press “I'm here” to hear it.")
     page.get_by_role("button", name="I'm here").click()
@@ -485,3 +508,39 @@ def test_choosing_a_music_language_says_what_it_does(browser: Browser, kiosk: Da
     page.locator("#music-language").select_option("english")
     expect(page.locator("#music-language-status")).to_have_text("Saved: the music follows it now.")
     expect(page.locator("#language-line")).to_have_text("Music in English for asha")
+
+
+def test_browse_by_artist_queue_from_the_history_and_reorder_by_keyboard(browser: Browser, kiosk: Daemon) -> None:
+    page = player_page(browser, kiosk.base, viewport={"width": 390, "height": 844}, is_mobile=True)
+    start_music(page)
+    played = page.locator("#track-title").text_content()
+    show_tab(page, "Up next")
+    browse = page.locator("#browse")
+    expect(browse.locator("#shelves button")).to_have_text(["happy (2)", "neutral (2)"])  # the moods' playlists first
+    browse.get_by_role("button", name="Artists").click()
+    expect(browse.locator("#shelves button")).to_have_text(["Ivo Stern (1)", "Nadia Rao (1)"])
+    browse.get_by_role("button", name="Ivo Stern (1)").click()
+    expect(browse.locator("#shelf-name")).to_have_text("Ivo Stern")
+    expect(browse.locator("#shelf-tracks li")).to_have_text([re.compile("^Bright Lights · Ivo Stern")])
+    expect(browse.locator("#shelf-tracks img.cover")).to_have_js_property("naturalWidth", 48)  # the picture in the file
+    browse.get_by_role("button", name="Queue “Bright Lights” to play next", exact=True).click()
+    queue = page.locator("#queue-list li")
+    expect(queue).to_have_text([re.compile("^Bright Lights")])
+    expect(queue.first.locator("img.cover")).to_have_js_property("naturalWidth", 48)  # covers in the queue too
+    browse.get_by_role("button", name="All shelves").click()
+    browse.get_by_role("button", name="Folders").click()
+    expect(browse.locator("#shelves button")).to_have_text(["happy (2)", "neutral (2)"])
+
+    page.locator("#search").fill("apex")
+    page.locator("#search-results").get_by_role("button", name="Add “Apex Aleph” to the queue", exact=True).click()
+    expect(queue).to_have_text([re.compile("^Bright Lights"), re.compile("^Apex Aleph")])
+    page.get_by_role("button", name="Move “Bright Lights” down", exact=True).focus()
+    page.keyboard.press("Enter")  # by keyboard: one place down
+    expect(queue).to_have_text([re.compile("^Apex Aleph"), re.compile("^Bright Lights")])
+
+    show_tab(page, "More")
+    history = page.locator("#plays")
+    history.get_by_role("button", name=f"Queue “{played}” to play next", exact=True).first.click()
+    show_tab(page, "Up next")
+    expect(queue).to_have_text([re.compile(f"^{played}"), re.compile("^Apex Aleph"), re.compile("^Bright Lights")])
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -101,12 +101,45 @@ function cover(source, emotion, small) {
   if (source) {
     const image = element("img", small ? "cover small" : "cover");
     image.alt = "";
+    image.loading = "lazy";
+    image.addEventListener("error", () => image.replaceWith(cover("", emotion, small)), { once: true });
     image.src = source;
     return image;
   }
-  const placeholder = element("span", `cover placeholder${small ? " small" : ""}${emotion ? ` mood-${emotion}` : ""}`, "♪");
+  const placeholder = element("span", `cover placeholder${small ? " small" : ""}${emotion ? ` mood-${emotion}` : ""}`);
   placeholder.setAttribute("aria-hidden", "true");
   return placeholder;
+}
+
+/** A track's cover as the kiosk serves it (when it has one). */
+function coverOf(track) {
+  return track.cover ? `/api/covers?uri=${encodeURIComponent(track.uri)}` : "";
+}
+
+/** Buttons to play a track now, next, or at the end of the queue; ``post(at)`` asks the kiosk. */
+function queueButtons(title, post, places = ["now", "next", "end"]) {
+  const words = {
+    now: ["▶", "Play “{title}” now", "Playing “{title}”."],
+    next: ["⤴", "Queue “{title}” to play next", "“{title}” plays next."],
+    end: ["+", "Add “{title}” to the queue", "Added “{title}” to the queue."],
+  };
+  return places.map((at) => {
+    const [text, name, done] = words[at];
+    const control = button(text, async () => {
+      if (await post(at)) announce(tf(done, { title }));
+    });
+    control.setAttribute("aria-label", tf(name, { title }));
+    return control;
+  });
+}
+
+/** A row of a track list (search, browse): cover, title, where it is from, and its queue buttons. */
+function trackRow(track) {
+  const item = element("li");
+  const where = track.source === SOURCE.YOUTUBE ? t("YouTube") : track.label;
+  item.append(cover(coverOf(track), null, true), element("span", "title", track.artist ? `${track.title} · ${track.artist}` : track.title), element("span", "muted", where));
+  item.append(...queueButtons(track.title, (at) => act("POST", "/api/queue", { uri: track.uri, at })));
+  return item;
 }
 
 // Sign-in page
@@ -336,14 +369,31 @@ function renderBrief(brief, track) {
 
 function renderQueue(queue) {
   const list = byId("queue-list");
+  const move = async (entry, position) => {
+    if (await act("PUT", `/api/queue/${entry.id}`, { position })) announce(tf("“{title}” is number {number} in the queue.", { title: entry.title, number: position + 1 }));
+  };
   list.replaceChildren(
     ...queue.tracks.map((entry, index) => {
       const item = element("li");
-      item.append(element("span", "title", entry.artist ? `${entry.title} · ${entry.artist}` : entry.title));
+      item.draggable = true; // dragging is the pointer's way; the buttons are the keyboard's
+      item.dataset.id = entry.id;
+      item.addEventListener("dragstart", (event) => event.dataTransfer.setData("text/x-queue-entry", String(index)));
+      item.addEventListener("dragover", (event) => event.preventDefault());
+      item.addEventListener("drop", (event) => {
+        event.preventDefault();
+        const from = Number(event.dataTransfer.getData("text/x-queue-entry"));
+        if (from !== index) move(queue.tracks[from], index);
+      });
+      item.append(cover(coverOf(entry), null, true), element("span", "title", entry.artist ? `${entry.title} · ${entry.artist}` : entry.title));
       if (index > 0) {
-        const first = button("↑", () => act("PUT", `/api/queue/${entry.id}`, { position: 0 }));
-        first.setAttribute("aria-label", tf("Play “{title}” next", { title: entry.title }));
-        item.append(first);
+        const up = button("↑", () => move(entry, index - 1));
+        up.setAttribute("aria-label", tf("Move “{title}” up", { title: entry.title }));
+        item.append(up);
+      }
+      if (index < queue.tracks.length - 1) {
+        const down = button("↓", () => move(entry, index + 1));
+        down.setAttribute("aria-label", tf("Move “{title}” down", { title: entry.title }));
+        item.append(down);
       }
       const remove = button("✕", () => act("DELETE", `/api/queue/${entry.id}`));
       remove.setAttribute("aria-label", tf("Remove “{title}” from the queue", { title: entry.title }));
@@ -480,13 +530,7 @@ function favoriteItem(favorite) {
   });
   remove.setAttribute("aria-label", tf("Remove “{title}” from favorites", { title: favorite.title }));
   item.append(cover(favorite.thumbnail, null, true), title, play);
-  if (favorite.source === SOURCE.LOCAL) { // a track of the music folder: it may join the queue, too
-    const next = button("⤴", async () => {
-      if (await act("POST", "/api/queue", { uri: favorite.uri, at: "next" })) announce(tf("“{title}” plays next.", { title: favorite.title }));
-    });
-    next.setAttribute("aria-label", tf("Queue “{title}” to play next", { title: favorite.title }));
-    item.append(next);
-  }
+  item.append(...queueButtons(favorite.title, (at) => act("POST", `/api/favorites/${favorite.id}/queue`, { at }), ["next", "end"]));
   item.append(remove);
   return item;
 }
@@ -576,7 +620,9 @@ async function refreshHistory(hours) {
   const data = await response.json();
   const svg = byId("mood-chart");
   const ns = "http://www.w3.org/2000/svg";
-  const x = (at) => 70 + ((at - data.since) / (data.now - data.since)) * 525;
+  const width = Math.max(280, Math.round(svg.getBoundingClientRect().width) || 600); // drawn at its own size: text stays text-sized
+  svg.setAttribute("viewBox", `0 0 ${width} 220`);
+  const x = (at) => 70 + ((at - data.since) / (data.now - data.since)) * (width - 75);
   const week = data.now - data.since > 2 * 86400;
   const lane = (emotion) => 12 + LANES.indexOf(emotion) * 26;
   const shapes = LANES.map((emotion) => {
@@ -599,7 +645,8 @@ async function refreshHistory(hours) {
     bar.classList.add("mood-bar");
     shapes.push(bar);
   });
-  const step = week ? 86400 : 4 * 3600; // the time axis: a tick a day, or every four hours
+  const every = [4, 6, 8, 12].find((each) => ((width - 75) * each) / 24 >= 56) || 12; // labels at least 56 px apart
+  const step = week ? 86400 : every * 3600; // the time axis: a tick a day, or every few hours
   for (let at = Math.ceil(data.since / step) * step; at <= data.now; at += step) {
     const tickLine = document.createElementNS(ns, "line");
     Object.entries({ x1: x(at), x2: x(at), y1: 8, y2: 196 }).forEach(([name, value]) => tickLine.setAttribute(name, value));
@@ -625,12 +672,9 @@ function renderPlays(plays) {
       blocks.push(element("h3", "day", name), element("ul", "tracks"));
     }
     const item = element("li");
-    item.append(cover("", play.emotion, true), element("span", "title", `${play.title} (${play.playlist})`), element("span", "muted", clock(play.at)));
-    if (play.source === SOURCE.LOCAL) {
-      const again = button("▶", () => act("POST", "/api/queue", { uri: play.uri, at: "now" }));
-      again.setAttribute("aria-label", tf("Play “{title}”", { title: play.title }));
-      item.append(again);
-    }
+    const mood = play.emotion ? element("span", `pill mood-tag mood-${play.emotion}`, t(play.emotion)) : element("span", "pill", t("hand-picked"));
+    item.append(cover("", play.emotion, true), element("span", "title", play.title), mood, element("span", "muted", clock(play.at)));
+    item.append(...queueButtons(play.title, (at) => act("POST", "/api/history/queue", { uri: play.uri, at })));
     blocks[blocks.length - 1].append(item);
   }
   byId("plays").replaceChildren(...blocks);
@@ -731,27 +775,7 @@ function setupSearch() {
     else status.textContent = tracks.length ? tf("{count} found", { count: tracks.length }) : t("Nothing found in the music library.");
     if (trouble && detail) status.append(detailsFor(detail)); // admins only get the detail
     if (trouble) return;
-    byId("search-results").replaceChildren(
-      ...tracks.map((track) => {
-        const item = element("li");
-        const where = track.source === SOURCE.YOUTUBE ? t("YouTube") : track.label;
-        item.append(element("span", "title", track.artist ? `${track.title} · ${track.artist}` : track.title), element("span", "muted", where));
-        const now = button("▶", async () => {
-          if (await act("POST", "/api/queue", { uri: track.uri, at: "now" })) announce(tf("Playing “{title}”.", { title: track.title }));
-        });
-        now.setAttribute("aria-label", tf("Play “{title}” now", { title: track.title }));
-        const later = button("+", async () => {
-          if (await act("POST", "/api/queue", { uri: track.uri, at: "end" })) announce(tf("Added “{title}” to the queue.", { title: track.title }));
-        });
-        later.setAttribute("aria-label", tf("Add “{title}” to the queue", { title: track.title }));
-        const next = button("⤴", async () => {
-          if (await act("POST", "/api/queue", { uri: track.uri, at: "next" })) announce(tf("“{title}” plays next.", { title: track.title }));
-        });
-        next.setAttribute("aria-label", tf("Queue “{title}” to play next", { title: track.title }));
-        item.append(now, next, later);
-        return item;
-      }),
-    );
+    byId("search-results").replaceChildren(...tracks.map(trackRow));
   };
   input.addEventListener("input", () => {
     clearTimeout(timer);
@@ -908,9 +932,72 @@ function setupArtists(card, path, listPath = path) {
   });
 }
 
+/** Browse the library by mood playlist, artist or folder: the shelves, then one shelf's tracks. */
+function setupBrowse() {
+  const byButtons = document.querySelectorAll("button[data-by]");
+  let by = "mood";
+  const showShelf = async (name, title) => {
+    const response = await api("GET", `/api/browse?by=${by}&name=${encodeURIComponent(name)}`);
+    if (!response.ok) return showToast(await errorText(response));
+    byId("shelf-name").textContent = title;
+    byId("shelf-tracks").replaceChildren(...(await response.json()).tracks.map(trackRow));
+    byId("shelves").hidden = true;
+    byId("shelf").hidden = false;
+    byId("shelf-back").focus();
+  };
+  const showShelves = async () => {
+    const response = await api("GET", `/api/browse?by=${by}`);
+    if (!response.ok) return;
+    const { shelves } = await response.json();
+    byId("shelves").replaceChildren(
+      ...shelves.map((shelf) => {
+        const title = by === "mood" ? t(shelf.name) : shelf.name;
+        const item = element("li");
+        item.append(button(`${title} (${shelf.tracks})`, () => showShelf(shelf.name, title)));
+        return item;
+      }),
+    );
+    byId("browse-empty").hidden = shelves.length > 0;
+    byId("shelves").hidden = false;
+    byId("shelf").hidden = true;
+  };
+  byButtons.forEach((control) =>
+    control.addEventListener("click", () => {
+      by = control.dataset.by;
+      byButtons.forEach((other) => other.setAttribute("aria-pressed", String(other === control)));
+      showShelves();
+    }),
+  );
+  onClick("shelf-back", showShelves);
+  showShelves();
+}
+
+/** On a phone the tab bar shows one view at a time (the page's sections are one long page on wider screens). */
+function setupTabs() {
+  const tabs = [...document.querySelectorAll(".tabbar a[data-view]")];
+  const show = (view, moveFocus) => {
+    document.body.dataset.view = view;
+    tabs.forEach((tab) => (tab.dataset.view === view ? tab.setAttribute("aria-current", "page") : tab.removeAttribute("aria-current")));
+    if (moveFocus) {
+      window.scrollTo(0, 0);
+      history.replaceState(null, "", `#${view}`);
+    }
+  };
+  tabs.forEach((tab) =>
+    tab.addEventListener("click", (event) => {
+      event.preventDefault();
+      show(tab.dataset.view, true);
+    }),
+  );
+  const asked = location.hash.slice(1);
+  show(tabs.some((tab) => tab.dataset.view === asked) ? asked : "now", false);
+}
+
 function setupKiosk() {
   setupPlayerControls();
   setupSearch();
+  setupBrowse();
+  setupTabs();
   setupLanguage();
   setupMoodOverride();
   setupCorrections();
@@ -934,6 +1021,12 @@ function setupKiosk() {
   );
   refreshHistory(historyHours);
   setInterval(() => refreshHistory(historyHours), 30_000);
+  let drawnWidth = 0; // drawn again when its width changes (a turned phone, a tab that shows it)
+  new ResizeObserver(([entry]) => {
+    const width = Math.round(entry.contentRect.width);
+    if (width && Math.abs(width - drawnWidth) > 1) refreshHistory(historyHours);
+    drawnWidth = width;
+  }).observe(byId("mood-chart"));
   refresh().then(() => Promise.all([refreshFavorites(), refreshRecommendations()]));
   if ("mediaSession" in navigator) {
     const press = (action) => () => act("POST", `/api/player/${action}`);
