@@ -65,6 +65,7 @@ class Kiosk:
         self.conductor = Conductor(settings.mood, settings.player, self.bus, self.jukebox)
         reads_faces = settings.privacy.mode != "no-emotion"
         self.watcher = Watcher(settings.camera, settings.inference, self.bus, self._on_analysis, self.stop, reads_faces)
+        self.recorder = Recorder(self.store, self.chores, settings.privacy.mode == "public")
         self.photos = PhotoAnalysis(settings.inference)
         self.accounts = Accounts(self.store)
         self.favorites = Favorites(self.store, on_change=self.jukebox.favorites_changed)
@@ -90,6 +91,7 @@ class Kiosk:
         self.live.apply_to(("player",), self._configure_player)
         self.live.apply_to(("camera", "inference"), lambda s: self.watcher.configure(s.camera, s.inference))
         self.live.apply_to(("inference",), lambda s: self.photos.configure(s.inference))
+        self.live.apply_to(("privacy.mode",), self._configure_privacy)
         self.live.apply_to(("storage.retention_days",), self._purge_now)
         self.briefs = ListeningBriefs(settings.llm)
         self.live.apply_to(("llm",), lambda s: setattr(self.briefs, "settings", s.llm))
@@ -99,6 +101,14 @@ class Kiosk:
     @property
     def settings(self) -> Settings:
         return self.live.settings
+
+    async def _configure_privacy(self, settings: Settings) -> None:
+        """privacy.mode changed on the page or in the config: the history's detail, and whether the camera opens."""
+        self.recorder.hourly = settings.privacy.mode == "public"
+        reads_faces = settings.privacy.mode != "no-emotion"
+        await self.watcher.read_faces(reads_faces)
+        if not reads_faces and not self.jukebox.playing:  # as at a start without moods: the calm music
+            self.conductor.play_without_camera("neutral")
 
     def _on_analysis(self, at: float, analysis: FrameAnalysis) -> None:
         self.metrics.frame(analysis)
@@ -131,7 +141,7 @@ class Kiosk:
         lock = RunLock(self.settings.storage.state_dir)
         lock.acquire()
         events_file = EventsFile(self.settings.storage.events_file) if self.settings.storage.events_file else None
-        recorder = Recorder(self.store, self.chores, self.settings.privacy.mode == "public")
+        recorder = self.recorder
         for subscriber in (
             log_event,
             self.state,

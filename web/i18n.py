@@ -275,6 +275,19 @@ HINDI = {
     "Nothing is playing": "कुछ नहीं चल रहा",
     "Nothing queued: search below to pick a song.": "कतार खाली है: गाना चुनने के लिए नीचे खोजें।",
     "Play “{title}”": "“{title}” चलाएँ",
+    "Privacy": "निजता",
+    "Where the kiosk is": "कियोस्क कहाँ है",
+    "Home: a household's own kiosk": "घर: परिवार का अपना कियोस्क",
+    "Public: a notice on every screen; only each hour's mood is kept": ("सार्वजनिक: हर स्क्रीन पर सूचना; केवल हर घंटे का मूड रखा जाता है"),
+    "No emotion: the camera is never opened": "भावना नहीं: कैमरा कभी नहीं खुलता",
+    "Public mode names who runs the kiosk and how to reach them in its notice: fill both in below.": (
+        "सार्वजनिक मोड की सूचना में कियोस्क चलाने वाले का नाम और संपर्क होता है: नीचे दोनों भरें।"
+    ),
+    "Run by": "चलाने वाले",
+    "Public mode needs “Run by” and “Contact”: the notice shows them.": (
+        "सार्वजनिक मोड में “चलाने वाले” और “संपर्क” चाहिए: सूचना उन्हें दिखाती है।"
+    ),
+    "Contact": "संपर्क",
     "Browse": "ब्राउज़ करें",
     "Browse by": "इसके अनुसार ब्राउज़ करें",
     "Moods": "मूड",

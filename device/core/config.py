@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from device.core.errors import ConfigError
@@ -302,7 +303,10 @@ class PrivacySettings(Section):
     @model_validator(mode="after")
     def _public_names_its_operator(self) -> PrivacySettings:
         if self.mode == "public" and not (self.operator and self.contact):
-            raise ValueError("privacy.mode = 'public' needs privacy.operator and privacy.contact (shown in the notice)")
+            raise PydanticCustomError(  # a type of its own: the admin page says it in its words, at the field
+                "public_needs_operator",
+                "privacy.mode = 'public' needs privacy.operator and privacy.contact (shown in the notice)",
+            )
         return self
 
     def notice(self) -> str | None:

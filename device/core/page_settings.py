@@ -33,6 +33,9 @@ EDITABLE: tuple[str, ...] = (
     "storage.retention_days",
     "web.self_signup",
     "web.display_remote",
+    "privacy.mode",
+    "privacy.operator",
+    "privacy.contact",
 )
 
 

@@ -41,13 +41,13 @@ log = logging.getLogger("moodkiosk")
 RESTART_ONLY = (
     "web.host", "web.port", "web.enabled", "web.hostnames", "storage.state_dir", "storage.events_file", "player.music_dir",
     "player.audio_output", "player.video_output", "player.volume", "player.ytdl_path",
-    "privacy.mode", "privacy.operator", "privacy.contact",
     "mqtt.host", "mqtt.port", "mqtt.tls", "mqtt.username", "mqtt.password", "mqtt.base_topic", "mqtt.discovery_prefix",
 )  # fmt: skip
 # Read where they are used, each time (the purge chore, the sign-up handler): always the live value.
 READ_WHEN_USED = (
     "storage.retention_days", "web.self_signup", "web.metrics", "web.display_remote",
     "spotify.client_id", "spotify.client_secret", "spotify.api_base", "spotify.token_url",
+    "privacy.operator", "privacy.contact",
 )  # fmt: skip
 
 Applier = Callable[[Settings], Awaitable[None] | None]

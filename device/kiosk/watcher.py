@@ -60,8 +60,18 @@ class Watcher:
         if (camera, inference) == (self.camera, self.inference):
             return
         self.camera, self.inference = camera, inference
-        if not self._running:
+        if self._running:
+            await self._restart()
+
+    async def read_faces(self, reads_faces: bool) -> None:
+        """privacy.mode changed: the camera is closed for good (False, "no-emotion") or opened again."""
+        if reads_faces == self.reads_faces:
             return
+        self.reads_faces = reads_faces
+        if self._running:
+            await self._restart()
+
+    async def _restart(self) -> None:
         async with self._lock:
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(None, self._stop_worker)

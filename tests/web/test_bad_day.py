@@ -229,3 +229,34 @@ def test_a_kiosk_without_camera_or_moods_says_so_on_its_screen(browser: Browser,
             assert not overflows(screen)
         finally:
             daemon.stop()
+
+
+def test_an_admin_sets_the_privacy_mode_on_the_page_and_it_applies_at_once(browser: Browser, tmp_path: Path) -> None:
+    video = write_slideshow(tmp_path / "smile.mp4", [(skimage.data.astronaut(), 30)], fps=5)
+    daemon = Daemon(tmp_path, MOODKIOSK_CAMERA__SOURCE=str(video), MOODKIOSK_CAMERA__LOOP="true")
+    try:
+        page = page_for(browser, daemon.base, VIEWPORTS["desktop"])
+        expect(page.locator("#camera")).to_have_text("watching", timeout=30_000)
+        screen = browser.new_context(viewport=SCREENS["pi-touchscreen"]).new_page()  # type: ignore[arg-type]
+        screen.goto(daemon.base + "/display")
+        admin = page.context.new_page()
+        admin.goto(daemon.base + "/admin")
+        privacy = admin.locator("#settings-privacy")
+        privacy.get_by_label("Where the kiosk is").select_option("public")
+        privacy.get_by_role("button", name="Save").click()  # public mode names who runs the kiosk: refused without
+        mode = privacy.locator('.setting[data-key="privacy.mode"]')
+        expect(mode.locator(".field-error")).to_have_text("Public mode needs “Run by” and “Contact”: the notice shows them.")
+        privacy.get_by_label("Run by").fill("Café Asha")
+        privacy.get_by_label("Contact").fill("asha@example.org")
+        privacy.get_by_role("button", name="Save").click()
+        expect(privacy.locator(".status")).to_have_text("Saved")
+        expect(screen.locator("#display-notice")).to_contain_text("Run by Café Asha (asha@example.org)", timeout=15_000)
+
+        privacy.get_by_label("Where the kiosk is").select_option("no-emotion")
+        privacy.get_by_role("button", name="Save").click()
+        expect(privacy.locator(".status")).to_have_text("Saved")
+        expect(page.locator("#camera")).not_to_have_text("watching", timeout=15_000)  # the camera closed at once
+        expect(screen.locator("#display-camera")).to_have_text("Not reading moods (privacy)", timeout=15_000)
+        expect(screen.locator("#display-notice")).to_be_hidden()
+    finally:
+        daemon.stop()

@@ -295,6 +295,7 @@ const PROBLEM_WORDS = {
   float_parsing: "Must be a number.",
   literal_error: "Choose one of: {limit}.",
   no_playlist: "No playlist “{limit}”: you have {have}.",
+  public_needs_operator: "Public mode needs “Run by” and “Contact”: the notice shows them.",
 };
 
 async function refused(response) {
@@ -305,7 +306,8 @@ async function refused(response) {
     // not JSON: the status line says it
   }
   for (const problem of body.problems || []) {
-    const box = document.querySelector(`.setting[data-key="${CSS.escape(problem.key)}"]`);
+    const key = CSS.escape(problem.key); // a section's own rule (privacy's public mode) is said at its first field
+    const box = document.querySelector(`.setting[data-key="${key}"]`) || document.querySelector(`.setting[data-key^="${key}."]`);
     if (!box) continue;
     const words = PROBLEM_WORDS[problem.kind];
     const have = (problem.have || []).join(", ") || t("none yet");

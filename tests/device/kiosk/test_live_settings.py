@@ -96,6 +96,10 @@ def effect(kiosk: Kiosk, key: str, settings: Settings) -> None:
         else:
             assert worker is not None and str(worker.source) == settings.camera.source
             assert worker.period == 1 / settings.camera.analysis_fps and worker.stall_seconds == settings.camera.stall_seconds
+    elif key == "privacy.mode":
+        assert kiosk.recorder.hourly == (settings.privacy.mode == "public")
+        reads_faces = settings.privacy.mode != "no-emotion"
+        assert kiosk.watcher.reads_faces == reads_faces and (kiosk.watcher.worker is not None) == reads_faces
     elif section == "llm":
         assert kiosk.briefs.settings == settings.llm  # asked with these from the next mood on
     elif section == "inference":
