@@ -39,6 +39,7 @@ from device.kiosk.jukebox import Jukebox
 from device.kiosk.live_settings import LiveSettings
 from device.kiosk.metrics import Metrics
 from device.kiosk.recorder import Recorder
+from device.kiosk.speakers import Speakers
 from device.kiosk.state import KioskState
 from device.kiosk.watcher import Watcher
 from device.player.imported import ImportedPlaylists
@@ -75,7 +76,8 @@ class Kiosk:
         self.artists = Artists(self.store)
         self.imported = ImportedPlaylists(self.store)
         self.matches = YoutubeMatches(self.imported, lambda: self.jukebox.ytdlp)
-        self.controls = Controls(self.conductor, self.jukebox, self.live, self.votes, self.store, self.corrections)
+        self.speakers = Speakers(settings, self.jukebox, self.bus)
+        self.controls = Controls(self.conductor, self.jukebox, self.live, self.votes, self.store, self.corrections, self.speakers)
         self.home = (
             HomeAssistant(settings.mqtt, self.controls, lambda: self.state.snapshot(), node_id(socket.gethostname()))
             if settings.mqtt.host
@@ -162,7 +164,7 @@ class Kiosk:
             self.conductor.household_artists_changed(await self.artists.of(None))
             await asyncio.to_thread(self.jukebox.scan, True)  # names only: the tags are read once the kiosk is up
             self.jukebox.library.use_imported(await self.imported.tracks())
-            self.jukebox.start(loop, await recorder.last_volume())
+            self.jukebox.start(loop, await recorder.last_volume(), await self.speakers.first_route())
             self.jukebox.check_library()
             await self.favorites.changed()  # remote favorites are kept for offline play
             await self.watcher.start()
@@ -177,6 +179,8 @@ class Kiosk:
             self.chores.run("health", self.health.keep_watch)
             if self.home:
                 self.chores.run("home assistant", self.home.run)
+            if self.speakers.enabled:
+                self.chores.run("speakers", self.speakers.keep_up)
             await self._stop.wait()
             self.notifier.stopping()
             await self.jukebox.settle()
@@ -187,6 +191,7 @@ class Kiosk:
                 await self._web.cleanup()
             self.conductor.close()
             self.watcher.stop()
+            self.speakers.close()  # first: mpv may wait in a write to snapserver's pipe, which this ends
             await self.jukebox.close()
             self.photos.close()
             await self.store.close()

@@ -305,11 +305,12 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--
          "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
 
 
-def show_tab(page: Page, name: str) -> None:
-    """On a phone, open the page's tab ``name`` (one view at a time); wider screens show every section."""
-    tabs = page.get_by_role("navigation", name="Sections")
+def show_tab(page: Page, view: str) -> None:
+    """On a phone, open the page's tab for ``view`` (now, up-next, favorites, more: one view at a time, in any
+    language); wider screens show every section."""
+    tabs = page.locator("nav.tabbar")
     if tabs.is_visible():
-        tabs.get_by_role("link", name=name).click()
+        tabs.locator(f'a[data-view="{view}"]').click()
 
 
 def sign_in(page: Page, base: str, name: str = "asha", password: str = PASSWORD) -> None:
@@ -352,6 +353,99 @@ class Broker:
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+class Snapserver:
+    """Debian's snapserver on free local ports: the kiosk's pipe source (``stream``) and a quiet one, its TCP
+    control API on loopback (HTTP off); stop() and start() again on the same ports."""
+
+    def __init__(self, tmp_path: Path, stream: str = "moodkiosk") -> None:
+        self.fifo, self.stream = tmp_path / "snapfifo", stream
+        self.stream_port, self.control_port = free_port(), free_port()
+        (tmp_path / "snapdata").mkdir(exist_ok=True)
+        self.config = tmp_path / "snapserver.conf"
+        self.config.write_text(
+            f"[server]\ndatadir = {tmp_path / 'snapdata'}\n[http]\nenabled = false\n"
+            f"[tcp]\nbind_to_address = 127.0.0.1\nport = {self.control_port}\n"
+            f"[stream]\nbind_to_address = 127.0.0.1\nport = {self.stream_port}\n"
+            f"source = pipe://{self.fifo}?name={stream}&sampleformat=48000:16:2&mode=create\n"
+            f"source = pipe://{tmp_path / 'quietfifo'}?name=quiet&mode=create\n[logging]\n"
+        )
+        self.log = tmp_path / "snapserver.log"
+        self.process: subprocess.Popen | None = None
+        self.start()
+
+    def env(self) -> dict[str, str]:
+        """The daemon's settings for this snapserver (player.output = snapcast)."""
+        return {"MOODKIOSK_PLAYER__OUTPUT": "snapcast", "MOODKIOSK_SNAPCAST__FIFO": str(self.fifo),
+                "MOODKIOSK_SNAPCAST__STREAM": self.stream, "MOODKIOSK_SNAPCAST__CONTROL_PORT": str(self.control_port)}  # fmt: skip
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["snapserver", "-c", str(self.config)], stdout=self.log.open("a"), stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.control_port)) == 0 and self.fifo.exists():
+                    return
+            time.sleep(0.05)
+        raise AssertionError(f"snapserver did not start: {self.log.read_text()}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def status(self) -> dict[str, Any]:
+        """Server.GetStatus through the control API (JSON-RPC over TCP, a line each)."""
+        with socket.create_connection(("127.0.0.1", self.control_port), timeout=5) as connection:
+            connection.sendall(b'{"id":1,"jsonrpc":"2.0","method":"Server.GetStatus"}\r\n')
+            reader = connection.makefile("rb")
+            while True:
+                answer = json.loads(reader.readline())
+                if answer.get("id") == 1:
+                    return answer["result"]["server"]
+
+    def client(self, host_id: str) -> dict[str, Any]:
+        """A snapclient's status, with its group's ``stream_id``."""
+        for group in self.status()["groups"]:
+            for client in group["clients"]:
+                if client["id"] == host_id:
+                    return {**client, "stream_id": group["stream_id"]}
+        raise AssertionError(f"no snapclient {host_id}")
+
+
+class Snapclient:
+    """Debian's snapclient, a room: what it plays goes into a raw file (48000:16:2)."""
+
+    def __init__(self, tmp_path: Path, server: Snapserver, host_id: str) -> None:
+        self.host_id, self.output = host_id, tmp_path / f"{host_id}.raw"
+        self.log = tmp_path / f"{host_id}.log"
+        self.process = subprocess.Popen(
+            ["snapclient", "-h", "127.0.0.1", "-p", str(server.stream_port), "--hostID", host_id,
+             "--player", f"file:filename={self.output}"],
+            stdout=self.log.open("w"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def recent(self, seconds: float = 0.25) -> np.ndarray:
+        """The last ``seconds`` it played, one channel."""
+        size = int(48000 * seconds) * 4
+        data = self.output.read_bytes()[-size:] if self.output.exists() else b""
+        return np.frombuffer(data[: len(data) // 4 * 4], dtype="<i2")[::2]
+
+    def pitch(self) -> float | None:
+        """The strongest frequency of what it plays now (None: silence)."""
+        samples = self.recent().astype(np.float64)
+        if samples.size < 4800 or np.abs(samples).max() < 500:
+            return None
+        spectrum = np.abs(np.fft.rfft(samples * np.hanning(samples.size)))
+        return float(np.fft.rfftfreq(samples.size, 1 / 48000)[int(spectrum.argmax())])
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
 

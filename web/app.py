@@ -23,7 +23,17 @@ from device.household.accounts import AccountError, User
 from device.inference.photos import PhotoBusyError
 from device.kiosk.controls import ControlError, checked_language
 from device.kiosk.metrics import CONTENT_TYPE
-from web import admin_api, artists_api, display, favorites_api, kiosk_api, openapi, player_api, playlists_api
+from web import (
+    admin_api,
+    artists_api,
+    display,
+    favorites_api,
+    kiosk_api,
+    openapi,
+    player_api,
+    playlists_api,
+    speakers_api,
+)
 from web.disclosure import event_for, state_for
 from web.handling import (
     ACCOUNTS,
@@ -303,6 +313,7 @@ def create_app(kiosk: KioskParts, secret: bytes, limiter: LoginLimiter | None = 
     app.router.add_get("/api/events", events)
     app.router.add_put("/api/me/language", set_language)
     player_api.add_routes(app)
+    speakers_api.add_routes(app)
     app.router.add_post("/api/analyze", analyze_upload)
     app.router.add_get("/api/history", history)
     favorites_api.add_routes(app)

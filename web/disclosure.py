@@ -24,6 +24,7 @@ def state_for(snapshot: dict[str, Any], admin: bool) -> dict[str, Any]:
         "notes": [without_detail(note) if note.get("type") != "note" else note for note in snapshot["notes"]],
         "sources": [without_detail(source) for source in snapshot["sources"]],
         "brief": snapshot["brief"] and without_detail(snapshot["brief"]),
+        "speakers": without_detail(snapshot["speakers"]),
     }
 
 

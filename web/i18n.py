@@ -288,6 +288,17 @@ HINDI = {
         "सार्वजनिक मोड में “चलाने वाले” और “संपर्क” चाहिए: सूचना उन्हें दिखाती है।"
     ),
     "Contact": "संपर्क",
+    "Speakers": "स्पीकर",
+    "No room has a speaker yet: on another Pi, install snapclient and point it at the kiosk.": (
+        "अभी किसी कमरे में स्पीकर नहीं है: दूसरे Pi पर snapclient लगाएँ और उसे कियोस्क से जोड़ें।"
+    ),
+    "Playing in every room that follows the kiosk.": "कियोस्क के साथ चलने वाले हर कमरे में बज रहा है।",
+    "Snapcast is not running: playing on the kiosk's own speaker.": "Snapcast नहीं चल रहा: कियोस्क के अपने स्पीकर पर बज रहा है।",
+    "connected": "जुड़ा",
+    "away": "दूर",
+    "Plays the kiosk's music": "कियोस्क का संगीत बजाता है",
+    "Volume in {room}": "{room} में आवाज़",
+    "Mute {room}": "{room} को म्यूट करें",
     "Browse": "ब्राउज़ करें",
     "Browse by": "इसके अनुसार ब्राउज़ करें",
     "Moods": "मूड",

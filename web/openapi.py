@@ -67,6 +67,13 @@ LIBRARY_TRACK: Schema = {
         "cover": {"type": "boolean", "description": "a cover at /api/covers?uri=..."},
     },
 }  # fmt: skip
+ROOM: Schema = {
+    "type": "object",
+    "properties": {
+        "id": STRING, "name": STRING, "connected": {"type": "boolean"}, "volume": {"type": "integer"},
+        "muted": {"type": "boolean"}, "follows": {"type": "boolean", "description": "its group plays the kiosk's stream"},
+    },
+}  # fmt: skip
 QUEUE: Schema = {
     "type": "object",
     "properties": {
@@ -253,6 +260,25 @@ def build_spec() -> Schema:
                 errors="404",
                 parameters=[{"name": "uri", "in": "query", "required": True, "schema": {"type": "string"}}],
                 media="image/*",
+            )
+        },
+        "/api/speakers": {
+            "get": operation(
+                "Where the music plays (player.output) and the rooms of a Snapcast house",
+                obj(output=STRING, on_snapcast={"type": "boolean"}, rooms={"type": "array", "items": ROOM}, detail=STRING),
+            )
+        },
+        "/api/speakers/{id}": {
+            "put": operation(
+                "A room's volume, mute, or whether it plays the kiosk's music (Snapcast)",
+                obj(output=STRING, on_snapcast={"type": "boolean"}, rooms={"type": "array", "items": ROOM}, detail=STRING),
+                obj(
+                    volume={"type": "integer", "minimum": 0, "maximum": 100},
+                    muted={"type": "boolean"},
+                    follows={"type": "boolean"},
+                ),
+                "400 403 409 415 422",
+                parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
             )
         },
         "/api/detection/{action}": {

@@ -105,6 +105,11 @@ class PlayerSettings(Section):
 
     music_dir: Path | None = Field(None, description="a folder per playlist (happy/, sad/, ...); unset: <state_dir>/music")
     audio_output: str = Field("auto", description="mpv --ao (e.g. auto, alsa, pulse, pipewire, null)")
+    output: Literal["local", "snapcast"] = Field(
+        "local",
+        description="local: the kiosk's own speaker (audio_output); snapcast: every room's snapclient, in sync, through "
+        "snapserver's pipe ([snapcast]; the kiosk's own speaker while snapserver is not running)",
+    )
     video_output: str = Field("auto", description="mpv --vo (e.g. auto, gpu, drm, null)")
     volume: int = Field(80, ge=0, le=100, description="start volume (percent)")
     strategy: Literal["match", "lift"] = Field("match", description="match: music like the mood; lift: music to lift it")
@@ -261,6 +266,15 @@ class MqttSettings(Section):
     )
 
 
+class SnapcastSettings(Section):
+    """Multi-room playback (player.output = "snapcast"): snapserver on the kiosk, a snapclient in each room."""
+
+    fifo: Path = Field(Path("/tmp/snapfifo"), description="snapserver's pipe source the music is written to (48000:16:2)")
+    stream: str = Field("default", min_length=1, max_length=64, description="that source's name in snapserver (name=...)")
+    host: str = Field("127.0.0.1", min_length=1, max_length=253, description="snapserver's control API (JSON-RPC over TCP)")
+    control_port: int = Field(1705, ge=1, le=65535, description="snapserver's TCP control port ([tcp] port)")
+
+
 class LlmSettings(Section):
     """An optional language model for a "listening brief" per mood change: off until ``url`` is set."""
 
@@ -338,6 +352,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = StorageSettings()
     web: WebSettings = WebSettings()
     mqtt: MqttSettings = MqttSettings()
+    snapcast: SnapcastSettings = SnapcastSettings()
     llm: LlmSettings = LlmSettings()
     spotify: SpotifySettings = SpotifySettings()
     privacy: PrivacySettings = PrivacySettings()

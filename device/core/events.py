@@ -233,6 +233,21 @@ class QueueChanged(Event):
 
 
 @dataclasses.dataclass(frozen=True)
+class SpeakersChanged(Event):
+    """Where the music plays (player.output) and the rooms of a Snapcast house changed: ``on_snapcast`` is
+    whether the music goes to snapserver now; ``rooms`` are its snapclients (device.player.snapcast.Room)."""
+
+    kind: ClassVar[str] = "speakers"
+    output: str
+    on_snapcast: bool
+    rooms: list[dict[str, Any]]
+    detail: str = ""  # why the music is not on Snapcast (admins see it)
+
+    def describe(self) -> str | None:
+        return None  # the notes say the changes that matter; a room's volume is not worth a log line
+
+
+@dataclasses.dataclass(frozen=True)
 class BriefChanged(Event):
     """The listening brief for a mood: the language model's (``source`` "llm"), or the built-in search
     words with ``note`` saying why the model's was not used."""

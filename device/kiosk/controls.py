@@ -17,7 +17,9 @@ from device.household.track_votes import TrackVotes
 from device.kiosk.conductor import Conductor
 from device.kiosk.jukebox import Jukebox
 from device.kiosk.live_settings import LiveSettings
+from device.kiosk.speakers import Speakers
 from device.player.library import SHELF_KINDS, Track
+from device.player.snapcast import SpeakerError
 
 MAX_OVERRIDE_MINUTES = 24 * 60
 MAX_QUERY = 200
@@ -62,9 +64,26 @@ class Controls:
         votes: TrackVotes,
         store: Store,
         corrections: Corrections,
+        speakers: Speakers,
     ) -> None:
         self.conductor, self.jukebox, self.live, self.votes, self.store = conductor, jukebox, live, votes, store
-        self.corrections = corrections
+        self.corrections, self.speakers = corrections, speakers
+
+    # The rooms (Snapcast)
+    async def speaker(self, room_id: str, volume: object = None, muted: object = None, follows: object = None) -> None:
+        """A room's volume (0-100), mute, or whether it plays the kiosk's music; NotNowError when snapserver or
+        the room is not there."""
+        if volume is not None and (isinstance(volume, bool) or not isinstance(volume, int) or not 0 <= volume <= 100):
+            raise ControlError("'volume' must be a whole number from 0 to 100", "volume")
+        for name, value in (("muted", muted), ("follows", follows)):
+            if value is not None and not isinstance(value, bool):
+                raise ControlError(f"'{name}' must be true or false", name)
+        if volume is None and muted is None and follows is None:
+            raise ControlError("give 'volume', 'muted' or 'follows'", "volume")
+        try:
+            await self.speakers.change(room_id, volume, muted, follows)  # type: ignore[arg-type]
+        except SpeakerError as error:
+            raise NotNowError(str(error), "room") from error
 
     # The mood
     def override(self, emotion: object, minutes: object, by: str) -> float:

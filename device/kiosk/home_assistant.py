@@ -5,8 +5,9 @@
   (an enum sensor: the seven moods or "nobody"), confidence, faces, presence (occupancy), now
   playing (with artist and playlist as attributes), camera state; controls: mood (a select: "camera"
   or a mood held for an hour), detection (a switch; off closes the camera), next, previous, pause and
-  resume (buttons), volume (a number), the sleep timer (a select). Sent again whenever Home Assistant
-  announces itself (``<prefix>/status``).
+  resume (buttons), volume (a number), the sleep timer (a select); with Snapcast (player.output), each room's
+  volume (a number), mute and whether it plays the kiosk's music (switches) and connection. Sent again
+  whenever Home Assistant announces itself (``<prefix>/status``) and when a room appears.
 - States: one retained JSON document, ``<base_topic>/state``, sent when something changes;
   availability ``<base_topic>/availability`` is "online", and the broker says "offline" (last will)
   when the kiosk goes away. Room mood and now playing are unavailable while none is known (Home Assistant
@@ -68,6 +69,18 @@ def sleep_option(sleep: dict[str, Any] | None) -> str:
     return min(("15 min", "30 min", "60 min"), key=lambda option: abs(int(option.split()[0]) - left))
 
 
+ROOM_CONTROL = re.compile(r"room_(?P<key>[a-z0-9_]+)_(?P<what>volume|mute|follows)")
+
+
+def room_key(room_id: str) -> str:
+    """A Snapcast room's id (a MAC address, a host id) as topics and entity ids take it."""
+    return re.sub(r"[^a-z0-9]+", "_", room_id.lower()).strip("_")[:48] or "room"
+
+
+def on_off(value: bool) -> str:
+    return "ON" if value else "OFF"
+
+
 class HomeAssistant:
     def __init__(self, settings: MqttSettings, controls: Controls, snapshot: Callable[[], dict[str, Any]], node: str) -> None:
         self.settings, self.controls, self.snapshot = settings, controls, snapshot
@@ -76,6 +89,7 @@ class HomeAssistant:
         self._changed = asyncio.Event()
         self.connected = False
         self._last_problem: str | None = None
+        self._announced_rooms: set[str] = set()  # the Snapcast rooms whose entities Home Assistant was told of
 
     def __call__(self, event: Event) -> None:
         """The bus's subscriber: something changed, send the state."""
@@ -124,6 +138,8 @@ class HomeAssistant:
 
     async def _publish_changes(self, client: aiomqtt.Client) -> None:
         while True:
+            if self._room_keys() != self._announced_rooms:  # a room came (Snapcast): its entities are announced
+                await self._announce(client)
             await client.publish(f"{self.base}/state", json.dumps(self.state()), qos=1, retain=True)
             self._changed.clear()
             await self._changed.wait()
@@ -149,7 +165,19 @@ class HomeAssistant:
             "volume": snapshot["player"].get("volume", 0),
             "paused": "ON" if snapshot["player"].get("paused") else "OFF",
             "sleep": sleep_option(snapshot.get("sleep")),
-        }
+            "rooms": {
+                room_key(room["id"]): {"volume": room["volume"], "muted": on_off(room["muted"]),
+                                       "follows": on_off(room["follows"]), "connected": on_off(room["connected"])}
+                for room in snapshot["speakers"]["rooms"]
+            },
+        }  # fmt: skip
+
+    def _rooms(self) -> dict[str, dict[str, Any]]:
+        """The Snapcast rooms by their key in topics and entity ids."""
+        return {room_key(room["id"]): room for room in self.snapshot()["speakers"]["rooms"]}
+
+    def _room_keys(self) -> set[str]:
+        return set(self._rooms())
 
     def discovery(self) -> dict[str, dict[str, Any]]:
         """Each component's discovery topic and config."""
@@ -187,6 +215,21 @@ class HomeAssistant:
             ("number", "volume"): {"name": "Volume", "min": 0, "max": 100, "step": 5, "value_template": value("volume"),
                                    "command_topic": f"{self.base}/volume/set", "icon": "mdi:volume-high"},
         }  # fmt: skip
+        for key, room in self._rooms().items():  # a Snapcast house: each room's speaker
+            known = f"value_json.rooms['{key}']"
+            components |= {
+                ("number", f"room_{key}_volume"): {"name": f"{room['name']} volume", "min": 0, "max": 100, "step": 5,
+                                                   "value_template": f"{{{{ {known}.volume }}}}", "icon": "mdi:speaker",
+                                                   "command_topic": f"{self.base}/room_{key}_volume/set"},
+                ("switch", f"room_{key}_mute"): {"name": f"{room['name']} mute", "value_template": f"{{{{ {known}.muted }}}}",
+                                                 "command_topic": f"{self.base}/room_{key}_mute/set", "icon": "mdi:volume-off"},
+                ("switch", f"room_{key}_follows"): {"name": f"{room['name']} plays the kiosk's music",
+                                                    "value_template": f"{{{{ {known}.follows }}}}",
+                                                    "command_topic": f"{self.base}/room_{key}_follows/set"},
+                ("binary_sensor", f"room_{key}_connected"): {"name": f"{room['name']} connected",
+                                                             "device_class": "connectivity",
+                                                             "value_template": f"{{{{ {known}.connected }}}}"},
+            }  # fmt: skip
         topics = {}
         for (component, key), config in components.items():
             config = {**common, **config, "unique_id": f"moodkiosk_{self.node}_{key}", "object_id": f"moodkiosk_{key}"}
@@ -204,6 +247,7 @@ class HomeAssistant:
         return topics
 
     async def _announce(self, client: aiomqtt.Client) -> None:
+        self._announced_rooms = self._room_keys()
         for topic, config in self.discovery().items():
             await client.publish(topic, json.dumps(config), qos=1, retain=True)
 
@@ -253,5 +297,16 @@ class HomeAssistant:
             except (ValueError, OverflowError):
                 raise ControlError("'volume' must be a number from 0 to 100", "volume") from None
             await self.controls.volume(volume)
+        elif (room := ROOM_CONTROL.fullmatch(control)) and room["key"] in self._rooms():
+            room_id, what = self._rooms()[room["key"]]["id"], room["what"]
+            if what == "volume":
+                try:
+                    await self.controls.speaker(room_id, volume=round(float(text)))
+                except (ValueError, OverflowError):
+                    raise ControlError("a room's volume must be a number from 0 to 100", "volume") from None
+            elif text not in {"ON", "OFF"}:
+                raise ControlError(f"a room's {what} takes ON or OFF", what)
+            else:
+                await self.controls.speaker(room_id, **{"muted" if what == "mute" else "follows": text == "ON"})
         else:
             raise ControlError(f"no control called {control!r}", "topic")

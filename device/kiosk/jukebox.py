@@ -59,14 +59,15 @@ class Jukebox:
         self._told: tuple[bool, int] | None = None  # the pause and volume last published
         self.found: dict[str, Track] = {}  # YouTube results shown on the page lately (they may be queued)
 
-    def start(self, loop: asyncio.AbstractEventLoop, volume: int | None = None) -> None:
+    def start(self, loop: asyncio.AbstractEventLoop, volume: int | None = None, audio: dict | None = None) -> None:
         """Start mpv (the music is off, with a note why, when it cannot start) and list the mapped sources.
-        ``volume``: the last one set (kept across restarts), else ``player.volume``."""
+        ``volume``: the last one set (kept across restarts), else ``player.volume``; ``audio``: where the audio
+        goes instead of player.audio_output (device.kiosk.speakers)."""
         try:
             self.player = MpvPlayer(
                 loop, self._on_player_event, self.settings.audio_output, self.settings.video_output,
                 self.settings.volume if volume is None else volume, self.ytdlp.path, self.settings.ytdl_format,
-                on_change=self._playback_changed,
+                on_change=self._playback_changed, audio=audio,
             )  # fmt: skip
             self._told = (self.player.paused, self.player.volume)  # as it starts: nothing changed yet
         except PlayerError as error:

@@ -17,6 +17,7 @@ from device.core.events import (
     OverrideEnded,
     OverrideStarted,
     SleepChanged,
+    SpeakersChanged,
     TrackFailed,
     TrackStarted,
 )
@@ -45,6 +46,8 @@ class KioskState:
         self.notes: list[dict[str, Any]] = []
         self.override: dict[str, Any] | None = None
         self.brief: dict[str, Any] | None = None  # the latest listening brief (llm settings)
+        output = live.settings.player.output  # the rooms of a Snapcast house, when the music goes there
+        self.speakers: dict[str, Any] = {"output": output, "on_snapcast": False, "rooms": [], "detail": ""}
 
     def __call__(self, event: Event) -> None:
         """The bus's subscriber."""
@@ -67,6 +70,8 @@ class KioskState:
             self.sleep = {"until": event.until, "after_track": event.after_track, "by": event.by}
             if event.until is None and not event.after_track:
                 self.sleep = None
+        elif isinstance(event, SpeakersChanged):
+            self.speakers = {key: value for key, value in event.to_json().items() if key not in {"t", "type"}}
         elif isinstance(event, BriefChanged):
             self.brief = {key: value for key, value in event.to_json().items() if key not in {"t", "type"}}
         elif isinstance(event, Note | TrackFailed):
@@ -108,6 +113,7 @@ class KioskState:
             "language": self.conductor.language_state(settings.player.languages),
             "detection": {"paused": settings.camera.paused},
             "sources": self.jukebox.sources_state(),
+            "speakers": self.speakers,
             "analysis": {"fps": None if fps is None else round(fps, 2), "frames": self.watcher.analysed},
         }
 

@@ -48,8 +48,10 @@ class MpvPlayer:
         ytdl_path: str | None = None,
         ytdl_format: str = "bestaudio/best",
         on_change: Callable[[], None] | None = None,
+        audio: dict[str, Any] | None = None,
     ) -> None:
-        """``ytdl_path``: the yt-dlp mpv's ytdl hook runs; every http(s) URL goes through it first.
+        """``ytdl_path``: the yt-dlp mpv's ytdl hook runs; every http(s) URL goes through it first. ``audio``:
+        where the audio goes instead of ``audio_output`` (``ao`` and its options: Snapcast's pipe).
         ``on_change`` is called (on the loop) when pause or volume change, whoever changed them."""
         try:
             import mpv
@@ -66,7 +68,7 @@ class MpvPlayer:
         self.history: list[Track] = []
         try:
             self._mpv = mpv.MPV(
-                ao=audio_output,
+                **(audio or {"ao": audio_output}),
                 vo=video_output,
                 volume=volume,
                 audio_display="no",  # no cover-art window for audio files
@@ -209,6 +211,13 @@ class MpvPlayer:
     def media_title(self) -> str | None:
         title = self._mpv.media_title
         return str(title) if title else None
+
+    def reroute(self, options: dict[str, Any]) -> None:
+        """Send the audio elsewhere from now on (``ao`` and its options, e.g. device.player.snapcast's):
+        mpv reopens its audio output; the track plays on. Blocks until it has (run it off the loop)."""
+        for name, value in options.items():
+            self._mpv[name.replace("_", "-")] = value
+        self._mpv.command("ao-reload")
 
     def close(self) -> None:
         self._mpv.terminate()

@@ -101,7 +101,6 @@ function cover(source, emotion, small) {
   if (source) {
     const image = element("img", small ? "cover small" : "cover");
     image.alt = "";
-    image.loading = "lazy";
     image.addEventListener("error", () => image.replaceWith(cover("", emotion, small)), { once: true });
     image.src = source;
     return image;
@@ -197,7 +196,58 @@ function render(state) {
   renderOverride(state.override);
   renderSources(state.sources || [], Boolean(state.user && state.user.admin));
   renderSleep(state.sleep);
+  renderSpeakers(state.speakers, Boolean(state.user && state.user.admin));
   renderMediaSession(state.track, player);
+}
+
+/** The rooms of a Snapcast house: each one's state, volume, mute, and whether it plays the kiosk's music. */
+function renderSpeakers(speakers, admin) {
+  const card = byId("speakers");
+  card.hidden = !speakers || speakers.output !== "snapcast";
+  if (card.hidden) return;
+  const line = byId("speakers-line");
+  line.textContent = speakers.on_snapcast ? t("Playing in every room that follows the kiosk.") : t("Snapcast is not running: playing on the kiosk's own speaker.");
+  if (admin && speakers.detail) line.append(detailsFor(speakers.detail));
+  const list = byId("room-list");
+  const key = JSON.stringify(speakers.rooms.map((room) => [room.id, room.name]));
+  if (list.dataset.rooms !== key) {
+    list.dataset.rooms = key;
+    list.replaceChildren(...speakers.rooms.map(roomItem));
+  }
+  speakers.rooms.forEach((room) => {
+    const item = list.querySelector(`li[data-room="${CSS.escape(room.id)}"]`);
+    const pill = item.querySelector(".pill");
+    pill.textContent = room.connected ? t("connected") : t("away");
+    pill.className = `pill${room.connected ? " on" : ""}`;
+    const volume = item.querySelector("input[type=range]");
+    if (document.activeElement !== volume) volume.value = room.volume;
+    const mute = item.querySelector("button.mute");
+    mute.setAttribute("aria-pressed", String(room.muted));
+    mute.textContent = room.muted ? "🔇" : "🔊";
+    item.querySelector("input[type=checkbox]").checked = room.follows;
+  });
+  byId("no-rooms").hidden = speakers.rooms.length > 0;
+}
+
+function roomItem(room) {
+  const item = element("li");
+  item.dataset.room = room.id;
+  const change = (body) => act("PUT", `/api/speakers/${encodeURIComponent(room.id)}`, body);
+  const follows = element("input");
+  follows.type = "checkbox";
+  follows.addEventListener("change", () => change({ follows: follows.checked }));
+  const label = element("label", "check");
+  label.append(follows, ` ${t("Plays the kiosk's music")}`);
+  const volume = element("input");
+  Object.assign(volume, { type: "range", min: 0, max: 100, step: 5 });
+  volume.setAttribute("aria-label", tf("Volume in {room}", { room: room.name }));
+  volume.addEventListener("change", () => change({ volume: Number(volume.value) }));
+  const mute = button("🔊", () => change({ muted: mute.getAttribute("aria-pressed") !== "true" }), "secondary mute");
+  mute.setAttribute("aria-label", tf("Mute {room}", { room: room.name }));
+  const row = element("div", "room-volume");
+  row.append(volume, mute);
+  item.append(element("span", "title", room.name), element("span", "pill"), row, label);
+  return item;
 }
 
 const SOURCE_WORDS = { ok: "available", failing: "unavailable", listing: "checking" };
