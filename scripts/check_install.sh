@@ -49,6 +49,18 @@ in_root bash /root/moodkiosk/scripts/install.sh
 say "install.sh, second run (idempotent)"
 in_root bash /root/moodkiosk/scripts/install.sh
 
+say "install.sh --snapcast (multi-room)"
+in_root bash /root/moodkiosk/scripts/install.sh --snapcast
+test -p "$ROOT/var/lib/moodkiosk-snapcast/snapfifo"
+grep -q "^bind_to_address = 127.0.0.1" "$ROOT/etc/snapserver.conf"  # the control API stays on the kiosk
+grep -q "^enabled = false" "$ROOT/etc/snapserver.conf"
+grep -q "ReadWritePaths=/var/lib/moodkiosk-snapcast" "$ROOT/etc/systemd/system/moodkiosk.service.d/snapcast.conf"
+in_root moodkiosk config show | in_root /opt/moodkiosk/venv/bin/python -c '
+import json, sys
+settings = json.load(sys.stdin)
+assert settings["player"]["output"] == "snapcast" and settings["snapcast"]["stream"] == "moodkiosk", settings["snapcast"]
+print("snapcast: the kiosk plays into snapserver")'
+
 say "check the result"
 test -f "$ROOT/etc/systemd/system/moodkiosk.service"
 test -f "$ROOT/etc/moodkiosk/config.toml"
@@ -71,4 +83,6 @@ say "uninstall (keeps the settings and the state)"
 in_root bash /opt/moodkiosk/app/scripts/install.sh --uninstall
 test ! -e "$ROOT/opt/moodkiosk" && test ! -e "$ROOT/etc/systemd/system/moodkiosk.service"
 test -f "$ROOT/var/lib/moodkiosk/moodkiosk.db" && test -f "$ROOT/etc/moodkiosk/config.toml"
+test ! -e "$ROOT/etc/moodkiosk/snapcast.env" && test ! -e "$ROOT/var/lib/moodkiosk-snapcast"
+! grep -q moodkiosk "$ROOT/etc/snapserver.conf"  # snapserver's own settings are back
 say "install.sh works on a fresh Debian bookworm"

@@ -10,6 +10,9 @@
 #   sudo scripts/install.sh --display             also show the kiosk's screen (/display) full screen in
 #                                                 Chromium when the desktop user logs in (Raspberry Pi OS
 #                                                 with its desktop); --uninstall removes it again
+#   sudo scripts/install.sh --snapcast            also play the music in every room: snapserver on this
+#                                                 machine (its control API on loopback only), the kiosk's
+#                                                 music its "moodkiosk" stream; prints the line for a room
 #
 # Where things go: the program in /opt/moodkiosk (app/ and venv/), settings in
 # /etc/moodkiosk/config.toml, state (accounts, favorites, history, music/) in /var/lib/moodkiosk,
@@ -29,13 +32,18 @@ action=install
 start=yes
 purge=no
 display=no
+snapcast=no
+SNAPCAST_DIR=/var/lib/moodkiosk-snapcast  # the pipe between the kiosk and snapserver (both may write there)
+SNAPCAST_ENV=$CONFIG_DIR/snapcast.env
+SNAPCAST_DROPIN=/etc/systemd/system/moodkiosk.service.d/snapcast.conf
 for argument in "$@"; do
     case "$argument" in
         --uninstall) action=uninstall ;;
         --purge) purge=yes ;;
         --no-start) start=no ;;
         --display) display=yes ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        --snapcast) snapcast=yes ;;
+        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
         *) echo "install.sh: unknown option $argument (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -131,6 +139,7 @@ install_settings() {
     cat > "$COMMAND" <<EOF
 #!/bin/sh
 # The moodkiosk command line, run as the service's user so its files stay the service's.
+if [ -f $CONFIG_DIR/snapcast.env ]; then set -a; . $CONFIG_DIR/snapcast.env; set +a; fi  # install.sh --snapcast
 if [ "\$(id -u)" -eq 0 ]; then
     exec setpriv --reuid=$SERVICE_USER --regid=$SERVICE_USER --init-groups env HOME=$STATE_DIR $PREFIX/venv/bin/moodkiosk "\$@"
 fi
@@ -191,6 +200,49 @@ uninstall_display() {
     return 0
 }
 
+install_snapcast() {
+    apt-get install -y -qq snapserver >/dev/null
+    # The pipe: made here (snapserver reads it, the kiosk writes it), outside both services' private places.
+    install -d -o "$SERVICE_USER" -g _snapserver -m 2770 "$SNAPCAST_DIR"
+    [[ -p $SNAPCAST_DIR/snapfifo ]] || mkfifo -m 0660 "$SNAPCAST_DIR/snapfifo"
+    chown "$SERVICE_USER:_snapserver" "$SNAPCAST_DIR/snapfifo"
+    if [[ -f /etc/snapserver.conf && ! -f /etc/snapserver.conf.before-moodkiosk ]]; then
+        cp /etc/snapserver.conf /etc/snapserver.conf.before-moodkiosk
+    fi
+    printf '%s\n' \
+        "# Written by moodkiosk's install.sh --snapcast (the one before: /etc/snapserver.conf.before-moodkiosk)." \
+        "# The kiosk's music is the \"moodkiosk\" stream; \"quiet\" is for rooms that do not follow the kiosk." \
+        "# The control API answers on this machine only: the kiosk's page and Home Assistant steer the rooms." \
+        "[server]" "[http]" "enabled = false" "[tcp]" "bind_to_address = 127.0.0.1" "port = 1705" "[stream]" \
+        "source = pipe://$SNAPCAST_DIR/snapfifo?name=moodkiosk&sampleformat=48000:16:2&mode=read" \
+        "source = pipe://$SNAPCAST_DIR/quiet?name=quiet&mode=create" "[logging]" > /etc/snapserver.conf
+    printf '%s\n' "# Written by install.sh --snapcast: the kiosk's music goes to snapserver (every room)" \
+        "MOODKIOSK_PLAYER__OUTPUT=snapcast" "MOODKIOSK_SNAPCAST__FIFO=$SNAPCAST_DIR/snapfifo" \
+        "MOODKIOSK_SNAPCAST__STREAM=moodkiosk" > "$SNAPCAST_ENV"
+    install -d "$(dirname "$SNAPCAST_DROPIN")"
+    printf '%s\n' "[Service]" "EnvironmentFile=$SNAPCAST_ENV" "ReadWritePaths=$SNAPCAST_DIR" > "$SNAPCAST_DROPIN"
+    if systemd_running; then
+        systemctl daemon-reload
+        systemctl enable snapserver.service >/dev/null 2>&1 || true
+        systemctl restart snapserver.service
+        if [[ $start == yes ]]; then systemctl restart moodkiosk.service; fi
+    fi
+    local address
+    address="$( (hostname -I 2>/dev/null || true) | awk '{print $1}')"
+    say "snapcast: snapserver plays the kiosk's music; in each room (a Pi with a speaker) run:"
+    echo "  sudo apt install -y snapclient && echo 'SNAPCLIENT_OPTS=\"--host ${address:-<this machine>}\"' | sudo tee /etc/default/snapclient && sudo systemctl restart snapclient"
+}
+
+uninstall_snapcast() {
+    rm -f "$SNAPCAST_DROPIN" "$SNAPCAST_ENV"
+    rmdir "$(dirname "$SNAPCAST_DROPIN")" 2>/dev/null || true
+    if [[ -f /etc/snapserver.conf.before-moodkiosk ]]; then
+        mv /etc/snapserver.conf.before-moodkiosk /etc/snapserver.conf
+        say "snapserver's settings are back as they were (snapserver itself stays installed)"
+    fi
+    rm -rf "$SNAPCAST_DIR"
+}
+
 summary() {
     local port address
     port="$("$COMMAND" config show 2>/dev/null | "$PREFIX/venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["web"]["port"])' || echo 8080)"
@@ -211,6 +263,7 @@ EOF
 if [[ $action == uninstall ]]; then
     uninstall
     uninstall_display
+    uninstall_snapcast
     exit 0
 fi
 install_packages
@@ -219,4 +272,5 @@ install_program
 install_settings
 install_service
 if [[ $display == yes ]]; then install_display; fi
+if [[ $snapcast == yes ]]; then install_snapcast; fi
 summary

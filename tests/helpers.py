@@ -379,8 +379,10 @@ class Snapserver:
 
     def env(self) -> dict[str, str]:
         """The daemon's settings for this snapserver (player.output = snapcast)."""
-        return {"MOODKIOSK_PLAYER__OUTPUT": "snapcast", "MOODKIOSK_SNAPCAST__FIFO": str(self.fifo),
-                "MOODKIOSK_SNAPCAST__STREAM": self.stream, "MOODKIOSK_SNAPCAST__CONTROL_PORT": str(self.control_port)}  # fmt: skip
+        return {
+            "MOODKIOSK_PLAYER__OUTPUT": "snapcast", "MOODKIOSK_SNAPCAST__FIFO": str(self.fifo),
+            "MOODKIOSK_SNAPCAST__STREAM": self.stream, "MOODKIOSK_SNAPCAST__CONTROL_PORT": str(self.control_port),
+        }  # fmt: skip
 
     def start(self) -> None:
         self.process = subprocess.Popen(

@@ -84,6 +84,7 @@ class Doctor:
             self.check_accounts,
             self.check_web_port,
             self.check_mqtt,
+            self.check_snapcast,
             self.check_display,
         ]
         results = []
@@ -182,6 +183,36 @@ class Doctor:
             hint = "check mqtt.host, mqtt.port and the broker's user name and password; the kiosk runs without it"
             return Check("home assistant", "fail", f"cannot connect to the MQTT broker {mqtt.host}:{mqtt.port}: {error}", hint)
         return Check("home assistant", "ok", f"the MQTT broker {mqtt.host}:{mqtt.port} accepts the kiosk")
+
+    def check_snapcast(self) -> Check:
+        """player.output = snapcast: snapserver's pipe is there and its control API answers (with its rooms)."""
+        if self.settings.player.output != "snapcast":
+            return Check("snapcast", "ok", "off: the music plays on this machine (scripts/install.sh --snapcast: every room)")
+        import asyncio
+
+        from device.player.snapcast import Snapcast
+
+        settings = self.settings.snapcast
+        if not settings.fifo.exists() or not settings.fifo.is_fifo():
+            return Check("snapcast", "fail", f"snapserver's pipe {settings.fifo} is missing or not a pipe",
+                         "sudo scripts/install.sh --snapcast (or set snapcast.fifo to snapserver's pipe source)")  # fmt: skip
+
+        async def ask() -> list[str] | None:
+            snapcast = Snapcast(settings)
+            try:
+                return (
+                    [f"{room.name} ({'connected' if room.connected else 'away'})" for room in snapcast.rooms()]
+                    if (await snapcast.check())
+                    else None
+                )
+            finally:
+                snapcast.close()
+
+        rooms = asyncio.run(ask())
+        if rooms is None:
+            return Check("snapcast", "warn", f"snapserver does not answer at {settings.host}:{settings.control_port}: the music "
+                         "plays on this machine until it does", "sudo systemctl restart snapserver")  # fmt: skip
+        return Check("snapcast", "ok", f"snapserver answers; rooms: {', '.join(rooms) or 'none yet'}")
 
     def check_camera(self) -> Check:
         from device.camera.picamera2_source import picamera2_cameras, picamera2_import_error

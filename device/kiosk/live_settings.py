@@ -40,7 +40,8 @@ log = logging.getLogger("moodkiosk")
 # Read once, at the start: a change is named in the log, and applies at the next start.
 RESTART_ONLY = (
     "web.host", "web.port", "web.enabled", "web.hostnames", "storage.state_dir", "storage.events_file", "player.music_dir",
-    "player.audio_output", "player.video_output", "player.volume", "player.ytdl_path",
+    "player.audio_output", "player.video_output", "player.volume", "player.ytdl_path", "player.output",
+    "snapcast.fifo", "snapcast.stream", "snapcast.host", "snapcast.control_port",
     "mqtt.host", "mqtt.port", "mqtt.tls", "mqtt.username", "mqtt.password", "mqtt.base_topic", "mqtt.discovery_prefix",
 )  # fmt: skip
 # Read where they are used, each time (the purge chore, the sign-up handler): always the live value.

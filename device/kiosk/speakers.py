@@ -1,6 +1,7 @@
 """Where the music plays: the kiosk's own speaker, or every room of a Snapcast house (player.output).
 
-With "snapcast", mpv's audio goes into snapserver's pipe while snapserver answers, and to the kiosk's
+With "snapcast", mpv's audio goes (through device.player.snapcast.PcmPump) into snapserver's pipe while
+snapserver answers, and to the kiosk's
 own speaker (player.audio_output) while it does not, each change said in a note; the rooms
 (snapclients) with their volume, mute and whether they play the kiosk's stream are told to the page
 and Home Assistant (SpeakersChanged). Nothing of the kiosk's state depends on snapserver: it may stop
@@ -15,7 +16,7 @@ import logging
 from device.core.config import Settings
 from device.core.events import EventBus, Note, SpeakersChanged
 from device.kiosk.jukebox import Jukebox
-from device.player.snapcast import Room, Snapcast, SnapcastPipe, SpeakerError, mpv_options
+from device.player.snapcast import PcmPump, Room, Snapcast, SpeakerError, local_options, mpv_options
 
 log = logging.getLogger("moodkiosk")
 CHECK_SECONDS = 2.0  # how often snapserver is asked whether it runs (and for its rooms)
@@ -25,7 +26,7 @@ class Speakers:
     def __init__(self, settings: Settings, jukebox: Jukebox, bus: EventBus) -> None:
         self.output = settings.player.output
         self.snapcast = Snapcast(settings.snapcast)
-        self.pipe = SnapcastPipe(settings.snapcast.fifo)
+        self.pump = PcmPump(settings.storage.state_dir / "snapcast.pcm", settings.snapcast.fifo)
         self.jukebox, self.bus = jukebox, bus
         self.on_snapcast = False  # mpv's audio goes to snapserver's pipe now
         self.detail = ""  # why it does not (the first check has not run: "")
@@ -39,10 +40,16 @@ class Speakers:
         """Before mpv starts: the audio options for Snapcast when snapserver runs now (None: the local speaker)."""
         if not self.enabled:
             return None
+        try:
+            self.pump.start()
+        except OSError as error:
+            self.output, self.detail = "local", f"the kiosk's pipe for Snapcast: {error}"
+            self._say_local()
+            return None
         if await self._reachable():
             self.on_snapcast = True
             self.bus.publish(Note("playing in every room through Snapcast"))
-            return mpv_options(self.snapcast.settings)
+            return mpv_options(self.pump.source)
         self._say_local()
         return None
 
@@ -62,22 +69,16 @@ class Speakers:
         if not await self.snapcast.check():
             self.detail = f"snapserver does not answer at {self.snapcast.settings.host}:{self.snapcast.settings.control_port}"
             return False
-        problem = self.pipe.open()
+        problem = self.pump.target_problem()
         self.detail = problem or ""
         return problem is None
 
     async def _route(self, to_snapcast: bool) -> None:
         player = self.jukebox.player
         if player is not None:
-            options = mpv_options(self.snapcast.settings) if to_snapcast else {"ao": self.jukebox.settings.audio_output}
-            moving = asyncio.ensure_future(asyncio.to_thread(player.reroute, options))
-            while not moving.done():  # mpv may wait in a write into a pipe nobody reads: keep it flowing
-                self.pipe.drain()
-                await asyncio.sleep(0.02)
-            await moving
-        if not to_snapcast:
-            self.pipe.drain()
-            self.pipe.close()
+            options = mpv_options(self.pump.source) if to_snapcast else local_options(self.jukebox.settings.audio_output)
+            await asyncio.to_thread(player.reroute, options)
+        self.pump.drain()
         self.on_snapcast = to_snapcast
         if to_snapcast:
             self.bus.publish(Note("playing in every room through Snapcast again"))
@@ -121,4 +122,4 @@ class Speakers:
 
     def close(self) -> None:
         self.snapcast.close()
-        self.pipe.close()
+        self.pump.close()

@@ -31,6 +31,9 @@ class PlayerEvent:
     detail: str = ""
 
 
+WATCHED = ("pause", "volume", "time-pos", "duration", "media-title")  # read often by the loop: from events
+
+
 class MpvPlayer:
     """One mpv instance playing one track at a time (the DJ chooses the next).
 
@@ -85,6 +88,11 @@ class MpvPlayer:
         except Exception as error:  # mpv.ShutdownError, AttributeError for bad option values
             raise PlayerError(f"mpv did not start: {error}", "check player.audio_output / player.video_output") from error
         self._mpv.register_event_callback(self._mpv_event)
+        # What the loop reads comes from mpv's property events, not from its core: with the audio paced by a
+        # filter (Snapcast's route), the core answers a read only between audio chunks.
+        self._seen: dict[str, Any] = {}
+        for name in WATCHED:
+            self._mpv.observe_property(name, self._saw)
         if on_change is not None:
 
             def changed(_name: str, _value: object) -> None:
@@ -95,6 +103,19 @@ class MpvPlayer:
 
             self._mpv.observe_property("pause", changed)
             self._mpv.observe_property("volume", changed)
+
+    def _saw(self, name: str, value: object) -> None:
+        self._seen[name] = value
+
+    def _get(self, name: str) -> Any:
+        """A watched property as mpv last told it (read from the core before its first event)."""
+        if name in self._seen:
+            return self._seen[name]
+        return getattr(self._mpv, name.replace("-", "_"))
+
+    def _set(self, name: str, value: object) -> None:
+        self._seen[name] = value
+        setattr(self._mpv, name, value)
 
     @property
     def track(self) -> Track | None:
@@ -112,8 +133,9 @@ class MpvPlayer:
         del self.history[:-50]
         if self._fading:  # a fade-out was under way: back to the volume before it
             self._fading = False
-            self._mpv.volume = self._volume_before_fade
-        self._mpv.pause = False
+            self._set("volume", self._volume_before_fade)
+        self._set("pause", False)
+        self._seen.update({"time-pos": None, "duration": None, "media-title": None})  # the new file's come as events
         self._mpv.loadfile(location or track.uri, "replace")
 
     def previous(self) -> Track | None:
@@ -131,22 +153,22 @@ class MpvPlayer:
         self._mpv.command("stop")
 
     def pause(self) -> None:
-        self._mpv.pause = True
+        self._set("pause", True)
 
     def resume(self) -> None:
-        self._mpv.pause = False
+        self._set("pause", False)
 
     @property
     def paused(self) -> bool:
-        return bool(self._mpv.pause)
+        return bool(self._get("pause"))
 
     @property
     def volume(self) -> int:
-        return round(self._mpv.volume or 0)
+        return round(self._get("volume") or 0)
 
     @volume.setter
     def volume(self, value: int) -> None:
-        self._mpv.volume = max(0, min(100, int(value)))
+        self._set("volume", max(0, min(100, int(value))))
 
     @property
     def fading(self) -> bool:
@@ -155,13 +177,13 @@ class MpvPlayer:
     @property
     def position(self) -> float | None:
         """Seconds into the playing track (None: nothing loaded yet)."""
-        value = self._mpv.time_pos if self._track is not None else None
+        value = self._get("time-pos") if self._track is not None else None
         return None if value is None else max(0.0, float(value))
 
     @property
     def duration(self) -> float | None:
         """The playing track's length in seconds (None: unknown, e.g. a stream)."""
-        value = self._mpv.duration if self._track is not None else None
+        value = self._get("duration") if self._track is not None else None
         return None if value is None else float(value)
 
     def seek(self, seconds: float) -> bool:
@@ -209,7 +231,7 @@ class MpvPlayer:
 
     @property
     def media_title(self) -> str | None:
-        title = self._mpv.media_title
+        title = self._get("media-title")
         return str(title) if title else None
 
     def reroute(self, options: dict[str, Any]) -> None:

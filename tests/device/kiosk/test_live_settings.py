@@ -63,6 +63,8 @@ def new_values(tmp_path: Path) -> dict[str, Any]:
         "llm.queries": 2, "llm.cache_minutes": 5.0,
         "spotify.client_id": "kiosk", "spotify.client_secret": "s3cret", "spotify.api_base": "http://127.0.0.1:9/v1/",
         "spotify.token_url": "http://127.0.0.1:9/api/token",
+        "player.output": "snapcast", "snapcast.fifo": tmp_path / "snapfifo", "snapcast.stream": "kiosk",
+        "snapcast.host": "127.0.0.2", "snapcast.control_port": 1706,
         "privacy.mode": "no-emotion", "privacy.operator": "Café Asha", "privacy.contact": "asha@example.org",
     }  # fmt: skip
 

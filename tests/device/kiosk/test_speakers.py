@@ -5,13 +5,27 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import aiomqtt
+from playwright.sync_api import expect, sync_playwright
 
-from tests.helpers import Broker, Daemon, Snapclient, Snapserver, client_session, signed_in, tone, wait_for_state
+from tests.helpers import (
+    CHROMIUM,
+    FLAGS,
+    Broker,
+    Daemon,
+    Snapclient,
+    Snapserver,
+    client_session,
+    sign_in,
+    signed_in,
+    tone,
+    wait_for_state,
+)
 
 NEUTRAL_HZ, HAPPY_HZ = 440.0, 880.0
 
@@ -118,6 +132,23 @@ def test_the_mood_music_reaches_every_room_and_survives_snapserver_restarts(tmp_
 
     try:
         asyncio.run(scenario())
+        with sync_playwright() as playwright:  # the page's Speakers card, in Debian's Chromium
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            page = browser.new_page()
+            sign_in(page, daemon.base)
+            card = page.locator("#speakers")
+            expect(card.locator("#room-list li")).to_have_count(2)
+            expect(card.locator("#speakers-line")).to_have_text("Playing in every room that follows the kiosk.")
+            kitchen, studio = card.locator('li[data-room="kitchen"]'), card.locator('li[data-room="studio"]')
+            expect(kitchen.get_by_label("Plays the kiosk's music")).not_to_be_checked()  # as the API left it
+            studio.get_by_role("slider").fill("40")
+            until(lambda: server.client("studio")["config"]["volume"]["percent"] == 40, "studio at 40 from the page")
+            kitchen.get_by_role("button", name=re.compile("^Mute ")).click()
+            until(lambda: server.client("kitchen")["config"]["volume"]["muted"], "kitchen muted from the page")
+            expect(kitchen.get_by_role("button", name=re.compile("^Mute "))).to_have_attribute("aria-pressed", "true")
+            kitchen.get_by_label("Plays the kiosk's music").check()
+            until(lambda: server.client("kitchen")["stream_id"] == "moodkiosk", "the kitchen follows the kiosk again")
+            browser.close()
     finally:
         daemon.stop()
         for room in rooms:
