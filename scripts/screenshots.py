@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright  # noqa: E402
 
 from device.cli.media_files import write_slideshow  # noqa: E402
-from tests.helpers import CHROMIUM, FLAGS, Daemon, sign_in, write_rgb  # noqa: E402
+from tests.helpers import CHROMIUM, FLAGS, Daemon, show_tab, sign_in, write_rgb  # noqa: E402
 
 MUSIC = ("happy/hindi/khushi.wav", "neutral/hindi/shant.wav", "sad/rain.wav", "surprise/wow.wav")
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
@@ -91,14 +91,18 @@ def prepare(page: Page, base: str) -> None:
 
 
 def show_main(page: Page, base: str, photo: Path, query: str = "") -> None:
+    """Every section filled in; a phone is left on its first tab (Now playing), as it opens."""
     page.goto(base + "/" + query)
     expect(page.locator("#track-title")).not_to_have_text("-", timeout=30_000)
+    show_tab(page, "more")
     page.locator("#photo-file").set_input_files(photo)
     expect(page.locator("#photo-canvas")).to_be_visible(timeout=30_000)
     expect(page.locator("#recommend-list li").first).to_be_visible()
     expect(page.locator("#mood-chart .mood-bar").first).to_be_attached()
+    show_tab(page, "up-next")
     page.get_by_role("searchbox").fill("wow")
     expect(page.locator("#search-results li")).to_have_count(1)
+    show_tab(page, "now")
     wait_for_images(page)
 
 
@@ -109,7 +113,11 @@ def show_admin(page: Page, base: str) -> None:
 
 
 def wait_for_images(page: Page) -> None:
-    page.wait_for_function("[...document.images].every((image) => image.hidden || image.complete)")
+    """Until every shown image has loaded (polled: the page's CSP refuses the evaluated string of wait_for_function)."""
+    for _ in range(100):
+        if page.evaluate("[...document.images].every((image) => !image.offsetParent || image.complete)"):
+            return
+        page.wait_for_timeout(100)
 
 
 def capture(

@@ -305,11 +305,12 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--
          "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
 
 
-def show_tab(page: Page, name: str) -> None:
-    """On a phone, open the page's tab ``name`` (one view at a time); wider screens show every section."""
-    tabs = page.get_by_role("navigation", name="Sections")
+def show_tab(page: Page, view: str) -> None:
+    """On a phone, open the page's tab for ``view`` (now, up-next, favorites, more: one view at a time, in any
+    language); wider screens show every section."""
+    tabs = page.locator("nav.tabbar")
     if tabs.is_visible():
-        tabs.get_by_role("link", name=name).click()
+        tabs.locator(f'a[data-view="{view}"]').click()
 
 
 def sign_in(page: Page, base: str, name: str = "asha", password: str = PASSWORD) -> None:

@@ -49,12 +49,12 @@ def test_an_offline_kiosk_says_so_in_one_calm_sentence_and_fits_the_screen(brows
             page.locator("details.details summary").click()  # the track's Details
             expect(page.locator("#track-reason")).to_contain_text("because:")
             assert not RAW.search(shown(page)) and fits(page), shown(page)
-            show_tab(page, "Up next")  # a phone shows one view at a time
+            show_tab(page, "up-next")  # a phone shows one view at a time
             page.locator("#search").fill("relaxing")
             page.get_by_role("button", name="Search YouTube too").click()
             expect(page.locator("#search-status")).to_contain_text("No internet: YouTube cannot be searched now.", timeout=30_000)
             assert not RAW.search(shown(page)) and fits(page), shown(page)
-            show_tab(page, "More")
+            show_tab(page, "more")
             expect(page.locator("#recommend-note")).to_contain_text("Some of this music cannot be reached now", timeout=15_000)
             assert not RAW.search(shown(page)) and fits(page), shown(page)
             for answer in ("/api/state", "/api/recommendations"):  # nor in what a member's browser is sent
@@ -66,7 +66,7 @@ def test_an_offline_kiosk_says_so_in_one_calm_sentence_and_fits_the_screen(brows
             if admin:  # the detail is there, behind a disclosure, for admins only
                 expect(disclosures).to_have_count(3)
                 assert "127.0.0.1" in disclosures.first.text_content()
-                show_tab(page, "Now playing")
+                show_tab(page, "now")
                 disclosures.first.locator("summary").click()
                 assert fits(page)  # opened, the long detail still wraps
             else:

@@ -514,7 +514,7 @@ def test_browse_by_artist_queue_from_the_history_and_reorder_by_keyboard(browser
     page = player_page(browser, kiosk.base, viewport={"width": 390, "height": 844}, is_mobile=True)
     start_music(page)
     played = page.locator("#track-title").text_content()
-    show_tab(page, "Up next")
+    show_tab(page, "up-next")
     browse = page.locator("#browse")
     expect(browse.locator("#shelves button")).to_have_text(["happy (2)", "neutral (2)"])  # the moods' playlists first
     browse.get_by_role("button", name="Artists").click()
@@ -538,9 +538,9 @@ def test_browse_by_artist_queue_from_the_history_and_reorder_by_keyboard(browser
     page.keyboard.press("Enter")  # by keyboard: one place down
     expect(queue).to_have_text([re.compile("^Apex Aleph"), re.compile("^Bright Lights")])
 
-    show_tab(page, "More")
+    show_tab(page, "more")
     history = page.locator("#plays")
     history.get_by_role("button", name=f"Queue “{played}” to play next", exact=True).first.click()
-    show_tab(page, "Up next")
+    show_tab(page, "up-next")
     expect(queue).to_have_text([re.compile(f"^{played}"), re.compile("^Apex Aleph"), re.compile("^Bright Lights")])
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -101,7 +101,6 @@ function cover(source, emotion, small) {
   if (source) {
     const image = element("img", small ? "cover small" : "cover");
     image.alt = "";
-    image.loading = "lazy";
     image.addEventListener("error", () => image.replaceWith(cover("", emotion, small)), { once: true });
     image.src = source;
     return image;
