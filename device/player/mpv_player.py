@@ -164,6 +164,9 @@ class MpvPlayer:
 
     @property
     def volume(self) -> int:
+        """The volume people set (while a fade runs: the one before it, which comes back after)."""
+        if self._fading:
+            return round(self._volume_before_fade)
         return round(self._get("volume") or 0)
 
     @volume.setter

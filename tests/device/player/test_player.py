@@ -46,7 +46,10 @@ def test_play_events_controls_and_failures(tmp_path: Path) -> None:
             await wait_for(events, 5)
             player.play(long)
             await wait_for(events, 6)
-            await player.fade_out(0.3)
+            fading = asyncio.ensure_future(player.fade_out(0.3))
+            await asyncio.sleep(0.2)
+            assert player.fading and player.volume == 35  # the volume people set, not the fade's (Home Assistant shows it)
+            await fading
             assert not player.playing
             assert player.volume == 35  # restored for the next track
             await asyncio.sleep(0.3)
