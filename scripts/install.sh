@@ -253,7 +253,7 @@ moodkiosk is installed.
   web page:        http://${address:-<this machine>}:$port/
   first admin:     sudo moodkiosk user add NAME --admin
   music:           put folders named happy/, sad/, neutral/, ... into $STATE_DIR/music
-                   (or map moods to YouTube: see $PREFIX/app/README.md, "Music")
+                   (or map moods to YouTube: see $PREFIX/app/docs/music.md)
   settings:        $CONFIG_DIR/config.toml, then: sudo systemctl restart moodkiosk
   check it:        sudo moodkiosk doctor
   uninstall:       sudo $PREFIX/app/scripts/install.sh --uninstall

@@ -344,7 +344,9 @@ class Settings(BaseSettings):
         validate_default=True,
     )
 
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="how much the log says (under systemd: journalctl -u moodkiosk)"
+    )
     inference: InferenceSettings = InferenceSettings()
     mood: MoodSettings = MoodSettings()
     camera: CameraSettings = CameraSettings()

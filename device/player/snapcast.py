@@ -4,13 +4,16 @@ mpv writes raw PCM (48000:16:2, snapserver's default), paced at real time by a f
 own pipe; a pump passes it on to snapserver's pipe source without ever waiting (PcmPump), and every
 snapclient in the house plays it. The rooms (snapclients), their
 volume and mute, and which groups play the kiosk's stream come from snapserver's JSON-RPC control API
-through the ``snapcast`` library; it stays on the kiosk (``snapcast.host`` is loopback by default).
+(three of its methods; the ``snapcast`` library on PyPI has no wheels); it stays on the kiosk
+(``snapcast.host`` is loopback by default).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
+import json
 import logging
 import os
 import select
@@ -170,87 +173,97 @@ class SpeakerError(Exception):
 
 
 class Snapcast:
-    """snapserver's control API: whether it runs, its rooms, and their volume, mute and stream."""
+    """snapserver's control API (JSON-RPC 2.0 over TCP, a line each): whether it runs, its rooms, and their
+    volume, mute and stream. A connection per call, on loopback: nothing to keep alive or resynchronise."""
 
     def __init__(self, settings: SnapcastSettings) -> None:
         self.settings = settings
-        self._server: Any = None
+        self._status: dict[str, Any] | None = None  # Server.GetStatus's "server", as of the last check
+        self._ids = itertools.count(1)
 
     @property
     def connected(self) -> bool:
-        return self._server is not None
+        return self._status is not None
+
+    async def _call(self, method: str, params: dict[str, Any] | None = None) -> Any:
+        """One request and its answer (notifications on the way are skipped); SpeakerError for its error."""
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(self.settings.host, self.settings.control_port), CALL_SECONDS
+        )
+        try:
+            call = next(self._ids)
+            request = {"id": call, "jsonrpc": "2.0", "method": method, **({"params": params} if params else {})}
+            writer.write(json.dumps(request).encode() + b"\r\n")
+            await writer.drain()
+            while True:
+                line = await asyncio.wait_for(reader.readline(), CALL_SECONDS)
+                if not line:
+                    raise OSError("snapserver closed the connection")
+                answer = json.loads(line)
+                if answer.get("id") == call:
+                    if "error" in answer:
+                        raise SpeakerError(f"snapserver: {answer['error'].get('message', answer['error'])}")
+                    return answer.get("result")
+        finally:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
 
     async def check(self) -> bool:
-        """Whether snapserver answers now (connecting when it did not); its rooms are fresh afterwards."""
+        """Whether snapserver answers now; its rooms are fresh afterwards."""
         try:
-            if self._server is None:
-                from snapcast.control import create_server
-
-                server = await asyncio.wait_for(
-                    create_server(asyncio.get_running_loop(), self.settings.host, self.settings.control_port), CALL_SECONDS
-                )
-                server.set_on_disconnect_callback(lambda _error: self._lost())
-                self._server = server
-                return True
-            status, error = await asyncio.wait_for(self._server.status(), CALL_SECONDS)
-            if error or not isinstance(status, dict) or "server" not in status:
-                raise OSError(str(error))
-            self._server.synchronize(status)
+            self._status = (await self._call("Server.GetStatus"))["server"]
             return True
-        except (OSError, TimeoutError) as error:
+        except (OSError, TimeoutError, ValueError, KeyError, TypeError, SpeakerError) as error:
             log.debug("snapserver does not answer: %s", error)
-            self._lost()
+            self._status = None
             return False
-
-    def _lost(self) -> None:
-        server, self._server = self._server, None
-        if server is not None:
-            with contextlib.suppress(Exception):
-                server.stop()
 
     def rooms(self) -> list[Room]:
         """The snapclients snapserver knows, by name (none while it does not answer)."""
-        if self._server is None:
-            return []
         rooms = [
-            Room(client.identifier, client.friendly_name, bool(client.connected), int(client.volume), bool(client.muted),
-                 bool(client.group and client.group.stream == self.settings.stream))
-            for client in self._server.clients
+            Room(client["id"], client["config"].get("name") or client["host"].get("name") or client["id"],
+                 bool(client["connected"]), int(client["config"]["volume"]["percent"]),
+                 bool(client["config"]["volume"]["muted"]), group["stream_id"] == self.settings.stream)
+            for group in (self._status or {}).get("groups", [])
+            for client in group["clients"]
         ]  # fmt: skip
         return sorted(rooms, key=lambda room: (room.name.casefold(), room.id))
 
-    def _client(self, room_id: str) -> Any:
-        if self._server is None:
+    def _find(self, room_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        if self._status is None:
             raise SpeakerError("snapserver is not running")
-        try:
-            return self._server.client(room_id)
-        except KeyError:
-            raise SpeakerError(f"no such room: {room_id}") from None
+        for group in self._status.get("groups", []):
+            for client in group["clients"]:
+                if client["id"] == room_id:
+                    return client, group
+        raise SpeakerError(f"no such room: {room_id}")
 
     async def set_volume(self, room_id: str, volume: int) -> None:
-        await self._call(self._client(room_id).set_volume(volume))
+        client, _ = self._find(room_id)
+        await self._safely("Client.SetVolume", {"id": room_id, "volume": {**client["config"]["volume"], "percent": volume}})
 
     async def set_muted(self, room_id: str, muted: bool) -> None:
-        await self._call(self._client(room_id).set_muted(muted))
+        client, _ = self._find(room_id)
+        await self._safely("Client.SetVolume", {"id": room_id, "volume": {**client["config"]["volume"], "muted": muted}})
 
     async def set_follows(self, room_id: str, follows: bool) -> None:
         """Play the kiosk's stream in this room's group, or another of snapserver's streams (a quiet one)."""
-        group = self._client(room_id).group
-        if group is None:
-            raise SpeakerError(f"room {room_id} is in no group")
+        _, group = self._find(room_id)
         if follows:
-            await self._call(group.set_stream(self.settings.stream))
+            await self._safely("Group.SetStream", {"id": group["id"], "stream_id": self.settings.stream})
             return
-        others = [stream.identifier for stream in self._server.streams if stream.identifier != self.settings.stream]
+        streams = [stream["id"] for stream in (self._status or {}).get("streams", [])]
+        others = [stream for stream in streams if stream != self.settings.stream]
         if not others:
             raise SpeakerError("snapserver has no other stream to play instead (scripts/install.sh --snapcast adds 'quiet')")
-        await self._call(group.set_stream(others[0]))
+        await self._safely("Group.SetStream", {"id": group["id"], "stream_id": others[0]})
 
-    async def _call(self, call: Any) -> None:
+    async def _safely(self, method: str, params: dict[str, Any]) -> None:
         try:
-            await asyncio.wait_for(call, CALL_SECONDS)
-        except (OSError, TimeoutError) as error:
+            await self._call(method, params)
+        except (OSError, TimeoutError, ValueError) as error:
             raise SpeakerError(f"snapserver did not answer: {error}") from error
 
     def close(self) -> None:
-        self._lost()
+        self._status = None
