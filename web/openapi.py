@@ -74,6 +74,11 @@ ROOM: Schema = {
         "muted": {"type": "boolean"}, "follows": {"type": "boolean", "description": "its group plays the kiosk's stream"},
     },
 }  # fmt: skip
+QUEUE_REQUEST: Schema = {  # a track to queue, by its URI: play it now, next, or at the end
+    "type": "object",
+    "properties": {"uri": STRING, "at": {"enum": ["now", "next", "end"], "default": "end"}},
+    "required": ["uri"],
+}
 QUEUE: Schema = {
     "type": "object",
     "properties": {
@@ -192,11 +197,7 @@ def build_spec() -> Schema:
             "post": operation(
                 "Queue a library track (from search): play it now, next, or at the end",
                 QUEUE,
-                {
-                    "type": "object",
-                    "properties": {"uri": STRING, "at": {"enum": ["now", "next", "end"], "default": "end"}},
-                    "required": ["uri"],
-                },
+                QUEUE_REQUEST,
                 "400 403 415 422",
                 status="201",
             ),
@@ -244,11 +245,7 @@ def build_spec() -> Schema:
             "post": operation(
                 "Queue a track of the history (any source): play it now, next, or at the end",
                 QUEUE,
-                {
-                    "type": "object",
-                    "properties": {"uri": STRING, "at": {"enum": ["now", "next", "end"], "default": "end"}},
-                    "required": ["uri"],
-                },
+                QUEUE_REQUEST,
                 "400 403 415 422",
                 status="201",
             )
