@@ -18,6 +18,7 @@ from device.kiosk.conductor import Conductor
 from device.kiosk.controls import ControlError, Controls, NotNowError
 from device.kiosk.jukebox import Jukebox
 from device.kiosk.live_settings import LiveSettings
+from device.kiosk.speakers import Speakers
 from tests.device.kiosk.test_conductor import SETTINGS, music, until
 
 
@@ -31,7 +32,8 @@ async def controls_on(tmp_path: Path) -> tuple[Controls, Conductor, Jukebox, lis
     store = Store(tmp_path / "kiosk.db")
     await store.open()
     live = LiveSettings(Settings(), store, bus)
-    controls = Controls(conductor, jukebox, live, TrackVotes(store), store, Corrections(store))
+    speakers = Speakers(Settings(), jukebox, bus)  # player.output = local: no rooms
+    controls = Controls(conductor, jukebox, live, TrackVotes(store), store, Corrections(store), speakers)
     return controls, conductor, jukebox, events, store
 
 
@@ -59,7 +61,9 @@ def test_every_bad_input_is_one_error_type_and_changes_nothing(tmp_path: Path) -
                 refused()
             assert caught.value.field == field
         for refused, field in ((controls.volume(101), "volume"), (controls.correct("neutral"), "emotion"),
-                               (controls.like_playing(), "track")):  # fmt: skip
+                               (controls.like_playing(), "track"), (controls.speaker("kitchen", volume=101), "volume"),
+                               (controls.speaker("kitchen", muted="yes"), "muted"), (controls.speaker("kitchen"), "volume"),
+                               (controls.speaker("kitchen", follows=False), "room")):  # fmt: skip
             with pytest.raises(ControlError) as caught:
                 await refused
             assert caught.value.field == field
