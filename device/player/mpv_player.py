@@ -216,16 +216,16 @@ class MpvPlayer:
         await self._fade(seconds, self.pause)
 
     async def _fade(self, seconds: float, then: Callable[[], None]) -> None:
-        self._volume_before_fade, self._fading = float(self._mpv.volume), True
+        self._volume_before_fade, self._fading = float(self._get("volume") or 0), True
         steps = max(1, int(seconds * 10))
         for step in range(steps):
             if not self._fading:
                 return  # a new track started meanwhile
-            self._mpv.volume = self._volume_before_fade * (1 - (step + 1) / steps)
+            self._set("volume", self._volume_before_fade * (1 - (step + 1) / steps))
             await asyncio.sleep(seconds / steps)
         if self._fading:
             then()
-            self._mpv.volume = self._volume_before_fade
+            self._set("volume", self._volume_before_fade)
             self._fading = False
 
     def show_note(self, text: str, seconds: float = 6.0) -> None:
