@@ -10,10 +10,15 @@ from web.disclosure import without_detail
 from web.handling import KIOSK, control_refused, current_user, read_json
 
 
+def speakers_json(request: web.Request, admin: bool) -> web.Response:
+    """The output and the rooms, as this user may see them (members: without why Snapcast is not playing)."""
+    state = request.app[KIOSK].state.speakers
+    return web.json_response(state if admin else without_detail(state))
+
+
 async def speakers(request: web.Request) -> web.Response:
     user = await current_user(request)
-    state = request.app[KIOSK].state.speakers
-    return web.json_response(state if user.is_admin else without_detail(state))
+    return speakers_json(request, user.is_admin)
 
 
 async def change_speaker(request: web.Request) -> web.Response:
@@ -25,8 +30,7 @@ async def change_speaker(request: web.Request) -> web.Response:
         await kiosk.controls.speaker(request.match_info["id"], body.get("volume"), body.get("muted"), body.get("follows"))
     except ControlError as error:
         raise control_refused(error) from error
-    state = kiosk.state.speakers
-    return web.json_response(state if user.is_admin else without_detail(state))
+    return speakers_json(request, user.is_admin)
 
 
 def add_routes(app: web.Application) -> None:

@@ -138,9 +138,10 @@ class HomeAssistant:
 
     async def _publish_changes(self, client: aiomqtt.Client) -> None:
         while True:
-            if self._room_keys() != self._announced_rooms:  # a room came (Snapcast): its entities are announced
+            state = self.state()
+            if set(state["rooms"]) != self._announced_rooms:  # a room came (Snapcast): its entities are announced
                 await self._announce(client)
-            await client.publish(f"{self.base}/state", json.dumps(self.state()), qos=1, retain=True)
+            await client.publish(f"{self.base}/state", json.dumps(state), qos=1, retain=True)
             self._changed.clear()
             await self._changed.wait()
             await asyncio.sleep(0.2)  # a burst of events: one message
@@ -176,11 +177,8 @@ class HomeAssistant:
         """The Snapcast rooms by their key in topics and entity ids."""
         return {room_key(room["id"]): room for room in self.snapshot()["speakers"]["rooms"]}
 
-    def _room_keys(self) -> set[str]:
-        return set(self._rooms())
-
-    def discovery(self) -> dict[str, dict[str, Any]]:
-        """Each component's discovery topic and config."""
+    def discovery(self, rooms: dict[str, dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+        """Each component's discovery topic and config (``rooms``: the Snapcast rooms by key, when already read)."""
         device = {"identifiers": [f"moodkiosk_{self.node}"], "name": f"moodkiosk {self.node}", "manufacturer": "moodkiosk",
                   "model": "emotion-aware music kiosk", "sw_version": __version__}  # fmt: skip
         common = {"device": device, "availability_topic": f"{self.base}/availability", "state_topic": f"{self.base}/state"}
@@ -215,7 +213,7 @@ class HomeAssistant:
             ("number", "volume"): {"name": "Volume", "min": 0, "max": 100, "step": 5, "value_template": value("volume"),
                                    "command_topic": f"{self.base}/volume/set", "icon": "mdi:volume-high"},
         }  # fmt: skip
-        for key, room in self._rooms().items():  # a Snapcast house: each room's speaker
+        for key, room in (self._rooms() if rooms is None else rooms).items():  # a Snapcast house: each room's speaker
             known = f"value_json.rooms['{key}']"
             components |= {
                 ("number", f"room_{key}_volume"): {"name": f"{room['name']} volume", "min": 0, "max": 100, "step": 5,
@@ -247,8 +245,9 @@ class HomeAssistant:
         return topics
 
     async def _announce(self, client: aiomqtt.Client) -> None:
-        self._announced_rooms = self._room_keys()
-        for topic, config in self.discovery().items():
+        rooms = self._rooms()
+        self._announced_rooms = set(rooms)
+        for topic, config in self.discovery(rooms).items():
             await client.publish(topic, json.dumps(config), qos=1, retain=True)
 
     # Commands
@@ -297,8 +296,8 @@ class HomeAssistant:
             except (ValueError, OverflowError):
                 raise ControlError("'volume' must be a number from 0 to 100", "volume") from None
             await self.controls.volume(volume)
-        elif (room := ROOM_CONTROL.fullmatch(control)) and room["key"] in self._rooms():
-            room_id, what = self._rooms()[room["key"]]["id"], room["what"]
+        elif (room := ROOM_CONTROL.fullmatch(control)) and room["key"] in (rooms := self._rooms()):
+            room_id, what = rooms[room["key"]]["id"], room["what"]
             if what == "volume":
                 try:
                     await self.controls.speaker(room_id, volume=round(float(text)))

@@ -102,11 +102,6 @@ class Speakers:
     def rooms(self) -> list[Room]:
         return self.snapcast.rooms()
 
-    def state(self) -> dict:
-        """As the page shows it: the output, whether the music is on Snapcast, the rooms (and why not, for admins)."""
-        rooms = [room.to_json() for room in self.rooms()]
-        return {"output": self.output, "on_snapcast": self.on_snapcast, "rooms": rooms, "detail": self.detail}
-
     async def change(self, room_id: str, volume: int | None, muted: bool | None, follows: bool | None) -> None:
         """A room's volume, mute or following; SpeakerError when snapserver or the room is not there."""
         if not self.enabled:

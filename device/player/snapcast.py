@@ -56,7 +56,6 @@ class PcmPump:
 
     def __init__(self, source: os.PathLike[str] | str, target: os.PathLike[str] | str) -> None:
         self.source, self.target = os.fspath(source), os.fspath(target)
-        self.forwarded = self.dropped = 0  # bytes
         self._backlog = bytearray()  # read from mpv, not yet taken by snapserver
         self._stale = False
         self._in: int | None = None
@@ -109,7 +108,6 @@ class PcmPump:
         if over > 0:  # snapserver is away or far behind: the oldest audio goes, whole frames of it
             over += (-over) % FRAME
             del self._backlog[:over]
-            self.dropped += over
 
     def _pass_on(self) -> None:
         if self._out is None:
@@ -126,7 +124,6 @@ class PcmPump:
             self._out = None
             return
         del self._backlog[:written]
-        self.forwarded += written
 
     def drain(self) -> None:
         """Forget what snapserver did not take while it was away (it would play late when it comes back);
@@ -135,7 +132,6 @@ class PcmPump:
 
     def _forget(self) -> None:
         self._stale = False
-        self.dropped += len(self._backlog)
         self._backlog.clear()
         if self._out is not None:
             with contextlib.suppress(OSError):
@@ -180,10 +176,6 @@ class Snapcast:
         self.settings = settings
         self._status: dict[str, Any] | None = None  # Server.GetStatus's "server", as of the last check
         self._ids = itertools.count(1)
-
-    @property
-    def connected(self) -> bool:
-        return self._status is not None
 
     async def _call(self, method: str, params: dict[str, Any] | None = None) -> Any:
         """One request and its answer (notifications on the way are skipped); SpeakerError for its error."""
