@@ -37,26 +37,43 @@ class FrameRate:
 
 
 class Health:
-    def __init__(self, notifier: SystemdNotifier, watcher: Watcher, status_line: Callable[[float | None], str]) -> None:
+    """One :meth:`check` per interval: the STATUS= line, and the watchdog ping while the analysis makes progress
+    (withheld, with one error line, while it does not)."""
+
+    def __init__(
+        self,
+        notifier: SystemdNotifier,
+        watcher: Watcher,
+        status_line: Callable[[float | None], str],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.notifier, self.watcher, self.status_line = notifier, watcher, status_line
+        self.rate = FrameRate(clock)
+        self.rate.read(watcher.worker, watcher.analysed)
+        self._withheld = False
+
+    @property
+    def interval(self) -> float:
+        watchdog = self.notifier.watchdog_seconds
+        return watchdog / 2 if watchdog else STATUS_SECONDS
 
     async def keep_watch(self) -> None:
-        watchdog = self.notifier.watchdog_seconds
-        interval = watchdog / 2 if watchdog else STATUS_SECONDS
-        rate, withheld = FrameRate(), False
-        rate.read(self.watcher.worker, self.watcher.analysed)
         while True:
-            await asyncio.sleep(interval)
-            fps = self.watcher.fps = rate.read(self.watcher.worker, self.watcher.analysed)
-            self.notifier.status(self.status_line(fps))
+            await asyncio.sleep(self.interval)
+            self.check()
             release_free_memory()  # the heap's free pages back to the system: a small board's memory stays flat
-            if not watchdog:
-                continue
-            stuck_for = self.watcher.stuck_for(watchdog)
-            if stuck_for is None:
-                self.notifier.watchdog()
-                withheld = False
-            elif not withheld:
-                withheld = True
-                log.error("the frame analysis has made no progress for %.0f s; withholding the watchdog ping so "
-                          "systemd restarts the service", stuck_for)  # fmt: skip
+
+    def check(self) -> None:
+        fps = self.watcher.fps = self.rate.read(self.watcher.worker, self.watcher.analysed)
+        self.notifier.status(self.status_line(fps))
+        watchdog = self.notifier.watchdog_seconds
+        if not watchdog:
+            return
+        stuck_for = self.watcher.stuck_for(watchdog)
+        if stuck_for is None:
+            self.notifier.watchdog()
+            self._withheld = False
+        elif not self._withheld:
+            self._withheld = True
+            log.error("the frame analysis has made no progress for %.0f s; withholding the watchdog ping so "
+                      "systemd restarts the service", stuck_for)  # fmt: skip

@@ -5,6 +5,7 @@ detection, music sources, analysis rate). ``snapshot()`` is ``GET /api/state`` (
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from device.core.events import (
@@ -36,8 +37,17 @@ NOT_READING = (CameraState.PAUSED, CameraState.OFF, CameraState.NONE)  # camera 
 
 
 class KioskState:
-    def __init__(self, conductor: Conductor, jukebox: Jukebox, watcher: Watcher, live: LiveSettings) -> None:
+    def __init__(
+        self,
+        conductor: Conductor,
+        jukebox: Jukebox,
+        watcher: Watcher,
+        live: LiveSettings,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """``clock``: wall time (the page shows since when a mood or track holds)."""
         self.conductor, self.jukebox, self.watcher, self.live = conductor, jukebox, watcher, live
+        self.clock = clock
         self.mood: dict[str, Any] | None = None
         self.track: dict[str, Any] | None = None
         self.sleep: dict[str, Any] | None = None  # the sleep timer, while one is set
@@ -52,14 +62,14 @@ class KioskState:
     def __call__(self, event: Event) -> None:
         """The bus's subscriber."""
         if isinstance(event, MoodChanged):
-            self.mood = {"emotion": event.emotion, "confidence": event.confidence, "faces": event.faces, "since": time.time()}
+            self.mood = {"emotion": event.emotion, "confidence": event.confidence, "faces": event.faces, "since": self.clock()}
         elif isinstance(event, Idle):
-            self.mood = {"emotion": None, "confidence": 0.0, "faces": 0, "since": time.time()}
+            self.mood = {"emotion": None, "confidence": 0.0, "faces": 0, "since": self.clock()}
         elif isinstance(event, TrackStarted):
             keys = ("emotion", "playlist", "label", "title", "artist", "uri", "source", "reason", "language")
             self.track = {key: getattr(event, key) for key in keys} | {"why": event.why.to_json() if event.why else None}
             self.why = event.why
-            self.track |= {"thumbnail": bool(event.thumbnail), "since": time.time(), "requested": self.conductor.dj.manual}
+            self.track |= {"thumbnail": bool(event.thumbnail), "since": self.clock(), "requested": self.conductor.dj.manual}
         elif isinstance(event, CameraChanged):
             self.camera = {"camera": event.camera, "state": event.state, "detail": event.detail}
         elif isinstance(event, OverrideStarted):
@@ -75,7 +85,7 @@ class KioskState:
         elif isinstance(event, BriefChanged):
             self.brief = {key: value for key, value in event.to_json().items() if key not in {"t", "type"}}
         elif isinstance(event, Note | TrackFailed):
-            self.notes = [*self.notes[-9:], {**event.to_json(), "at": time.time()}]
+            self.notes = [*self.notes[-9:], {**event.to_json(), "at": self.clock()}]
 
     @property
     def current_track(self) -> Track | None:
@@ -119,8 +129,8 @@ class KioskState:
 
     def status_line(self, fps: float | None) -> str:
         """One line for systemd's STATUS=: e.g. "happy (82%), playing X, 4.0 fps"."""
-        mood = self.conductor.tracker.current
-        seen = f"{mood.emotion} ({mood.confidence:.0%})" if mood and mood.emotion else "idle" if mood else "no mood yet"
+        mood = self.mood
+        seen = f"{mood['emotion']} ({mood['confidence']:.0%})" if mood and mood["emotion"] else "idle" if mood else "no mood yet"
         track = self.jukebox.current_track
         playing = f"playing {track.title}" if track else "nothing playing"
         camera = self.camera.get("state", "")
