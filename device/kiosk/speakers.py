@@ -78,7 +78,7 @@ class Speakers:
         if player is not None:
             options = mpv_options(self.pump.source) if to_snapcast else local_options(self.jukebox.settings.audio_output)
             await asyncio.to_thread(player.reroute, options)
-        self.pump.drain()
+        self.pump.drain(pipe=not to_snapcast)  # snapserver reads its pipe again: leave it to it
         self.on_snapcast = to_snapcast
         if to_snapcast:
             self.bus.publish(Note("playing in every room through Snapcast again"))

@@ -57,7 +57,9 @@ class PcmPump:
     def __init__(self, source: os.PathLike[str] | str, target: os.PathLike[str] | str) -> None:
         self.source, self.target = os.fspath(source), os.fspath(target)
         self._backlog = bytearray()  # read from mpv, not yet taken by snapserver
-        self._stale = False
+        self._sent = 0  # bytes written into snapserver's pipe, modulo FRAME (a frame may be half written)
+        self._skip = 0  # bytes still to drop from mpv: the rest of a frame whose start snapserver never got
+        self._stale: bool | None = None  # drain() asked: None no, False the backlog, True the pipe as well
         self._in: int | None = None
         self._out: int | None = None
         self._thread: threading.Thread | None = None
@@ -88,8 +90,8 @@ class PcmPump:
     def _run(self) -> None:
         assert self._in is not None
         while self._running:
-            if self._stale:
-                self._forget()
+            if self._stale is not None:
+                self._forget(self._stale)
             waiting = [self._out] if self._backlog and self._out is not None else []
             readable, writable, _ = select.select([self._in], waiting, [], 0.2)
             if readable:
@@ -103,11 +105,21 @@ class PcmPump:
                 self._pass_on()
 
     def _take(self, chunk: bytes) -> None:
+        if self._skip:
+            cut = min(self._skip, len(chunk))
+            chunk, self._skip = chunk[cut:], self._skip - cut
         self._backlog += chunk
         over = len(self._backlog) - BACKLOG_BYTES
-        if over > 0:  # snapserver is away or far behind: the oldest audio goes, whole frames of it
-            over += (-over) % FRAME
-            del self._backlog[:over]
+        if over > 0:  # snapserver is away or far behind: the oldest audio goes
+            self._drop(over + (-over) % FRAME)
+
+    def _drop(self, count: int) -> None:
+        """Drop ``count`` bytes (whole frames) from the backlog's start, after the end of the frame snapserver's pipe
+        has half: the stream snapserver reads loses whole frames only (a frame cut in two would turn the sound of
+        every room into noise)."""
+        owed = (-self._sent) % FRAME
+        whole = (len(self._backlog) - owed) // FRAME * FRAME if len(self._backlog) > owed else 0
+        del self._backlog[owed : owed + min(count, whole)]
 
     def _pass_on(self) -> None:
         if self._out is None:
@@ -124,19 +136,24 @@ class PcmPump:
             self._out = None
             return
         del self._backlog[:written]
+        self._sent = (self._sent + written) % FRAME
 
-    def drain(self) -> None:
-        """Forget what snapserver did not take while it was away (it would play late when it comes back);
-        done by the pump's thread."""
-        self._stale = True
+    def drain(self, pipe: bool = False) -> None:
+        """Forget what snapserver did not take while it was away (it would play late when it comes back), and with
+        ``pipe`` what waits in snapserver's pipe too (only while snapserver is away: it must be the pipe's one
+        reader); done by the pump's thread."""
+        self._stale = pipe or bool(self._stale)
 
-    def _forget(self) -> None:
-        self._stale = False
-        self._backlog.clear()
-        if self._out is not None:
+    def _forget(self, pipe: bool) -> None:
+        self._stale = None
+        if pipe and self._out is not None:
             with contextlib.suppress(OSError):
                 while os.read(self._out, 65536):
                     pass
+            owed, self._sent = (-self._sent) % FRAME, 0  # the pipe's next reader starts here: at a frame's start
+            self._skip = max(0, owed - len(self._backlog))
+            del self._backlog[:owed]  # the rest of the frame nobody will finish reading
+        self._drop(len(self._backlog))  # a half frame at the end stays: mpv's next bytes finish it
 
     def close(self) -> None:
         self._running = False
