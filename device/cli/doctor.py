@@ -220,8 +220,8 @@ class Doctor:
 
         broken = picamera2_import_error()
         if broken:
-            fix = ("the Pi camera's library (apt's python3-picamera2) does not import in this venv; see README, "
-                   "Troubleshooting, 'picamera2 does not import'")  # fmt: skip
+            fix = ("the Pi camera's library (apt's python3-picamera2) does not import in this venv; see "
+                   "the documentation's Troubleshooting page (docs/troubleshooting.md)")  # fmt: skip
             return Check("camera", "fail", f"picamera2 is installed but does not import: {broken}", fix)
         source = self.settings.camera.source
         found = [f"picamera2:{i}" for i in range(len(picamera2_cameras()))] + [str(d) for d in video_devices()]

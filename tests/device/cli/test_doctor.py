@@ -116,7 +116,8 @@ def test_doctor_names_a_pi_camera_library_that_does_not_import(tmp_path: Path) -
     env = clean_env(MOODKIOSK_STORAGE__STATE_DIR=str(tmp_path / "state"), PYTHONPATH=str(tmp_path / "site"))
     code, checks = doctor(env, "--offline")
     assert code == 1 and checks["camera"]["status"] == "fail"
-    assert "numpy.core.multiarray failed to import" in checks["camera"]["detail"] and "README" in checks["camera"]["fix"]
+    assert "numpy.core.multiarray failed to import" in checks["camera"]["detail"]
+    assert "troubleshooting.md" in checks["camera"]["fix"]
 
 
 def test_doctor_counts_the_music_of_each_mood(tmp_path: Path) -> None:
