@@ -191,13 +191,8 @@ async def history(request: web.Request) -> web.Response:
     if not 0 < hours <= 31 * 24:
         raise json_error(web.HTTPUnprocessableEntity, "'hours' must be a number above 0 and at most 744", field="hours")
     since = time.time() - hours * 3600
-    store = request.app[ACCOUNTS].store
-    moods = [{"at": at, "emotion": e, "confidence": round(c, 3), "faces": f} for at, e, c, f in await store.moods(since)]
-    plays = [
-        {"at": at, "uri": uri, "title": title, "playlist": playlist, "source": source, "emotion": emotion}
-        for at, uri, title, playlist, source, emotion in await store.plays(since)
-    ]
-    return web.json_response({"since": since, "now": time.time(), "moods": moods, "plays": plays})
+    history = await request.app[KIOSK].recorder.history(since)
+    return web.json_response({"since": since, "now": time.time(), **history})
 
 
 async def events(request: web.Request) -> web.StreamResponse:

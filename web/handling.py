@@ -24,6 +24,7 @@ from device.inference.photos import PhotoAnalysis
 from device.kiosk.controls import ControlError, Controls, NotNowError
 from device.kiosk.live_settings import LiveSettings
 from device.kiosk.metrics import Metrics
+from device.kiosk.recorder import Recorder
 from device.kiosk.state import KioskState
 from device.player.imported import ImportedPlaylists
 from web.security import CSRF_HEADER, UNSAFE_METHODS, Handler, LoginLimiter, csrf_ok, host_allowed
@@ -51,6 +52,7 @@ class KioskParts(Protocol):
     votes: TrackVotes
     artists: Artists
     metrics: Metrics
+    recorder: Recorder
     controls: Controls
     imported: ImportedPlaylists
 

@@ -4,6 +4,8 @@ Never a picture; old rows go with the retention."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from device.core.events import Event, Idle, MoodChanged, PlayerChanged, TrackStarted
 from device.core.store import Store
 from device.kiosk.chores import Chores
@@ -20,6 +22,15 @@ class Recorder:
         value = await self.store.remembered("volume")
         self.volume = int(value) if value is not None and value.isdigit() and 0 <= int(value) <= 100 else None
         return self.volume
+
+    async def history(self, since: float) -> dict[str, list[dict[str, Any]]]:
+        """The decided moods and the tracks played since ``since`` (epoch seconds), oldest first."""
+        moods = [{"at": at, "emotion": e, "confidence": round(c, 3), "faces": f} for at, e, c, f in await self.store.moods(since)]
+        plays = [
+            {"at": at, "uri": uri, "title": title, "playlist": playlist, "source": source, "emotion": emotion}
+            for at, uri, title, playlist, source, emotion in await self.store.plays(since)
+        ]
+        return {"moods": moods, "plays": plays}
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, MoodChanged | Idle) and self.hourly:

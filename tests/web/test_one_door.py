@@ -1,4 +1,5 @@
-"""The page reaches the kiosk's behaviour through one door (device.kiosk.controls.Controls), never around it."""
+"""The page reaches the kiosk's behaviour through one door (device.kiosk.controls.Controls), never around it,
+and the kiosk's data through the parts that own it (never SQL through the store)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ import ast
 
 from tests.helpers import REPO
 
-FORBIDDEN_MODULES = {"device.kiosk.conductor", "device.kiosk.jukebox"}
-FORBIDDEN_PARTS = {"conductor", "jukebox"}
+FORBIDDEN_MODULES = {"device.kiosk.conductor", "device.kiosk.jukebox", "device.core.store"}
+FORBIDDEN_PARTS = {"conductor", "jukebox", "store"}
 
 
-def test_no_handler_imports_or_reaches_the_conductor_or_the_jukebox() -> None:
+def test_no_handler_imports_or_reaches_the_conductor_the_jukebox_or_the_store() -> None:
     found = []
     for path in sorted((REPO / "web").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
@@ -23,7 +24,7 @@ def test_no_handler_imports_or_reaches_the_conductor_or_the_jukebox() -> None:
     assert found == []
 
 
-def test_the_parts_handlers_get_leave_out_the_conductor_and_the_jukebox() -> None:
+def test_the_parts_handlers_get_leave_out_the_conductor_the_jukebox_and_the_store() -> None:
     from web.handling import KioskParts
 
     assert "controls" in KioskParts.__annotations__ and not FORBIDDEN_PARTS & set(KioskParts.__annotations__)

@@ -28,8 +28,9 @@ def test_moods_plays_and_the_volume_are_kept_and_the_volume_only_when_it_changes
                       PlayerChanged(True, 40, 3.0)):  # fmt: skip
             recorder(event)
         await chores.stop()  # the writes run as chores: wait for them
-        assert [(e, f) for _, e, _, f in await store.moods()] == [("happy", 1), (None, 0)]
-        assert [(uri, emotion) for _, uri, _, _, _, emotion in await store.plays()] == [("/m/sunny.wav", "happy")]
+        history = await recorder.history(since=0)
+        assert [(mood["emotion"], mood["faces"]) for mood in history["moods"]] == [("happy", 1), (None, 0)]
+        assert [(play["uri"], play["emotion"]) for play in history["plays"]] == [("/m/sunny.wav", "happy")]
         assert await Recorder(store, chores).last_volume() == 40  # what the player starts with
         await store.close()
 
