@@ -9,7 +9,7 @@ import os
 import struct
 import termios
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from device.player.snapcast import BACKLOG_BYTES, FRAME, PcmPump
@@ -66,13 +66,25 @@ def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
         time.sleep(0.02)
 
 
-def test_forgetting_while_snapserver_is_away_keeps_its_pipe_on_frame_boundaries(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def pumping(tmp_path: Path) -> Iterator[tuple[PcmPump, int, int]]:
+    """A running pump, mpv's end of its pipe and snapserver's end of its own (non-blocking)."""
     os.mkfifo(tmp_path / "snapfifo")
     pump = PcmPump(tmp_path / "pump", tmp_path / "snapfifo")
     pump.start()
     mpv = os.open(tmp_path / "pump", os.O_WRONLY)
     snapserver = os.open(tmp_path / "snapfifo", os.O_RDONLY | os.O_NONBLOCK)
     try:
+        yield pump, mpv, snapserver
+    finally:
+        pump.close()
+        for fd in (mpv, snapserver):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def test_forgetting_while_snapserver_is_away_keeps_its_pipe_on_frame_boundaries(tmp_path: Path) -> None:
+    with pumping(tmp_path) as (pump, mpv, snapserver):
         count = (BACKLOG_BYTES + 300_000) // FRAME  # more than the pipe and the backlog hold: the oldest are dropped
         data = frames(0, count + 5000)
         cut = count * FRAME + 1  # mpv's write read in two: a frame half taken when the music moves
@@ -87,20 +99,10 @@ def test_forgetting_while_snapserver_is_away_keeps_its_pipe_on_frame_boundaries(
         assert numbers[0] == 0  # the pipe's first 64 KiB came first
         numbers = assert_whole_frames(second)
         assert numbers[0] == count % 65536 and numbers[-1] == (count + 4999) % 65536  # from the frame mpv had begun
-    finally:
-        pump.close()
-        for fd in (mpv, snapserver):
-            with contextlib.suppress(OSError):
-                os.close(fd)
 
 
 def test_forgetting_the_backlog_while_snapserver_reads_cuts_no_frame(tmp_path: Path) -> None:
-    os.mkfifo(tmp_path / "snapfifo")
-    pump = PcmPump(tmp_path / "pump", tmp_path / "snapfifo")
-    pump.start()
-    mpv = os.open(tmp_path / "pump", os.O_WRONLY)
-    snapserver = os.open(tmp_path / "snapfifo", os.O_RDONLY | os.O_NONBLOCK)
-    try:
+    with pumping(tmp_path) as (pump, mpv, snapserver):
         data, stream = frames(0, 240_000), bytearray()
         for piece in range(5):  # each ends inside a frame
             write_odd(mpv, data[piece * 160_001 : (piece + 1) * 160_001], size=997)  # more than the pipe holds
@@ -112,8 +114,3 @@ def test_forgetting_the_backlog_while_snapserver_reads_cuts_no_frame(tmp_path: P
         stream += read_all(snapserver)
         numbers = assert_whole_frames(bytes(stream))
         assert numbers[:5000] == list(range(5000)) and numbers[-1] == (240_000 - 1) % 65536
-    finally:
-        pump.close()
-        for fd in (mpv, snapserver):
-            with contextlib.suppress(OSError):
-                os.close(fd)
