@@ -401,15 +401,20 @@ class Snapserver:
             self.process.terminate()
             self.process.wait(timeout=10)
 
-    def status(self) -> dict[str, Any]:
-        """Server.GetStatus through the control API (JSON-RPC over TCP, a line each)."""
+    def call(self, method: str, params: dict[str, Any] | None = None) -> Any:
+        """One call of the control API (JSON-RPC over TCP, a line each): its result."""
         with socket.create_connection(("127.0.0.1", self.control_port), timeout=5) as connection:
-            connection.sendall(b'{"id":1,"jsonrpc":"2.0","method":"Server.GetStatus"}\r\n')
+            request = {"id": 1, "jsonrpc": "2.0", "method": method, **({"params": params} if params else {})}
+            connection.sendall(json.dumps(request).encode() + b"\r\n")
             reader = connection.makefile("rb")
             while True:
                 answer = json.loads(reader.readline())
                 if answer.get("id") == 1:
-                    return answer["result"]["server"]
+                    return answer["result"]
+
+    def status(self) -> dict[str, Any]:
+        """Server.GetStatus's server."""
+        return self.call("Server.GetStatus")["server"]
 
     def client(self, host_id: str) -> dict[str, Any]:
         """A snapclient's status, with its group's ``stream_id``."""

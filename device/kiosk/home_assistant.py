@@ -90,6 +90,7 @@ class HomeAssistant:
         self.connected = False
         self._last_problem: str | None = None
         self._announced_rooms: set[str] = set()  # the Snapcast rooms whose entities Home Assistant was told of
+        self._room_topics: set[str] = set()  # their discovery topics (a room snapserver forgot is taken back)
 
     def __call__(self, event: Event) -> None:
         """The bus's subscriber: something changed, send the state."""
@@ -245,10 +246,19 @@ class HomeAssistant:
         return topics
 
     async def _announce(self, client: aiomqtt.Client) -> None:
-        rooms = self._rooms()
+        speakers = self.snapshot()["speakers"]
+        rooms = {room_key(room["id"]): room for room in speakers["rooms"]}
         self._announced_rooms = set(rooms)
-        for topic, config in self.discovery(rooms).items():
+        topics = self.discovery(rooms)
+        for topic, config in topics.items():
             await client.publish(topic, json.dumps(config), qos=1, retain=True)
+        room_topics = {topic for topic in topics if topic.rsplit("/", 2)[-2].startswith("room_")}
+        if speakers["on_snapcast"]:  # snapserver answers: a room it no longer lists was removed there
+            for topic in self._room_topics - room_topics:
+                await client.publish(topic, b"", qos=1, retain=True)  # Home Assistant removes the entity
+            self._room_topics = room_topics
+        else:  # snapserver is away: its rooms are unknown, not gone
+            self._room_topics |= room_topics
 
     # Commands
     async def _on_message(self, client: aiomqtt.Client, topic: str, payload: Any) -> None:

@@ -19,7 +19,8 @@ import os
 import select
 import stat
 import threading
-from dataclasses import asdict, dataclass
+from collections import Counter
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from device.core.config import SnapcastSettings
@@ -237,6 +238,8 @@ class Snapcast:
             for group in (self._status or {}).get("groups", [])
             for client in group["clients"]
         ]  # fmt: skip
+        names = Counter(room.name for room in rooms)  # snapclients on machines of one host name: told apart by id
+        rooms = [replace(room, name=f"{room.name} ({room.id})") if names[room.name] > 1 else room for room in rooms]
         return sorted(rooms, key=lambda room: (room.name.casefold(), room.id))
 
     def _find(self, room_id: str) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -76,6 +76,8 @@ def test_the_mood_music_reaches_every_room_and_survives_snapserver_restarts(tmp_
 
             state = await wait_for_state(asha, daemon, connected)
             assert all(room["follows"] for room in state["speakers"]["rooms"])
+            names = [room["name"] for room in state["speakers"]["rooms"]]  # both on this machine: one host name
+            assert names == [f"{server.client('kitchen')['host']['name']} ({host_id})" for host_id in ("kitchen", "studio")]
             await asha.post(base + "/api/player/next", headers=csrf)  # no camera: neutral music
             for room in rooms:
                 await asyncio.to_thread(until, hears(room, NEUTRAL_HZ), f"{room.host_id} plays the neutral music")
@@ -149,12 +151,34 @@ def test_the_mood_music_reaches_every_room_and_survives_snapserver_restarts(tmp_
             kitchen.get_by_label("Plays the kiosk's music").check()
             until(lambda: server.client("kitchen")["stream_id"] == "moodkiosk", "the kitchen follows the kiosk again")
             browser.close()
+        asyncio.run(a_room_removed_in_snapserver_leaves_home_assistant(server, rooms[1], broker))
     finally:
         daemon.stop()
         for room in rooms:
             room.stop()
         server.stop()
         broker.stop()
+
+
+async def a_room_removed_in_snapserver_leaves_home_assistant(server: Snapserver, studio: Snapclient, broker: Broker) -> None:
+    async with aiomqtt.Client("127.0.0.1", broker.port) as mqtt:
+        await mqtt.subscribe("homeassistant/#")
+        studio.stop()
+        await asyncio.to_thread(until, lambda: not server.client("studio")["connected"], "the studio is away")
+        told: dict[str, bytes] = {}
+
+        async def collect() -> None:
+            async for message in mqtt.messages:  # the retained configs first, then what changes
+                if "room_studio" in str(message.topic):
+                    told[str(message.topic)] = bytes(message.payload)
+                    if len(told) == 4 and not any(told.values()):
+                        return
+
+        listening = asyncio.create_task(collect())
+        await asyncio.sleep(2)
+        assert len(told) == 4 and all(told.values())  # an away room keeps its entities
+        server.call("Server.DeleteClient", {"id": "studio"})  # removed in snapserver
+        await asyncio.wait_for(listening, 30)  # each of its entities taken back (an empty retained config)
 
 
 def test_without_snapserver_the_kiosk_plays_on_its_own_speaker_and_says_why(tmp_path: Path) -> None:
