@@ -10,6 +10,8 @@ if [[ "${1:-}" == "--test" ]]; then
     packages+=(chromium)  # the browser tests drive Debian's Chromium with Playwright
     packages+=(systemd)   # systemd-analyze verify checks the unit file
     packages+=(mosquitto) # the Home Assistant tests talk to a real MQTT broker
+    packages+=(snapserver snapclient)  # the multi-room tests: a real snapserver and two rooms
+    packages+=(fonts-lohit-deva)       # the Hindi pages' letters in the screenshots and browser checks
 fi
 
 missing=()

@@ -181,6 +181,10 @@ install_display() {
     home="$(getent passwd "$user" | cut -d: -f6)"
     port="$("$COMMAND" config show 2>/dev/null | "$PREFIX/venv/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["web"]["port"])' || echo 8080)"
     command -v chromium >/dev/null || command -v chromium-browser >/dev/null || apt-get install -y -qq chromium >/dev/null
+    # The screen speaks Hindi when the household chooses it: a Devanagari font, if the desktop has none.
+    if ! { command -v fc-list >/dev/null && fc-list :lang=hi | grep -q .; }; then
+        apt-get install -y -qq --no-install-recommends fonts-lohit-deva >/dev/null || say "no Devanagari font installed: Hindi shows as boxes on the screen"
+    fi
     browser="$(command -v chromium || command -v chromium-browser)"
     install -d -o "$user" -g "$user" "$home/.config/autostart"
     # XDG autostart: read by Raspberry Pi OS's desktops (labwc and wayfire) and most others.

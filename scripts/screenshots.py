@@ -7,7 +7,7 @@ face as the camera, a little music with a hindi subfolder and a cover image), si
 (an admin) in Debian's Chromium, likes a track, queues one, searches, tries a photo, and saves
 full-page PNGs of the sign-in, main and admin pages and the main page in Hindi, at desktop and
 phone width, in the light and the dark theme. Hindi needs a Devanagari font where they are taken
-(`sudo apt install fonts-noto-core`).
+(`fonts-lohit-deva`, which `scripts/install-system-packages.sh --test` installs).
 """
 
 from __future__ import annotations
