@@ -132,9 +132,10 @@ class PcmPump:
             written = os.write(self._out, self._backlog)
         except BlockingIOError:
             return  # full: snapserver reads it in real time; the rest waits in the backlog
-        except OSError:  # the pipe is gone
+        except OSError:  # the pipe is gone: a new one's reader starts with what comes next
             os.close(self._out)
             self._out = None
+            self._frame_start()
             return
         del self._backlog[:written]
         self._sent = (self._sent + written) % FRAME
@@ -151,10 +152,15 @@ class PcmPump:
             with contextlib.suppress(OSError):
                 while os.read(self._out, 65536):
                     pass
-            owed, self._sent = (-self._sent) % FRAME, 0  # the pipe's next reader starts here: at a frame's start
-            self._skip = max(0, owed - len(self._backlog))
-            del self._backlog[:owed]  # the rest of the frame nobody will finish reading
+            self._frame_start()
         self._drop(len(self._backlog))  # a half frame at the end stays: mpv's next bytes finish it
+
+    def _frame_start(self) -> None:
+        """Snapserver's pipe starts afresh (emptied, or new): what it gets next starts a frame, so the rest of a
+        frame it had half of is dropped."""
+        owed, self._sent = (-self._sent) % FRAME, 0
+        self._skip = max(0, owed - len(self._backlog))
+        del self._backlog[:owed]
 
     def close(self) -> None:
         self._running = False
