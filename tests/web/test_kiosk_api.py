@@ -290,6 +290,11 @@ def test_likes_and_quick_skips_of_the_kiosks_choices_are_counted_for_the_mood(tm
     assert sorted(votes.fetchall()) == sorted([(liked, "happy", 1), (liked, "happy", -1), (skipped, "happy", -1)])
 
 
+def new_track(state: dict, after: float, said: str) -> bool:
+    """A track started after ``after`` whose reason says ``said``."""
+    return bool(state["track"]) and state["track"]["since"] > after and said in state["track"]["reason"]
+
+
 def test_favourite_artists_members_and_household_and_the_lean_when_taken_over(tmp_path: Path) -> None:
     (tmp_path / "music" / "happy").mkdir(parents=True)
     (tmp_path / "music" / "happy" / "lata.json").write_text(json.dumps({"artist": "Lata Mangeshkar"}))
@@ -314,10 +319,13 @@ def test_favourite_artists_members_and_household_and_the_lean_when_taken_over(tm
             assert (await asha.delete(mine + "/Nobody", headers=csrf)).status == 404
 
             await asha.post(daemon.base + "/api/takeover", headers=csrf)  # her artists now: only hers play (share 1)
+            since = 0.0
             for _ in range(3):
                 await asha.post(daemon.base + "/api/mood/override", json={"emotion": "happy"}, headers=csrf)
                 await asha.post(daemon.base + "/api/player/next", headers=csrf)
-                state = await wait_for_state(asha, daemon, lambda s: bool(s["track"]) and s["player"]["playing"])
+                # the track after next (the hand-set mood's own track may come first)
+                state = await wait_for_state(asha, daemon, lambda s, after=since: new_track(s, after, "artist"))
+                since = state["track"]["since"]
                 assert state["track"]["title"] == "lata", state["track"]
                 assert "by Lata Mangeshkar, a favourite artist" in state["track"]["reason"]
             removed = await asha.delete(mine + "/LATA MANGESHKAR", headers=csrf)
