@@ -330,6 +330,24 @@ def rss_kb(pid: int) -> int:
     raise AssertionError("no VmRSS")
 
 
+def wait_listening(port: int, what: str, log: Path, also: Callable[[], bool] = lambda: True) -> None:
+    """Wait up to 10 s until a program listens on ``port`` of loopback (and ``also`` holds); else fail with its log."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0 and also():
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"{what} did not start: {log.read_text()}")
+
+
+def end(process: subprocess.Popen | None) -> None:
+    """Stop a program the test started (if it still runs)."""
+    if process and process.poll() is None:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 class Broker:
     """Debian's mosquitto on a free local port (anonymous, no persistence); stop() and start() again."""
 
@@ -343,18 +361,10 @@ class Broker:
 
     def start(self) -> None:
         self.process = subprocess.Popen(["mosquitto", "-c", str(self.config)], stderr=self.log.open("a"))
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.05)
-        raise AssertionError(f"mosquitto did not start: {self.log.read_text()}")
+        wait_listening(self.port, "mosquitto", self.log)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+        end(self.process)
 
 
 class Snapserver:
@@ -388,18 +398,10 @@ class Snapserver:
         self.process = subprocess.Popen(
             ["snapserver", "-c", str(self.config)], stdout=self.log.open("a"), stderr=subprocess.STDOUT
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.control_port)) == 0 and self.fifo.exists():
-                    return
-            time.sleep(0.05)
-        raise AssertionError(f"snapserver did not start: {self.log.read_text()}")
+        wait_listening(self.control_port, "snapserver", self.log, also=self.fifo.exists)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+        end(self.process)
 
     def call(self, method: str, params: dict[str, Any] | None = None) -> Any:
         """One call of the control API (JSON-RPC over TCP, a line each): its result."""
@@ -452,9 +454,7 @@ class Snapclient:
         return float(np.fft.rfftfreq(samples.size, 1 / 48000)[int(spectrum.argmax())])
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+        end(self.process)
 
 
 def youtube_search_stand_in(folder: Path, answers: dict[str, list[str]], seconds: float = 0.0) -> tuple[Path, Path]:
