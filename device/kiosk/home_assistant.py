@@ -174,9 +174,9 @@ class HomeAssistant:
             },
         }  # fmt: skip
 
-    def _rooms(self) -> dict[str, dict[str, Any]]:
-        """The Snapcast rooms by their key in topics and entity ids."""
-        return {room_key(room["id"]): room for room in self.snapshot()["speakers"]["rooms"]}
+    def _rooms(self, speakers: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+        """The Snapcast rooms by their key in topics and entity ids (``speakers``: the snapshot's, when already read)."""
+        return {room_key(room["id"]): room for room in (speakers or self.snapshot()["speakers"])["rooms"]}
 
     def discovery(self, rooms: dict[str, dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
         """Each component's discovery topic and config (``rooms``: the Snapcast rooms by key, when already read)."""
@@ -247,7 +247,7 @@ class HomeAssistant:
 
     async def _announce(self, client: aiomqtt.Client) -> None:
         speakers = self.snapshot()["speakers"]
-        rooms = {room_key(room["id"]): room for room in speakers["rooms"]}
+        rooms = self._rooms(speakers)
         self._announced_rooms = set(rooms)
         topics = self.discovery(rooms)
         for topic, config in topics.items():
