@@ -91,21 +91,16 @@ class MpvPlayer:
         # What the loop reads comes from mpv's property events, not from its core: with the audio paced by a
         # filter (Snapcast's route), the core answers a read only between audio chunks.
         self._seen: dict[str, Any] = {}
+        self._on_change = on_change
         for name in WATCHED:
             self._mpv.observe_property(name, self._saw)
-        if on_change is not None:
-
-            def changed(_name: str, _value: object) -> None:
-                """On mpv's thread: pause or volume changed (not by a fade): tell the loop."""
-                if not self._fading:
-                    with contextlib.suppress(RuntimeError):  # the loop has closed: the kiosk is stopping
-                        loop.call_soon_threadsafe(on_change)
-
-            self._mpv.observe_property("pause", changed)
-            self._mpv.observe_property("volume", changed)
 
     def _saw(self, name: str, value: object) -> None:
+        """On mpv's thread: a watched property changed; pause or volume (not by a fade) is told to the loop."""
         self._seen[name] = value
+        if self._on_change is not None and name in ("pause", "volume") and not self._fading:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: the kiosk is stopping
+                self._loop.call_soon_threadsafe(self._on_change)
 
     def _get(self, name: str) -> Any:
         """A watched property as mpv last told it (read from the core before its first event)."""
