@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -16,13 +17,21 @@ from device.cli.media_files import write_slideshow
 from device.core.config import Settings
 from tests.helpers import REPO, Daemon, client_session, png_bytes, signed_in, wait_for_state
 
-IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"RIFF", b"GIF8", b"BM")
+# Each format's whole header, not its first two or three bytes: "BM" alone turned up in a password hash's base64.
+IMAGE_HEADER = re.compile(
+    rb"\xff\xd8\xff[\xdb\xe0-\xef]"  # JPEG: start of image, then a table or an APPn segment
+    rb"|\x89PNG\r\n\x1a\n"  # PNG
+    rb"|RIFF.{4}WEBP"  # WebP
+    rb"|GIF8[79]a"  # GIF
+    rb"|BM.{4}\x00\x00\x00\x00",  # BMP: the file's size, then four reserved zero bytes
+    re.DOTALL,
+)
 
 
 def holds_image_data(path: Path) -> bool:
     """An image file's signature anywhere in it, or a raw frame's worth of bytes (640 x 480 x 3)."""
     data = path.read_bytes()
-    return any(magic in data for magic in IMAGE_MAGIC) or len(data) >= 640 * 480 * 3
+    return IMAGE_HEADER.search(data) is not None or len(data) >= 640 * 480 * 3
 
 
 def test_frames_never_touch_the_disk_or_the_network(tmp_path: Path) -> None:
